@@ -1,0 +1,62 @@
+# Yixiang: the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint format lock messages worker beat bench clean
+
+# A virtual environment with the locked dependencies (hash-checked).
+$(VENV)/.installed: requirements/dev.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+## make run: install, migrate, load the demo data and serve at http://127.0.0.1:8000/
+run: install
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	@echo ""
+	@echo "  Yixiang is at http://$(HOST):$(PORT)/"
+	@echo "    shop:      http://$(HOST):$(PORT)/shop/"
+	@echo "    dashboard: http://$(HOST):$(PORT)/shop/dashboard/"
+	@echo "    CMS:       http://$(HOST):$(PORT)/cms/"
+	@echo "  Demo staff login: admin / yixiang-demo"
+	@echo ""
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: the whole suite (SQLite by default; PostgreSQL and Redis when DATABASE_URL and CELERY_BROKER_URL are set)
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
+
+format: install
+	$(BIN)/python -m ruff check --fix .
+	$(BIN)/python -m ruff format .
+
+# Re-resolve the lock files from requirements/*.in (needs uv in the venv).
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	cd requirements && ../$(BIN)/uv pip compile base.in -p 3.11 --generate-hashes -o base.lock
+	cd requirements && ../$(BIN)/uv pip compile dev.in -p 3.11 --generate-hashes -o dev.lock
+
+# Extract, fill and compile the zh_Hans translations.
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=media --ignore=staticfiles --ignore=tests --ignore=bench
+	$(BIN)/python locale/tools/fill.py
+
+worker: install
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+clean:
+	rm -rf var media staticfiles test-artifacts .pytest_cache

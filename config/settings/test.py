@@ -1,0 +1,35 @@
+"""Settings for the test suite: the base settings, faster and self-contained.
+
+DATABASE_URL and CELERY_BROKER_URL still come from the environment, so CI
+runs the suite on PostgreSQL and Redis. Tasks run eagerly unless a test
+starts a real worker (see tests/test_celery_worker.py).
+"""
+
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import HAYSTACK_CONNECTIONS, env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"
+PII_KEY = "test-pii-key-not-for-production-0123456789"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["*"]
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+
+EMAIL_DELIVERY_BACKEND = env(
+    "EMAIL_DELIVERY_BACKEND", default="django.core.mail.backends.locmem.EmailBackend"
+)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=tempfile.gettempdir())
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://yixiang-test")}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="yixiang-test-media-")
+HAYSTACK_CONNECTIONS["default"]["PATH"] = tempfile.mkdtemp(prefix="yixiang-test-whoosh-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,29 @@
+"""Fixtures shared by the whole suite.
+
+The demo data is loaded once per test session into the test database (it is
+what the storefront tests browse), and every test runs in a transaction that
+is rolled back. Tests that need committed data (browser tests against a live
+server) load it again themselves.
+"""
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    from demo.services import demo_load
+
+    with django_db_blocker.unblock():
+        demo_load()
+        call_command("rebuild_index", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _email_through_celery(settings):  # type: ignore[no-untyped-def]
+    """Django's test setup swaps in the locmem e-mail backend; put ours back.
+
+    Messages then take the production path (queued on commit to the Celery
+    task), and the task delivers to locmem (EMAIL_DELIVERY_BACKEND in test settings).
+    """
+    settings.EMAIL_BACKEND = "config.email.CeleryEmailBackend"

@@ -1,0 +1,309 @@
+"""The demo's content: places and produce from the Kunming report, people invented.
+
+County codes are the official division codes. Townships and villages are real
+place names; their codes are left blank rather than guessed. Every household
+and contact person is fictional.
+"""
+
+from decimal import Decimal
+
+COUNTIES = [
+    {
+        "code": "530113",
+        "name": "东川区",
+        "townships": {
+            "红土地镇": ["花沟村", "法者村"],
+            "汤丹镇": ["菜园村", "中河村"],
+            "乌龙镇": ["坪子村"],
+        },
+    },
+    {
+        "code": "530128",
+        "name": "禄劝彝族苗族自治县",
+        "townships": {
+            "撒营盘镇": ["撒营盘村", "则黑村"],
+            "翠华镇": ["翠华村"],
+        },
+    },
+    {
+        "code": "530129",
+        "name": "寻甸回族彝族自治县",
+        "townships": {
+            "柯渡镇": ["柯渡村", "回辉村"],
+            "羊街镇": ["羊街村"],
+        },
+    },
+]
+
+CATEGORIES = ["粮油米面", "茶饮冲调", "肉禽蛋品", "特色加工", "山货干果"]
+
+PRODUCERS = [
+    {
+        "code": "dongchuan-hongtudi",
+        "name": "东川红土地生态农业专业合作社",
+        "kind": "cooperative",
+        "county": "530113",
+        "township": "红土地镇",
+        "contact_name": "周建平",
+        "contact_phone": "0871-62100001",
+        "story": (
+            "合作社在海拔两千米的红土地上种植洋芋、花生和老鹰茶，吸纳周边脱贫户务工，"
+            "按收购价收购农户的洋芋和花生，年底再按入股分红。"
+        ),
+        "products": [
+            (
+                "YX-DC-001",
+                "东川红土地大洋芋 5kg",
+                "粮油米面",
+                "29.90",
+                300,
+                "#c7a36b",
+                "#8d6e3f",
+                "round",
+            ),
+            (
+                "YX-DC-002",
+                "东川手工挂面 2kg",
+                "粮油米面",
+                "32.00",
+                200,
+                "#f3e1b6",
+                "#e0c27a",
+                "strand",
+            ),
+            (
+                "YX-DC-003",
+                "东川七彩花生 1kg",
+                "山货干果",
+                "39.80",
+                150,
+                "#e9c9a0",
+                "#9c3d54",
+                "round",
+            ),
+            (
+                "YX-DC-004",
+                "东川老鹰茶 250g",
+                "茶饮冲调",
+                "58.00",
+                120,
+                "#a8c686",
+                "#5c7d2e",
+                "leaf",
+            ),
+            (
+                "YX-DC-005",
+                "红土地苦荞面 1kg",
+                "粮油米面",
+                "26.00",
+                180,
+                "#d9c3a0",
+                "#7b5a3a",
+                "strand",
+            ),
+        ],
+    },
+    {
+        "code": "xundian-lanfeng",
+        "name": "寻甸岚峰养殖专业合作社",
+        "kind": "cooperative",
+        "county": "530129",
+        "township": "柯渡镇",
+        "contact_name": "马文清",
+        "contact_phone": "0871-62100002",
+        "story": "合作社带动农户散养黑山羊和土鸡，统一防疫、统一收购，农户以务工和分红增收。",
+        "products": [
+            (
+                "YX-XD-001",
+                "寻甸黑山羊肉 1kg",
+                "肉禽蛋品",
+                "118.00",
+                60,
+                "#e8d5c4",
+                "#8b2e2e",
+                "round",
+            ),
+            (
+                "YX-XD-002",
+                "高原散养土鸡蛋 30枚",
+                "肉禽蛋品",
+                "45.00",
+                200,
+                "#f5ecd9",
+                "#e7c9a0",
+                "round",
+            ),
+            (
+                "YX-XD-003",
+                "寻甸散养土鸡 1只",
+                "肉禽蛋品",
+                "98.00",
+                40,
+                "#efe0c8",
+                "#b8742f",
+                "round",
+            ),
+        ],
+    },
+    {
+        "code": "xundian-meixiang",
+        "name": "寻甸玫香农业加工有限公司",
+        "kind": "enterprise",
+        "county": "530129",
+        "township": "羊街镇",
+        "contact_name": "李晓云",
+        "contact_phone": "0871-62100003",
+        "story": "公司流转农户土地种植食用玫瑰，雇用当地农户采摘加工，做成玫瑰花酱、鲜花饼和花茶。",
+        "products": [
+            (
+                "YX-MX-001",
+                "食用玫瑰花酱 500g",
+                "特色加工",
+                "36.00",
+                160,
+                "#f6d5dc",
+                "#c2185b",
+                "flower",
+            ),
+            (
+                "YX-MX-002",
+                "玫瑰鲜花饼 10枚",
+                "特色加工",
+                "39.90",
+                220,
+                "#f8e3c8",
+                "#d81b60",
+                "flower",
+            ),
+            (
+                "YX-MX-003",
+                "重瓣玫瑰花茶 100g",
+                "茶饮冲调",
+                "42.00",
+                90,
+                "#f3c6d3",
+                "#ad1457",
+                "flower",
+            ),
+        ],
+    },
+    {
+        "code": "luquan-saying",
+        "name": "禄劝撒营盘山货专业合作社",
+        "kind": "cooperative",
+        "county": "530128",
+        "township": "撒营盘镇",
+        "contact_name": "王秀英",
+        "contact_phone": "0871-62100004",
+        "story": "彝族山村的合作社收购农户采集的野生蜂蜜、核桃和高山荞麦，统一包装销售。",
+        "products": [
+            (
+                "YX-LQ-001",
+                "禄劝高山野生蜂蜜 500g",
+                "山货干果",
+                "88.00",
+                80,
+                "#fbe3a6",
+                "#d99a1c",
+                "round",
+            ),
+            (
+                "YX-LQ-002",
+                "禄劝薄壳核桃 1kg",
+                "山货干果",
+                "49.00",
+                140,
+                "#e6d4b8",
+                "#8a6a43",
+                "round",
+            ),
+            (
+                "YX-LQ-003",
+                "禄劝高山苦荞米 2kg",
+                "粮油米面",
+                "25.00",
+                160,
+                "#e8dcc0",
+                "#6d5a3b",
+                "round",
+            ),
+        ],
+    },
+]
+
+# Fictional household heads: common family names with ordinary given names.
+FAMILY_NAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何罗高林"
+GIVEN_NAMES = [
+    "春花",
+    "建国",
+    "玉兰",
+    "志强",
+    "秀珍",
+    "国华",
+    "丽芬",
+    "德明",
+    "桂英",
+    "永福",
+    "海燕",
+    "红梅",
+    "学文",
+    "金凤",
+    "光明",
+    "小平",
+    "云霞",
+    "家顺",
+    "文秀",
+    "成林",
+]
+HOUSEHOLD_KINDS = ["exited", "exited", "marginal", "ordinary", "exited", "sudden"]
+HOUSEHOLDS_PER_VILLAGE = 3
+
+DEMO_STAFF = {"username": "admin", "email": "admin@yixiang.example", "password": "yixiang-demo"}
+
+HOME = {
+    "title": "益享 · 消费帮扶",
+    "banner_title": "买一份山货，帮一户人家",
+    "banner_text": "东川、禄劝、寻甸脱贫地区的好物，每一元都能追溯到受益农户。",
+    "intro": (
+        "<p>益享把脱贫地区合作社和农户的农副产品卖给个人和单位食堂，"
+        "并把每一笔销售收入记到受益农户的收入台账上。</p>"
+    ),
+}
+
+STORY = {
+    "title": "红土地上的大洋芋",
+    "slug": "hongtudi-potatoes",
+    "producer": "dongchuan-hongtudi",
+    "intro": "东川红土地的合作社如何带着脱贫户种洋芋、卖洋芋。",
+    "body": (
+        "<p>东川的红土地海拔高、日照足，种出的洋芋个大、面沙。过去农户种了卖不出去，"
+        "如今合作社统一收购、分拣、包装，通过益享卖到城里的家庭和单位食堂。</p>"
+        "<p>合作社与花沟村、法者村的农户签订收购协议，按斤付款；年底拿出利润的一部分按户分红。</p>"
+    ),
+}
+
+NEWS = {
+    "title": "区委书记走进直播间，为东川农产品带货",
+    "slug": "livestream-dongchuan",
+    "intro": "一场直播，把东川的大洋芋、面条、七彩花生和老鹰茶带到了更多人的餐桌上。",
+    "body": (
+        "<p>6月的一个下午，一位区委书记在抖音直播间为东川区优质农副产品做推介："
+        "大洋芋、面条、七彩花生、老鹰茶，全部来自东川独特的红土地。</p>"
+        "<p>消费扶贫让脱贫群众的产品卖得出、卖得好，是防止返贫的一条长效途径。</p>"
+    ),
+}
+
+# The home page features Dongchuan's livestream products first.
+FEATURED_UPCS = [
+    "YX-DC-001",
+    "YX-DC-002",
+    "YX-DC-003",
+    "YX-DC-004",
+    "YX-XD-001",
+    "YX-MX-001",
+    "YX-LQ-001",
+    "YX-XD-002",
+]
+
+PRICE_CURRENCY = "CNY"
+ZERO = Decimal("0.00")

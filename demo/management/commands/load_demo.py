@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from demo.data import DEMO_STAFF
+from demo.services import demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (regions, producers, products, households, pages). Idempotent."
+
+    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        report = demo_load()
+        if report.created:
+            created = ", ".join(f"{count} {what}" for what, count in sorted(report.created.items()))
+            self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {created}."))
+        else:
+            self.stdout.write("Demo data already present: nothing changed.")
+        self.stdout.write(f"Demo staff login: {DEMO_STAFF['username']} / {DEMO_STAFF['password']}")

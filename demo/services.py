@@ -1,0 +1,339 @@
+"""Loading the demo data. Every step looks up before it creates, so a second run changes nothing."""
+
+import datetime
+import io
+import random
+import shutil
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.sites.models import Site as DjangoSite
+from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
+from django.db import transaction
+from django.utils.text import slugify
+from oscar.core.loading import get_model
+from stdnum.cn import ric
+from wagtail.images.models import Image as WagtailImage
+from wagtail.models import Page, Site
+
+from cms.models import (
+    HomePage,
+    HomePageFeaturedProduct,
+    NewsIndexPage,
+    NewsPage,
+    StoryIndexPage,
+    StoryPage,
+)
+from impact.models import Household, Region
+from producers.models import Producer
+
+from . import data
+from .images import banner_picture, produce_picture
+
+Country = get_model("address", "Country")
+Partner = get_model("partner", "Partner")
+StockRecord = get_model("partner", "StockRecord")
+Product = get_model("catalogue", "Product")
+ProductClass = get_model("catalogue", "ProductClass")
+ProductCategory = get_model("catalogue", "ProductCategory")
+ProductImage = get_model("catalogue", "ProductImage")
+Category = get_model("catalogue", "Category")
+
+
+@dataclass
+class DemoReport:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str, created: bool) -> None:
+        if created:
+            self.created[what] = self.created.get(what, 0) + 1
+
+
+def demo_load() -> DemoReport:
+    report = DemoReport()
+    with transaction.atomic():
+        _missing_image()
+        _sites()
+        counties = _regions(report)
+        _staff(report)
+        categories = _categories(report)
+        producers = _producers(report, counties, categories)
+        _households(report, counties)
+        _pages(report, producers)
+    return report
+
+
+def _missing_image() -> None:
+    """Oscar shows this picture for a product without one; it must be in the media folder."""
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    target = Path(settings.MEDIA_ROOT) / settings.OSCAR_MISSING_IMAGE_URL
+    if not target.exists():
+        source = finders.find("oscar/img/image_not_found.jpg")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+
+def _sites() -> None:
+    DjangoSite.objects.update_or_create(
+        pk=1, defaults={"domain": "127.0.0.1:8000", "name": data.HOME["title"]}
+    )
+    Country.objects.get_or_create(
+        iso_3166_1_a2="CN",
+        defaults={
+            "iso_3166_1_a3": "CHN",
+            "iso_3166_1_numeric": "156",
+            "printable_name": "中国",
+            "name": "中华人民共和国",
+            "display_order": 1,
+            "is_shipping_country": True,
+        },
+    )
+
+
+def _regions(report: DemoReport) -> dict[str, Region]:
+    counties = {}
+    for county_data in data.COUNTIES:
+        county, created = Region.objects.get_or_create(
+            code=county_data["code"],
+            defaults={"name": county_data["name"], "level": Region.Level.COUNTY},
+        )
+        report.count("regions", created)
+        counties[county.code] = county
+        for township_name, villages in county_data["townships"].items():
+            township, created = Region.objects.get_or_create(
+                parent=county, name=township_name, defaults={"level": Region.Level.TOWNSHIP}
+            )
+            report.count("regions", created)
+            for village_name in villages:
+                _, created = Region.objects.get_or_create(
+                    parent=township, name=village_name, defaults={"level": Region.Level.VILLAGE}
+                )
+                report.count("regions", created)
+    return counties
+
+
+def _staff(report: DemoReport) -> None:
+    User = get_user_model()
+    staff = data.DEMO_STAFF
+    user = User.objects.filter(username=staff["username"]).first()
+    if user is None:
+        User.objects.create_superuser(
+            username=staff["username"], email=staff["email"], password=staff["password"]
+        )
+        report.count("users", True)
+
+
+def _categories(report: DemoReport) -> dict[str, Category]:
+    categories = {}
+    for name in data.CATEGORIES:
+        category = Category.objects.filter(name=name, depth=1).first()
+        if category is None:
+            category = Category.add_root(name=name, slug=slugify(name, allow_unicode=True) or name)
+            report.count("categories", True)
+        categories[name] = category
+    return categories
+
+
+def _producers(
+    report: DemoReport, counties: dict[str, Region], categories: dict[str, Category]
+) -> dict[str, Producer]:
+    product_class, _ = ProductClass.objects.get_or_create(
+        slug="farm-produce",
+        defaults={"name": "农副产品", "requires_shipping": True, "track_stock": True},
+    )
+    producers = {}
+    for seed, producer_data in enumerate(data.PRODUCERS):
+        partner, created = Partner.objects.get_or_create(
+            code=producer_data["code"], defaults={"name": producer_data["name"]}
+        )
+        report.count("partners", created)
+        township = Region.objects.get(
+            parent=counties[producer_data["county"]], name=producer_data["township"]
+        )
+        producer, created = Producer.objects.get_or_create(
+            partner=partner,
+            defaults={
+                "name": producer_data["name"],
+                "kind": producer_data["kind"],
+                "region": township,
+                "contact_name": producer_data["contact_name"],
+                "contact_phone": producer_data["contact_phone"],
+                "story": producer_data["story"],
+            },
+        )
+        report.count("producers", created)
+        producers[producer_data["code"]] = producer
+        for index, row in enumerate(producer_data["products"]):
+            upc, title, category, price, stock, background, colour, shape = row
+            product, created = Product.objects.get_or_create(
+                upc=upc,
+                defaults={
+                    "title": title,
+                    "product_class": product_class,
+                    "structure": Product.STANDALONE,
+                    "is_public": True,
+                    "description": f"<p>{title}，产自{township.full_name}，由{producer.name}供货。</p>",
+                },
+            )
+            report.count("products", created)
+            if created:
+                ProductCategory.objects.create(product=product, category=categories[category])
+            _, created = StockRecord.objects.get_or_create(
+                product=product,
+                partner=partner,
+                defaults={
+                    "partner_sku": upc,
+                    "price_currency": data.PRICE_CURRENCY,
+                    "price": Decimal(price),
+                    "num_in_stock": stock,
+                },
+            )
+            report.count("stock records", created)
+            if not product.images.exists():
+                picture = produce_picture(
+                    caption=title.split(" ")[0],
+                    background=background,
+                    item=colour,
+                    shape=shape,
+                    seed=seed * 100 + index,
+                )
+                image = ProductImage(product=product, display_order=0, caption=title)
+                image.original.save(f"{upc.lower()}.jpg", ContentFile(picture), save=False)
+                image.save()
+                report.count("product images", True)
+    return producers
+
+
+def _id_number(*, county_code: str, rng: random.Random) -> str:
+    birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=rng.randint(0, 365 * 50))
+    body = f"{county_code}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
+    return body + ric.calc_check_digit(body)
+
+
+def _households(report: DemoReport, counties: dict[str, Region]) -> None:
+    rng = random.Random(20200603)  # fixed: the same households on every run
+    number = 0
+    for county in counties.values():
+        villages = Region.objects.filter(parent__parent=county, level=Region.Level.VILLAGE)
+        for village in villages.order_by("pk"):
+            for _ in range(data.HOUSEHOLDS_PER_VILLAGE):
+                number += 1
+                members = rng.randint(1, 6)
+                name = rng.choice(data.FAMILY_NAMES) + rng.choice(data.GIVEN_NAMES)
+                id_number = _id_number(county_code=county.code, rng=rng)
+                labour = rng.randint(0, members)
+                kind = data.HOUSEHOLD_KINDS[number % len(data.HOUSEHOLD_KINDS)]
+                code = f"{county.code}-{number:04d}"
+                if Household.objects.filter(code=code).exists():
+                    continue
+                Household.objects.create(
+                    code=code,
+                    head_name=name,
+                    id_number=id_number,
+                    region=village,
+                    members=members,
+                    labour=labour,
+                    kind=kind,
+                    subsistence=labour == 0,
+                    basic_needs_met=True,
+                    safe_water=True,
+                )
+                report.count("households", True)
+
+
+def _wagtail_image(*, title: str, content: bytes, filename: str) -> WagtailImage:
+    image = WagtailImage.objects.filter(title=title).first()
+    if image is None:
+        image = WagtailImage(title=title, file=ImageFile(io.BytesIO(content), name=filename))
+        image.save()
+    return image
+
+
+def _pages(report: DemoReport, producers: dict[str, Producer]) -> None:
+    root = Page.get_first_root_node()
+    home = HomePage.objects.first()
+    if home is None:
+        # Wagtail's install leaves a "Welcome" page at the root: the home page replaces it.
+        for page in root.get_children().exclude(content_type__model="homepage"):
+            if page.specific_class is Page:
+                Site.objects.filter(root_page=page).delete()
+                page.delete()
+        banner = _wagtail_image(
+            title="红土地横幅", content=banner_picture(), filename="banner-hongtudi.jpg"
+        )
+        home = HomePage(
+            title=data.HOME["title"],
+            slug="home",
+            banner_title=data.HOME["banner_title"],
+            banner_text=data.HOME["banner_text"],
+            banner_image=banner,
+            intro=data.HOME["intro"],
+        )
+        for order, upc in enumerate(data.FEATURED_UPCS):
+            product = Product.objects.filter(upc=upc).first()
+            if product is not None:
+                home.featured_products.add(
+                    HomePageFeaturedProduct(product=product, sort_order=order)
+                )
+        root.add_child(instance=home)
+        home.save_revision().publish()
+        report.count("pages", True)
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={
+            "hostname": "localhost",
+            "port": 80,
+            "site_name": data.HOME["title"],
+            "root_page": home,
+        },
+    )
+
+    stories = StoryIndexPage.objects.first()
+    if stories is None:
+        stories = StoryIndexPage(
+            title="生产者故事", slug="stories", intro="<p>合作社和农户的故事。</p>"
+        )
+        home.add_child(instance=stories)
+        stories.save_revision().publish()
+        report.count("pages", True)
+    if not StoryPage.objects.filter(slug=data.STORY["slug"]).exists():
+        producer = producers[data.STORY["producer"]]
+        picture = produce_picture(
+            caption="红土地洋芋", background="#c7a36b", item="#8d6e3f", shape="round", seed=7
+        )
+        story = StoryPage(
+            title=data.STORY["title"],
+            slug=data.STORY["slug"],
+            producer=producer,
+            intro=data.STORY["intro"],
+            body=data.STORY["body"],
+            image=_wagtail_image(
+                title="红土地洋芋", content=picture, filename="story-potatoes.jpg"
+            ),
+        )
+        stories.add_child(instance=story)
+        story.save_revision().publish()
+        report.count("pages", True)
+
+    news = NewsIndexPage.objects.first()
+    if news is None:
+        news = NewsIndexPage(title="新闻动态", slug="news", intro="<p>消费帮扶的最新消息。</p>")
+        home.add_child(instance=news)
+        news.save_revision().publish()
+        report.count("pages", True)
+    if not NewsPage.objects.filter(slug=data.NEWS["slug"]).exists():
+        article = NewsPage(
+            title=data.NEWS["title"],
+            slug=data.NEWS["slug"],
+            date=datetime.date(2020, 6, 3),
+            intro=data.NEWS["intro"],
+            body=data.NEWS["body"],
+        )
+        news.add_child(instance=article)
+        article.save_revision().publish()
+        report.count("pages", True)

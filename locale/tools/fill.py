@@ -1,0 +1,38 @@
+"""Fill empty zh_Hans translations from locale/tools/zh_hans.tsv (msgid<TAB>msgstr), then compile.
+
+Run after `manage.py makemessages -l zh_Hans`: `python locale/tools/fill.py`.
+"""
+
+import sys
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+here = Path(__file__).resolve().parent
+po_path = here.parent / "zh_Hans" / "LC_MESSAGES" / "django.po"
+table = {}
+for line in (here / "zh_hans.tsv").read_text(encoding="utf-8").splitlines():
+    if line.strip() and not line.startswith("#"):
+        msgid, msgstr = line.split("\t")
+        table[msgid.replace("\\n", "\n")] = msgstr.replace("\\n", "\n")
+
+with po_path.open("rb") as handle:
+    catalog = read_po(handle, locale="zh_Hans")
+missing = []
+for message in catalog:
+    if not message.id:
+        continue
+    key = " ".join(message.id.split()) if isinstance(message.id, str) else message.id
+    if isinstance(key, str) and key in table:
+        message.string = table[key]
+        message.flags.discard("fuzzy")
+    elif not message.string:
+        missing.append(message.id)
+with po_path.open("wb") as handle:
+    write_po(handle, catalog, width=100)
+with po_path.with_suffix(".mo").open("wb") as handle:
+    write_mo(handle, catalog)
+for msgid in missing:
+    print("untranslated:", msgid, file=sys.stderr)
+print(f"{len(catalog) - len(missing) - 1} translated, {len(missing)} missing")

@@ -1,0 +1,27 @@
+"""Reads of the storefront's data."""
+
+from django.db.models import QuerySet
+from oscar.core.loading import get_model
+
+# Product cards show the producer and its county: fetch them with the products
+# so a page of cards costs the same number of queries however long it is.
+PRODUCT_CARD_PREFETCH = "stockrecords__partner__producer__region__parent__parent"
+
+
+def product_card_queryset() -> QuerySet:
+    Product = get_model("catalogue", "Product")
+    return (
+        Product.objects.browsable()
+        .base_queryset()
+        .filter(is_public=True)
+        .prefetch_related(PRODUCT_CARD_PREFETCH)
+    )
+
+
+def product_origin(*, product) -> dict:  # type: ignore[no-untyped-def]
+    """The producer and county a product comes from, read from prefetched stock records."""
+    for stockrecord in product.stockrecords.all():
+        producer = getattr(stockrecord.partner, "producer", None)
+        if producer is not None:
+            return {"producer": producer, "county": producer.region.county}
+    return {"producer": None, "county": None}
