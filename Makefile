@@ -25,7 +25,7 @@ run: install
 	@echo "    shop:      http://$(HOST):$(PORT)/shop/"
 	@echo "    dashboard: http://$(HOST):$(PORT)/shop/dashboard/"
 	@echo "    CMS:       http://$(HOST):$(PORT)/cms/"
-	@echo "  Demo staff login: admin / yixiang-demo"
+	@echo "  Demo staff login: admin / yixiang-demo (东川区 monitoring staff: dongchuan / yixiang-demo)"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
+    path("", include("impact.urls")),
 ]
 
 # Local media in development (static() adds nothing when DEBUG is off).

@@ -259,6 +259,16 @@ HOUSEHOLD_KINDS = ["exited", "exited", "marginal", "ordinary", "exited", "sudden
 HOUSEHOLDS_PER_VILLAGE = 3
 
 DEMO_STAFF = {"username": "admin", "email": "admin@yixiang.example", "password": "yixiang-demo"}
+# Monitoring staff of 东川区: sees only that county in the back office.
+DEMO_COUNTY_STAFF = {
+    "username": "dongchuan",
+    "email": "dongchuan@yixiang.example",
+    "password": "yixiang-demo",
+    "county": "530113",
+}
+# A demo figure for the national poverty standard (yuan per person per year);
+# staff keep the real one per year in the thresholds table.
+NATIONAL_STANDARD = Decimal("4600.00")
 
 HOME = {
     "title": "益享 · 消费帮扶",

@@ -9,10 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.sites.models import Site as DjangoSite
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from oscar.core.loading import get_model
 from stdnum.cn import ric
@@ -27,7 +29,16 @@ from cms.models import (
     StoryIndexPage,
     StoryPage,
 )
-from impact.models import Household, Region
+from impact.models import (
+    Assessment,
+    Household,
+    IncomeRecord,
+    Region,
+    RigidExpenditure,
+    StaffScope,
+    Threshold,
+)
+from impact.services import households_reassess
 from producers.models import Producer
 
 from . import data
@@ -62,6 +73,7 @@ def demo_load() -> DemoReport:
         categories = _categories(report)
         producers = _producers(report, counties, categories)
         _households(report, counties)
+        _monitoring(report)
         _pages(report, producers)
     return report
 
@@ -229,9 +241,11 @@ def _households(report: DemoReport, counties: dict[str, Region]) -> None:
                 labour = rng.randint(0, members)
                 kind = data.HOUSEHOLD_KINDS[number % len(data.HOUSEHOLD_KINDS)]
                 code = f"{county.code}-{number:04d}"
+                # per-capita income this year, spread from below the standard to well above the line
+                per_capita = Decimal(rng.randint(3000, 16000))
                 if Household.objects.filter(code=code).exists():
                     continue
-                Household.objects.create(
+                household = Household.objects.create(
                     code=code,
                     head_name=name,
                     id_number=id_number,
@@ -244,6 +258,56 @@ def _households(report: DemoReport, counties: dict[str, Region]) -> None:
                     safe_water=True,
                 )
                 report.count("households", True)
+                year = timezone.localdate().year
+                total = per_capita * members
+                IncomeRecord.objects.create(
+                    household=household,
+                    year=year,
+                    wages=(total * Decimal("0.5")).quantize(Decimal("0.01")),
+                    operating=(total * Decimal("0.3")).quantize(Decimal("0.01")),
+                    property_income=Decimal("0.00"),
+                    transfers=total
+                    - (total * Decimal("0.5")).quantize(Decimal("0.01"))
+                    - (total * Decimal("0.3")).quantize(Decimal("0.01")),
+                )
+                if number % 7 == 0:
+                    RigidExpenditure.objects.create(
+                        household=household,
+                        date=timezone.localdate() - datetime.timedelta(days=40),
+                        cause=RigidExpenditure.Cause.ILLNESS,
+                        amount=Decimal("18000.00"),
+                        unable_to_work=1 if number % 14 == 0 else 0,
+                        note="住院治疗",
+                    )
+
+
+def _monitoring(report: DemoReport) -> None:
+    """Thresholds for this year and last, a county staff login, and a first evaluation."""
+    year = timezone.localdate().year
+    for threshold_year in (year - 1, year):
+        _, created = Threshold.objects.get_or_create(
+            year=threshold_year,
+            defaults={"national_standard": data.NATIONAL_STANDARD, "multiplier": Decimal("1.50")},
+        )
+        report.count("thresholds", created)
+    User = get_user_model()
+    county_staff = data.DEMO_COUNTY_STAFF
+    if not User.objects.filter(username=county_staff["username"]).exists():
+        user = User.objects.create_user(
+            username=county_staff["username"],
+            email=county_staff["email"],
+            password=county_staff["password"],
+            is_staff=True,
+        )
+        user.user_permissions.add(
+            Permission.objects.get(codename="access_admin"),
+            Permission.objects.get(codename="reveal_personal_data"),
+        )
+        StaffScope.objects.create(user=user, county=Region.objects.get(code=county_staff["county"]))
+        report.count("users", True)
+    if not Assessment.objects.exists():
+        households_reassess(year=year, channel=Assessment.Channel.PERIODIC)
+        report.count("evaluations", True)
 
 
 def _wagtail_image(*, title: str, content: bytes, filename: str) -> WagtailImage:

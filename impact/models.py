@@ -1,9 +1,17 @@
+import datetime
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .fields import EncryptedTextField
 from .pii import mask_id_number, mask_name, pii_hash
+from .rules import Level
+
+WARNING_LEVELS = [(level.value, f"{level.numeral} {level.colour}") for level in Level]
 
 
 class Region(models.Model):
@@ -136,5 +144,417 @@ class Household(models.Model):
         return mask_id_number(self.id_number)
 
     @property
+    def current_assessment(self) -> "Assessment | None":
+        status = getattr(self, "status", None)
+        return status.assessment if status is not None else None
+
+    @property
+    def current_level(self) -> int | None:
+        status = getattr(self, "status", None)
+        return status.level if status is not None else None
+
+    @property
     def head_name_masked(self) -> str:
         return mask_name(self.head_name)
+
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+class Threshold(models.Model):
+    """One year's national poverty standard and monitoring multiplier."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    national_standard = models.DecimalField(
+        _("national poverty standard (yuan per person per year)"), validators=NON_NEGATIVE, **MONEY
+    )
+    multiplier = models.DecimalField(
+        _("monitoring multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.50"),
+        validators=[MinValueValidator(Decimal("1"))],
+    )
+
+    class Meta:
+        verbose_name = _("threshold")
+        verbose_name_plural = _("thresholds")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}"
+
+    @property
+    def line(self) -> Decimal:
+        return self.national_standard * self.multiplier
+
+
+class IncomeRecord(models.Model):
+    """A household's income for one year, by source (yuan)."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="incomes"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    wages = models.DecimalField(_("wage income"), default=0, validators=NON_NEGATIVE, **MONEY)
+    operating = models.DecimalField(
+        _("operating income"), default=0, validators=NON_NEGATIVE, **MONEY
+    )
+    property_income = models.DecimalField(
+        _("property income"), default=0, validators=NON_NEGATIVE, **MONEY
+    )
+    transfers = models.DecimalField(
+        _("transfer income"), default=0, validators=NON_NEGATIVE, **MONEY
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("income record")
+        verbose_name_plural = _("income records")
+        ordering = ["household", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "year"], name="income_one_per_year"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    wages__gte=0, operating__gte=0, property_income__gte=0, transfers__gte=0
+                ),
+                name="income_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.year}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.wages + self.operating + self.property_income + self.transfers
+
+
+class RigidExpenditure(models.Model):
+    """A large unavoidable outlay (刚性支出)."""
+
+    class Cause(models.TextChoices):
+        ILLNESS = "illness", _("Illness (因病)")
+        DISABILITY = "disability", _("Disability (因残)")
+        DISASTER = "disaster", _("Disaster (因灾)")
+        SCHOOLING = "schooling", _("Schooling (因学)")
+        EPIDEMIC = "epidemic", _("Epidemic (因疫)")
+        OTHER = "other", _("Other (其他)")
+
+    SPECIAL_CAUSES = [
+        Cause.ILLNESS,
+        Cause.DISABILITY,
+        Cause.DISASTER,
+        Cause.SCHOOLING,
+        Cause.EPIDEMIC,
+    ]
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="expenditures",
+    )
+    date = models.DateField(_("date"))
+    cause = models.CharField(_("cause"), max_length=12, choices=Cause.choices)
+    amount = models.DecimalField(_("amount"), validators=NON_NEGATIVE, **MONEY)
+    resolved = models.BooleanField(_("resolved"), default=False)
+    unable_to_work = models.PositiveSmallIntegerField(
+        _("members temporarily unable to work"), default=0
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rigid expenditure")
+        verbose_name_plural = _("rigid expenditures")
+        ordering = ["household", "-date"]
+        indexes = [models.Index(fields=["household", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="expenditure_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.date} {self.get_cause_display()}"
+
+
+class Assessment(models.Model):
+    """One run of the warning rules for one household: level, figures and every rule that fired."""
+
+    class Channel(models.TextChoices):
+        SCREENING = "screening", _("System screening (系统筛查比对)")
+        DECLARATION = "declaration", _("Household self-declaration (农户申报)")
+        PERIODIC = "periodic", _("Periodic comprehensive evaluation (定期综合评价)")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    level = models.PositiveSmallIntegerField(
+        _("warning level"),
+        choices=WARNING_LEVELS,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    per_capita = models.DecimalField(_("per-capita disposable income"), **MONEY)
+    attributed = models.DecimalField(_("platform-attributed income"), **MONEY)
+    figures = models.JSONField(_("figures"))
+    rules_fired = models.JSONField(_("rules fired"))
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    assessed_at = models.DateTimeField(_("assessed at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        ordering = ["-assessed_at", "-pk"]
+        indexes = [models.Index(fields=["household", "-assessed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.year} {self.level}"
+
+
+class StaffScope(models.Model):
+    """Which county a monitoring staff member works in; none means the whole city."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="impact_scope"
+    )
+    county = models.ForeignKey(
+        Region,
+        verbose_name=_("county"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        limit_choices_to={"level": Region.Level.COUNTY},
+    )
+
+    class Meta:
+        verbose_name = _("staff scope")
+        verbose_name_plural = _("staff scopes")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.county or '全市'}"
+
+
+class Clue(models.Model):
+    """A warning clue (预警线索) in the review queue: verified by staff in stages."""
+
+    class Stage(models.TextChoices):
+        OPEN = "open", _("Awaiting verification")
+        VERIFIED = "verified", _("Verified (home visit and data cross-check)")
+        NOTICE = "notice", _("Village review, public notice")
+        TOWNSHIP = "township", _("Township review")
+        APPROVED = "approved", _("County approval: monitored")
+        ASSISTING = "assisting", _("Being assisted")
+        ELIMINATED = "eliminated", _("Risk eliminated")
+        DISMISSED = "dismissed", _("Not confirmed")
+
+    CLOSED = [Stage.APPROVED, Stage.ASSISTING, Stage.ELIMINATED, Stage.DISMISSED]
+    REVIEW_DAYS = 15
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="clues",
+        null=True,
+        blank=True,
+    )
+    county = models.ForeignKey(
+        Region, verbose_name=_("county"), on_delete=models.PROTECT, related_name="+"
+    )
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    declaration = models.OneToOneField(
+        "Declaration",
+        verbose_name=_("self-declaration"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="clue",
+    )
+    channel = models.CharField(_("channel"), max_length=12, choices=Assessment.Channel.choices)
+    level = models.PositiveSmallIntegerField(
+        _("warning level"), choices=WARNING_LEVELS, null=True, blank=True
+    )
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.OPEN)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    due_at = models.DateTimeField(_("review due"))
+    notice_from = models.DateField(_("public notice from"), null=True, blank=True)
+    notice_to = models.DateField(_("public notice to"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("warning clue")
+        verbose_name_plural = _("warning clues")
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["county", "stage", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.household_id or '-'} {self.get_stage_display()}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.due_at is None:
+            self.due_at = self.opened_at + datetime.timedelta(days=self.REVIEW_DAYS)
+        super().save(*args, **kwargs)
+
+    @property
+    def in_review(self) -> bool:
+        return self.stage not in self.CLOSED
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.stage
+            in (self.Stage.OPEN, self.Stage.VERIFIED, self.Stage.NOTICE, self.Stage.TOWNSHIP)
+            and timezone.now() > self.due_at
+        )
+
+
+class ClueStep(models.Model):
+    """Who moved a clue to which stage, when and why. Never edited, never deleted."""
+
+    clue = models.ForeignKey(Clue, on_delete=models.PROTECT, related_name="steps")
+    stage = models.CharField(_("stage"), max_length=12, choices=Clue.Stage.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("clue step")
+        verbose_name_plural = _("clue steps")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.clue_id} → {self.stage}"
+
+
+class HelpMeasure(models.Model):
+    """What was done for a household (帮扶措施)."""
+
+    class Mode(models.TextChoices):
+        SUPPORT = "扶", _("扶 policy support")
+        LEAD = "带", _("带 a cadre leads")
+        HELP = "帮", _("帮 targeted assistance")
+        GUIDE = "引", _("引 skills, jobs, cooperatives")
+        RAISE = "提", _("提 raise further")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="measures"
+    )
+    clue = models.ForeignKey(
+        Clue,
+        verbose_name=_("clue"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="measures",
+    )
+    mode = models.CharField(_("help mode"), max_length=1, choices=Mode.choices)
+    description = models.TextField(_("description"))
+    cadre = models.CharField(_("responsible cadre"), max_length=64)
+    started = models.DateField(_("started"))
+    ended = models.DateField(_("ended"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("help measure")
+        verbose_name_plural = _("help measures")
+        ordering = ["-started", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended__isnull=True) | models.Q(ended__gte=models.F("started")),
+                name="measure_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.mode} {self.started}"
+
+
+class Declaration(models.Model):
+    """A household's self-declaration from /declare/ (农户申报). Personal data encrypted."""
+
+    name = EncryptedTextField(_("name"))
+    id_number = EncryptedTextField(_("ID number"))
+    id_number_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    phone = EncryptedTextField(_("phone"))
+    village = models.ForeignKey(Region, verbose_name=_("village"), on_delete=models.PROTECT)
+    cause = models.CharField(_("cause"), max_length=12, choices=RigidExpenditure.Cause.choices)
+    amount = models.DecimalField(_("amount"), validators=NON_NEGATIVE, **MONEY)
+    note = models.TextField(_("note"), blank=True)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("self-declaration")
+        verbose_name_plural = _("self-declarations")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.created:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.id_number_hash = pii_hash(self.id_number)
+        super().save(*args, **kwargs)
+
+
+class AuditEvent(models.Model):
+    """A logged access: a revealed ID number, or a refused look outside one's county."""
+
+    class Kind(models.TextChoices):
+        REVEAL = "reveal", _("Unmasked personal data")
+        DENIED = "denied", _("Access refused outside scope")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    path = models.CharField(_("path"), max_length=255, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at"]
+        permissions = [("reveal_personal_data", "Can reveal households' unmasked ID numbers")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} {self.household_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class HouseholdStatus(models.Model):
+    """A household's current warning level: its latest assessment.
+
+    Kept in its own narrow table so that the monthly evaluation rewrites a
+    few small rows per household instead of the household record itself.
+    """
+
+    household = models.OneToOneField(
+        Household, primary_key=True, on_delete=models.PROTECT, related_name="status"
+    )
+    level = models.PositiveSmallIntegerField(
+        _("current warning level"), choices=WARNING_LEVELS, db_index=True
+    )
+    assessment = models.ForeignKey(
+        Assessment,
+        verbose_name=_("current assessment"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    assessed_at = models.DateTimeField(_("assessed at"))
+
+    class Meta:
+        verbose_name = _("current warning level")
+        verbose_name_plural = _("current warning levels")
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.level}"

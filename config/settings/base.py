@@ -8,6 +8,7 @@ console e-mail and no Stripe keys.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403  (Oscar's settings, overridden below)
 
@@ -249,7 +250,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_IMPORTS = ["config.tasks"]
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Periodic comprehensive evaluation (定期综合评价): every household, monthly.
+    "impact-periodic-evaluation": {
+        "task": "impact.tasks.impact_periodic_reassess",
+        "schedule": crontab(day_of_month="1", hour="2", minute="0"),
+    },
+}
 
 # ---------------------------------------------------------------- e-mail
 # Messages go through a Celery task, so a mail server that is down never

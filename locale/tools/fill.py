@@ -23,12 +23,14 @@ missing = []
 for message in catalog:
     if not message.id:
         continue
-    key = " ".join(message.id.split()) if isinstance(message.id, str) else message.id
-    if isinstance(key, str) and key in table:
-        message.string = table[key]
+    singular = message.id if isinstance(message.id, str) else message.id[0]
+    key = " ".join(singular.split())
+    if key in table:
+        translated = table[key]
+        message.string = translated if isinstance(message.id, str) else (translated,)
         message.flags.discard("fuzzy")
-    elif not message.string:
-        missing.append(message.id)
+    elif not message.string or message.fuzzy:
+        missing.append(singular)
 with po_path.open("wb") as handle:
     write_po(handle, catalog, width=100)
 with po_path.with_suffix(".mo").open("wb") as handle:

@@ -14,6 +14,13 @@ pytestmark = pytest.mark.django_db
 DEMO_MODELS = [
     "impact.Region",
     "impact.Household",
+    "impact.IncomeRecord",
+    "impact.RigidExpenditure",
+    "impact.Threshold",
+    "impact.Assessment",
+    "impact.HouseholdStatus",
+    "impact.Clue",
+    "impact.StaffScope",
     "producers.Producer",
     "partner.Partner",
     "partner.StockRecord",

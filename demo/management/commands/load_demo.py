@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from demo.data import DEMO_STAFF
+from demo.data import DEMO_COUNTY_STAFF, DEMO_STAFF
 from demo.services import demo_load
 
 
@@ -15,3 +15,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo data already present: nothing changed.")
         self.stdout.write(f"Demo staff login: {DEMO_STAFF['username']} / {DEMO_STAFF['password']}")
+        self.stdout.write(
+            "东川区 monitoring staff (sees only 东川区): "
+            f"{DEMO_COUNTY_STAFF['username']} / {DEMO_COUNTY_STAFF['password']}"
+        )

@@ -1,0 +1,268 @@
+"""The monitoring back office inside Wagtail admin (/cms/impact/…).
+
+Every query goes through the staff member's county scope
+(``services.households_visible_to`` / ``clues_for``), so a county's staff
+never read another county's households, whatever URL they type.
+"""
+
+import functools
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import ClueAdvanceForm, HelpMeasureForm, ImportForm, RevealForm
+from .models import Clue, Household, Region
+from .pii import mask_id_number, pii_hash
+from .rules import Level
+
+LEVEL_CHOICES = [(level.value, f"{level.numeral} {level.colour}") for level in Level]
+
+
+def _require_staff(request: HttpRequest) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied
+
+
+def forbidden_as_403(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A refusal is a 403 page here, not Wagtail's redirect to the dashboard."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            return render(request, "impact/admin/403.html", status=403)
+
+    return wrapped
+
+
+@forbidden_as_403
+def household_list(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    households = services.households_visible_to(user=request.user).select_related(
+        "region__parent", "county", "status__assessment"
+    )
+    counties = services.counties_visible_to(user=request.user)
+    params = request.GET
+    if params.get("county"):
+        households = households.filter(county_id=params["county"])
+    if params.get("township"):
+        households = households.filter(region__parent_id=params["township"])
+    if params.get("level"):
+        households = households.filter(status__level=params["level"])
+    if params.get("kind"):
+        households = households.filter(kind=params["kind"])
+    if params.get("overdue"):
+        households = households.filter(
+            clues__stage__in=[
+                Clue.Stage.OPEN,
+                Clue.Stage.VERIFIED,
+                Clue.Stage.NOTICE,
+                Clue.Stage.TOWNSHIP,
+            ],
+            clues__due_at__lt=timezone.now(),
+        ).distinct()
+    query = params.get("q", "").strip()
+    if query:
+        # by household code, or by the exact ID number through its keyed hash
+        households = households.filter(Q(code__icontains=query) | Q(id_number_hash=pii_hash(query)))
+    page = Paginator(households.order_by("code"), 50).get_page(params.get("p"))
+    townships = Region.objects.filter(parent__in=counties, level=Region.Level.TOWNSHIP).order_by(
+        "name"
+    )
+    return render(
+        request,
+        "impact/admin/household_list.html",
+        {
+            "page": page,
+            "counties": counties,
+            "townships": townships,
+            "levels": LEVEL_CHOICES,
+            "kinds": Household.Kind.choices,
+            "params": params,
+            # an ID number typed into the search box is not echoed back unmasked
+            "query": mask_id_number(query) if len(query) == 18 else query,
+        },
+    )
+
+
+def _household_context(request: HttpRequest, household: Household, **extra) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "household": household,
+        "assessments": household.assessments.order_by("-assessed_at", "-pk")[:24],
+        "incomes": household.incomes.order_by("-year"),
+        "expenditures": household.expenditures.order_by("-date"),
+        "clues": household.clues.prefetch_related("steps__by").order_by("-opened_at"),
+        "measures": household.measures.order_by("-started"),
+        "can_reveal": request.user.has_perm("impact.reveal_personal_data"),
+        "reveal_form": RevealForm(),
+        "measure_form": HelpMeasureForm(initial={"started": timezone.localdate()}),
+        "levels": {level.value: level for level in Level},
+        **extra,
+    }
+
+
+@forbidden_as_403
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    return render(
+        request, "impact/admin/household_detail.html", _household_context(request, household)
+    )
+
+
+@forbidden_as_403
+@require_POST
+def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    form = RevealForm(request.POST)
+    revealed = None
+    if form.is_valid():
+        try:
+            revealed = services.household_reveal_id_number(
+                user=request.user, household=household, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error("reason", exc)
+    context = _household_context(request, household, reveal_form=form, revealed=revealed)
+    response = render(request, "impact/admin/household_detail.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@forbidden_as_403
+@require_POST
+def household_add_measure(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    form = HelpMeasureForm(request.POST)
+    if form.is_valid():
+        try:
+            services.help_measure_record(household=household, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Help measure recorded."))
+            return redirect(reverse("impact_household", args=[household.pk]) + "#measures")
+    context = _household_context(request, household, measure_form=form)
+    return render(request, "impact/admin/household_detail.html", context, status=400)
+
+
+@forbidden_as_403
+def clue_queue(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    clues = services.clues_for(user=request.user).exclude(stage__in=Clue.CLOSED)
+    if request.GET.get("overdue"):
+        clues = clues.filter(due_at__lt=timezone.now()).exclude(stage=Clue.Stage.ASSISTING)
+    page = Paginator(clues.order_by("due_at"), 50).get_page(request.GET.get("p"))
+    return render(
+        request,
+        "impact/admin/clue_queue.html",
+        {
+            "page": page,
+            "form": ClueAdvanceForm(),
+            "params": request.GET,
+            "levels": {lv.value: lv for lv in Level},
+        },
+    )
+
+
+@forbidden_as_403
+@require_POST
+def clue_advance(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    clue = services.clues_for(user=request.user).filter(pk=pk).first()
+    if clue is None:
+        raise PermissionDenied
+    form = ClueAdvanceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.clue_advance(
+                clue=clue,
+                to_stage=form.cleaned_data["stage"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+                notice_from=form.cleaned_data["notice_from"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Clue moved on."))
+    else:
+        messages.error(request, _("Choose a stage."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("impact_clues")
+    return redirect(target)
+
+
+@forbidden_as_403
+def data_import(request: HttpRequest) -> HttpResponse:
+    """Staff upload the same files `impact_import` reads: all rows or none."""
+    if not request.user.has_perm("impact.add_household"):
+        raise PermissionDenied
+    from .imports import KINDS, ImportFileError, impact_import
+
+    form = ImportForm(request.POST or None, request.FILES or None, kinds=KINDS)
+    result = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+            handle.flush()
+            try:
+                result = impact_import(
+                    kind=form.cleaned_data["kind"],
+                    path=handle.name,
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            except (ImportFileError, ValueError) as exc:
+                form.add_error("file", str(exc))
+        if result is not None and not result.ok:
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request, "impact/admin/import.html", {"form": form, "result": result}, status=status
+    )
+
+
+@forbidden_as_403
+def data_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The warnings export, limited to the staff member's county."""
+    _require_staff(request)
+    from .exports import impact_export
+
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    content = impact_export(
+        kind="warnings", fmt=fmt, households=services.households_visible_to(user=request.user)
+    )
+    content_type = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = HttpResponse(content, content_type=content_type)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="warnings-{stamp}.{fmt}"'
+    return response

@@ -1,0 +1,105 @@
+from decimal import Decimal
+
+import phonenumbers
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .idnumbers import IdNumberError, id_number_clean
+from .models import Clue, HelpMeasure, Region, RigidExpenditure
+
+
+class VillageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Region) -> str:
+        return obj.full_name
+
+
+class DeclarationForm(forms.Form):
+    """农户申报: a public form; it never says whether a household is registered."""
+
+    name = forms.CharField(label=_("Your name"), max_length=32)
+    id_number = forms.CharField(label=_("ID number"), max_length=18, min_length=18)
+    phone = forms.CharField(label=_("Phone"), max_length=20)
+    village = VillageChoiceField(
+        label=_("Village"),
+        queryset=Region.objects.filter(level=Region.Level.VILLAGE).select_related("parent__parent"),
+    )
+    cause = forms.ChoiceField(label=_("Cause"), choices=RigidExpenditure.Cause.choices)
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"), min_value=Decimal("0"), max_digits=12, decimal_places=2
+    )
+    note = forms.CharField(
+        label=_("What happened"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=2000,
+    )
+
+    def clean_id_number(self) -> str:
+        try:
+            return id_number_clean(self.cleaned_data["id_number"])
+        except IdNumberError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        try:
+            number = phonenumbers.parse(value, "CN")
+        except phonenumbers.NumberParseException as exc:
+            raise forms.ValidationError(_("Enter a valid phone number.")) from exc
+        if not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError(_("Enter a valid phone number."))
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(label=_("Why do you need the full ID number?"), max_length=255)
+
+
+class ClueAdvanceForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Move to"), choices=Clue.Stage.choices)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    notice_from = forms.DateField(
+        label=_("Village notice posted on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class HelpMeasureForm(forms.ModelForm):
+    class Meta:
+        model = HelpMeasure
+        fields = ["mode", "description", "cadre", "started", "ended", "outcome"]
+        widgets = {
+            "started": forms.DateInput(attrs={"type": "date"}),
+            "ended": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "outcome": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class ImportForm(forms.Form):
+    KIND_LABELS = {
+        "households": _("Households"),
+        "incomes": _("Income records"),
+        "expenditures": _("Rigid expenditures"),
+        "thresholds": _("Thresholds"),
+    }
+    MAX_BYTES = 10 * 1024 * 1024
+
+    kind = forms.ChoiceField(label=_("What the file holds"))
+    file = forms.FileField(label=_("CSV or XLSX file"))
+    dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False)
+
+    def __init__(self, *args, kinds: tuple[str, ...], **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, self.KIND_LABELS.get(kind, kind)) for kind in kinds]
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload

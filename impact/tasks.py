@@ -1,0 +1,39 @@
+"""Background work of the impact app. Thin: each task calls one service, and is safe to retry."""
+
+import logging
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from .models import Assessment, Household
+
+logger = logging.getLogger("yixiang.impact")
+
+
+@shared_task(acks_late=True, max_retries=3, default_retry_delay=30)
+def impact_reassess_households(household_ids: list[int], channel: str) -> dict:
+    """System screening of households whose data changed (re-running it only adds an assessment)."""
+    from .services import households_reassess
+
+    year = timezone.localdate().year
+    try:
+        report = households_reassess(
+            households=Household.objects.filter(pk__in=household_ids), year=year, channel=channel
+        )
+    except ValidationError:
+        # No thresholds for the year yet: nothing can be assessed until staff enter them.
+        logger.warning("no thresholds for %s: %d households not screened", year, len(household_ids))
+        return {"assessed": 0, "clues_opened": 0}
+    return {"assessed": report.assessed, "clues_opened": report.clues_opened}
+
+
+@shared_task(acks_late=True)
+def impact_periodic_reassess() -> dict:
+    """The monthly periodic comprehensive evaluation of every household (Celery beat)."""
+    from .services import households_reassess
+
+    report = households_reassess(
+        year=timezone.localdate().year, channel=Assessment.Channel.PERIODIC
+    )
+    return {"assessed": report.assessed, "clues_opened": report.clues_opened}

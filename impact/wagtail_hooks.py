@@ -1,0 +1,74 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem, SubmenuMenuItem
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from . import admin_views
+from .models import Threshold
+
+
+@hooks.register("register_admin_urls")
+def impact_admin_urls():  # type: ignore[no-untyped-def]
+    return [
+        path("impact/households/", admin_views.household_list, name="impact_households"),
+        path("impact/households/<int:pk>/", admin_views.household_detail, name="impact_household"),
+        path(
+            "impact/households/<int:pk>/reveal/",
+            admin_views.household_reveal,
+            name="impact_household_reveal",
+        ),
+        path(
+            "impact/households/<int:pk>/measures/",
+            admin_views.household_add_measure,
+            name="impact_household_add_measure",
+        ),
+        path("impact/clues/", admin_views.clue_queue, name="impact_clues"),
+        path("impact/import/", admin_views.data_import, name="impact_import"),
+        path("impact/export/warnings.<str:fmt>", admin_views.data_export, name="impact_export"),
+        path(
+            "impact/clues/<int:pk>/advance/", admin_views.clue_advance, name="impact_clue_advance"
+        ),
+    ]
+
+
+class StaffMenuItem(MenuItem):
+    def is_shown(self, request):  # type: ignore[no-untyped-def]
+        return request.user.is_staff
+
+
+class ThresholdViewSet(ModelViewSet):
+    model = Threshold
+    icon = "cog"
+    menu_label = _("Thresholds")
+    form_fields = ["year", "national_standard", "multiplier"]
+    list_display = ["year", "national_standard", "multiplier", "line"]
+    add_to_admin_menu = False
+
+
+threshold_viewset = ThresholdViewSet("impact_thresholds")
+
+
+@hooks.register("register_admin_viewset")
+def register_threshold_viewset():  # type: ignore[no-untyped-def]
+    return threshold_viewset
+
+
+@hooks.register("register_admin_menu_item")
+def impact_menu():  # type: ignore[no-untyped-def]
+    from wagtail.admin.menu import Menu
+
+    submenu = Menu(
+        items=[
+            StaffMenuItem(
+                _("Households"), reverse("impact_households"), icon_name="group", order=100
+            ),
+            StaffMenuItem(
+                _("Review queue"), reverse("impact_clues"), icon_name="warning", order=200
+            ),
+            StaffMenuItem(
+                _("Thresholds"), reverse("impact_thresholds:index"), icon_name="cog", order=400
+            ),
+        ]
+    )
+    return SubmenuMenuItem(_("Poverty monitoring"), submenu, icon_name="group", order=250)
