@@ -302,6 +302,7 @@ def _monitoring(report: DemoReport) -> None:
         user.user_permissions.add(
             Permission.objects.get(codename="access_admin"),
             Permission.objects.get(codename="reveal_personal_data"),
+            Permission.objects.get(codename="change_household"),
         )
         StaffScope.objects.create(user=user, county=Region.objects.get(code=county_staff["county"]))
         report.count("users", True)

@@ -24,7 +24,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
-from .forms import ClueAdvanceForm, HelpMeasureForm, ImportForm, RevealForm
+from .forms import (
+    ClueAdvanceForm,
+    ExpenditureForm,
+    HelpMeasureForm,
+    HouseholdEditForm,
+    ImportForm,
+    IncomeForm,
+    RevealForm,
+)
 from .models import Clue, Household, Region
 from .pii import mask_id_number, pii_hash
 from .rules import Level
@@ -111,6 +119,11 @@ def _household_context(request: HttpRequest, household: Household, **extra) -> d
         "can_reveal": request.user.has_perm("impact.reveal_personal_data"),
         "reveal_form": RevealForm(),
         "measure_form": HelpMeasureForm(initial={"started": timezone.localdate()}),
+        "income_form": IncomeForm(initial={"year": timezone.localdate().year}),
+        "expenditure_form": ExpenditureForm(
+            household=household, initial={"date": timezone.localdate()}
+        ),
+        "can_change": request.user.has_perm("impact.change_household"),
         "levels": {level.value: level for level in Level},
         **extra,
     }
@@ -266,3 +279,77 @@ def data_export(request: HttpRequest, fmt: str) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="warnings-{stamp}.{fmt}"'
     return response
+
+
+def _require_change(request: HttpRequest) -> None:
+    if not request.user.has_perm("impact.change_household"):
+        raise PermissionDenied
+
+
+@forbidden_as_403
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a household's facts; screening re-assesses it once saved."""
+    _require_staff(request)
+    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    _require_change(request)
+    form = HouseholdEditForm(request.POST or None, instance=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(household=household, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Household saved; it will be re-assessed."))
+            return redirect("impact_household", pk=household.pk)
+    household.refresh_from_db()
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "impact/admin/household_edit.html",
+        {"household": household, "form": form},
+        status=status,
+    )
+
+
+@forbidden_as_403
+@require_POST
+def household_add_income(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    _require_change(request)
+    form = IncomeForm(request.POST)
+    if form.is_valid():
+        services.income_record_save(household=household, **form.cleaned_data)
+        messages.success(request, _("Income recorded; the household will be re-assessed."))
+        return redirect(reverse("impact_household", args=[household.pk]) + "#incomes")
+    context = _household_context(request, household, income_form=form)
+    return render(request, "impact/admin/household_detail.html", context, status=400)
+
+
+@forbidden_as_403
+@require_POST
+def household_add_expenditure(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    _require_change(request)
+    form = ExpenditureForm(request.POST, household=household)
+    if form.is_valid():
+        services.expenditure_record(household=household, **form.cleaned_data)
+        messages.success(request, _("Expenditure recorded; the household will be re-assessed."))
+        return redirect(reverse("impact_household", args=[household.pk]) + "#expenditures")
+    context = _household_context(request, household, expenditure_form=form)
+    return render(request, "impact/admin/household_detail.html", context, status=400)
+
+
+@forbidden_as_403
+@require_POST
+def expenditure_resolve(request: HttpRequest, pk: int, expenditure_pk: int) -> HttpResponse:
+    _require_staff(request)
+    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    _require_change(request)
+    expenditure = household.expenditures.filter(pk=expenditure_pk).first()
+    if expenditure is None:
+        raise Http404
+    services.expenditure_resolve(expenditure=expenditure)
+    messages.success(request, _("Marked resolved; the household will be re-assessed."))
+    return redirect(reverse("impact_household", args=[household.pk]) + "#expenditures")

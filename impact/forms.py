@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .idnumbers import IdNumberError, id_number_clean
-from .models import Clue, HelpMeasure, Region, RigidExpenditure
+from .models import Clue, HelpMeasure, Household, IncomeRecord, Region, RigidExpenditure
 
 
 class VillageChoiceField(forms.ModelChoiceField):
@@ -103,3 +103,49 @@ class ImportForm(forms.Form):
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 10 MB."))
         return upload
+
+
+class HouseholdEditForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = ["members", "labour", "kind", "subsistence", "basic_needs_met", "safe_water"]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        members, labour = cleaned.get("members"), cleaned.get("labour")
+        if members is not None and members < 1:
+            self.add_error("members", _("A household has at least one resident member."))
+        if members is not None and labour is not None and labour > members:
+            self.add_error("labour", _("Members able to work cannot exceed the resident members."))
+        return cleaned
+
+
+class IncomeForm(forms.ModelForm):
+    class Meta:
+        model = IncomeRecord
+        fields = ["year", "wages", "operating", "property_income", "transfers"]
+
+
+class ExpenditureForm(forms.ModelForm):
+    class Meta:
+        model = RigidExpenditure
+        fields = ["date", "cause", "amount", "resolved", "unable_to_work", "note"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, household: Household, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.household = household
+
+    def clean_date(self):  # type: ignore[no-untyped-def]
+        from django.utils import timezone
+
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError(_("The date is in the future."))
+        return date
+
+    def clean_unable_to_work(self) -> int:
+        value = self.cleaned_data["unable_to_work"]
+        if value > self.household.members:
+            raise forms.ValidationError(_("More members than the household has."))
+        return value

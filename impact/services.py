@@ -38,6 +38,7 @@ from .models import (
     Declaration,
     HelpMeasure,
     Household,
+    IncomeRecord,
     Region,
     RigidExpenditure,
     StaffScope,
@@ -257,6 +258,44 @@ def households_data_changed(
     # robust: a broker that is down is logged, and never fails the change itself;
     # the monthly periodic evaluation re-assesses every household anyway.
     transaction.on_commit(queue, robust=True)
+
+
+@transaction.atomic
+def household_update(*, household: Household, **fields) -> Household:  # type: ignore[no-untyped-def]
+    """Change a household's facts; system screening re-assesses it after commit."""
+    for name, value in fields.items():
+        setattr(household, name, value)
+    household.full_clean()
+    household.save()
+    households_data_changed(household_ids=[household.pk])
+    return household
+
+
+@transaction.atomic
+def income_record_save(*, household: Household, year: int, **amounts) -> IncomeRecord:  # type: ignore[no-untyped-def]
+    """Record (or correct) a household's income for a year."""
+    record, _ = IncomeRecord.objects.update_or_create(
+        household=household, year=year, defaults=amounts
+    )
+    households_data_changed(household_ids=[household.pk])
+    return record
+
+
+@transaction.atomic
+def expenditure_record(*, household: Household, **fields) -> RigidExpenditure:  # type: ignore[no-untyped-def]
+    expenditure = RigidExpenditure(household=household, **fields)
+    expenditure.full_clean()
+    expenditure.save()
+    households_data_changed(household_ids=[household.pk])
+    return expenditure
+
+
+@transaction.atomic
+def expenditure_resolve(*, expenditure: RigidExpenditure) -> RigidExpenditure:
+    expenditure.resolved = True
+    expenditure.save(update_fields=["resolved"])
+    households_data_changed(household_ids=[expenditure.household_id])
+    return expenditure
 
 
 # ---------------------------------------------------------------------- scope

@@ -23,6 +23,26 @@ def impact_admin_urls():  # type: ignore[no-untyped-def]
             admin_views.household_add_measure,
             name="impact_household_add_measure",
         ),
+        path(
+            "impact/households/<int:pk>/edit/",
+            admin_views.household_edit,
+            name="impact_household_edit",
+        ),
+        path(
+            "impact/households/<int:pk>/incomes/",
+            admin_views.household_add_income,
+            name="impact_household_add_income",
+        ),
+        path(
+            "impact/households/<int:pk>/expenditures/",
+            admin_views.household_add_expenditure,
+            name="impact_household_add_expenditure",
+        ),
+        path(
+            "impact/households/<int:pk>/expenditures/<int:expenditure_pk>/resolve/",
+            admin_views.expenditure_resolve,
+            name="impact_expenditure_resolve",
+        ),
         path("impact/clues/", admin_views.clue_queue, name="impact_clues"),
         path("impact/import/", admin_views.data_import, name="impact_import"),
         path("impact/export/warnings.<str:fmt>", admin_views.data_export, name="impact_export"),

@@ -17,13 +17,15 @@ from . import factories
 pytestmark = pytest.mark.django_db
 
 
-def staff(username: str, county_code: str | None, *, reveal: bool = False):  # type: ignore[no-untyped-def]
+def staff(username: str, county_code: str | None, *, reveal: bool = False, change: bool = False):  # type: ignore[no-untyped-def]
     user = get_user_model().objects.create_user(
         username=username, email=f"{username}@example.com", password="pass-123-word", is_staff=True
     )
     user.user_permissions.add(Permission.objects.get(codename="access_admin"))
     if reveal:
         user.user_permissions.add(Permission.objects.get(codename="reveal_personal_data"))
+    if change:
+        user.user_permissions.add(Permission.objects.get(codename="change_household"))
     county = Region.objects.get(code=county_code) if county_code else None
     StaffScope.objects.create(user=user, county=county)
     return user
@@ -311,3 +313,165 @@ def test_import_refuses_other_files_and_staff_without_permission(client):
     )
     assert response.status_code == 400
     assert "csv" in response.content.decode().lower()
+
+
+def test_editing_a_household_checks_it_and_screens_it_again(
+    client, two_counties, django_capture_on_commit_callbacks
+):
+    from impact.models import Assessment
+
+    dongchuan, _ = two_counties
+    factories.threshold(timezone.localdate().year)
+    factories.income(dongchuan, timezone.localdate().year, "9000.00")  # 4500 a head for 2
+    client.force_login(staff("dc", "530113", change=True))
+    facts = {
+        "members": "2",
+        "labour": "3",
+        "kind": "exited",
+        "basic_needs_met": "on",
+        "safe_water": "on",
+    }
+    bad = client.post(f"/cms/impact/households/{dongchuan.pk}/edit/", facts)
+    assert bad.status_code == 400
+    assert "不能超过" in bad.content.decode()
+    dongchuan.refresh_from_db()
+    assert dongchuan.labour == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        good = client.post(
+            f"/cms/impact/households/{dongchuan.pk}/edit/", {**facts, "members": "3"}
+        )
+    assert good.status_code == 302
+    dongchuan.refresh_from_db()
+    assert (dongchuan.members, dongchuan.labour) == (3, 3)
+    assessment = Assessment.objects.get(household=dongchuan)  # 3000 a head: below the standard
+    assert (assessment.channel, assessment.level) == ("screening", 1)
+
+
+def test_recording_income_and_expenditure_in_the_back_office(
+    client, two_counties, django_capture_on_commit_callbacks
+):
+    from impact.models import Assessment, IncomeRecord, RigidExpenditure
+
+    dongchuan, _ = two_counties
+    year = timezone.localdate().year
+    factories.threshold(year)
+    client.force_login(staff("dc", "530113", change=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/cms/impact/households/{dongchuan.pk}/incomes/",
+            {
+                "year": year,
+                "wages": "20000.00",
+                "operating": "0",
+                "property_income": "0",
+                "transfers": "0",
+            },
+        )
+    assert response.status_code == 302
+    assert IncomeRecord.objects.get(household=dongchuan, year=year).total == Decimal("20000.00")
+    assert Assessment.objects.get(household=dongchuan).level == 5
+    future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
+    refused = client.post(
+        f"/cms/impact/households/{dongchuan.pk}/expenditures/",
+        {"date": future, "cause": "illness", "amount": "15000.00", "unable_to_work": "0"},
+    )
+    assert refused.status_code == 400
+    assert "未来" in refused.content.decode()
+    negative = client.post(
+        f"/cms/impact/households/{dongchuan.pk}/expenditures/",
+        {
+            "date": timezone.localdate().isoformat(),
+            "cause": "illness",
+            "amount": "-1",
+            "unable_to_work": "0",
+        },
+    )
+    assert negative.status_code == 400
+    assert not RigidExpenditure.objects.filter(household=dongchuan).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/cms/impact/households/{dongchuan.pk}/expenditures/",
+            {
+                "date": timezone.localdate().isoformat(),
+                "cause": "illness",
+                "amount": "15000.00",
+                "unable_to_work": "0",
+            },
+        )
+    assert (
+        Assessment.objects.filter(household=dongchuan).first().level == 3
+    )  # (20000-15000)/2 < 6000
+    expenditure = RigidExpenditure.objects.get(household=dongchuan)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/cms/impact/households/{dongchuan.pk}/expenditures/{expenditure.pk}/resolve/")
+    expenditure.refresh_from_db()
+    assert expenditure.resolved
+    assert Assessment.objects.filter(household=dongchuan).first().level == 5
+
+
+def test_editing_needs_the_permission_and_the_county(client, two_counties):
+    dongchuan, xundian = two_counties
+    client.force_login(staff("viewer", "530113"))
+    assert client.get(f"/cms/impact/households/{dongchuan.pk}/edit/").status_code == 403
+    client.force_login(staff("editor", "530113", change=True))
+    assert client.get(f"/cms/impact/households/{dongchuan.pk}/edit/").status_code == 200
+    assert client.get(f"/cms/impact/households/{xundian.pk}/edit/").status_code == 403
+
+
+def test_risk_is_eliminated_after_six_months_above_the_line_with_expenditure_resolved(two_counties):
+    from impact.models import Assessment, RigidExpenditure
+
+    dongchuan, _ = two_counties
+    user = staff("dc", "530113")
+    now = timezone.now()
+    for days_ago, rules_fired in [(200, []), (100, []), (10, [])]:
+        Assessment.objects.create(
+            household=dongchuan,
+            year=2026,
+            level=5,
+            per_capita=Decimal("8000.00"),
+            attributed=Decimal("0"),
+            figures={},
+            rules_fired=rules_fired,
+            channel="periodic",
+            assessed_at=now - datetime.timedelta(days=days_ago),
+        )
+    RigidExpenditure.objects.create(
+        household=dongchuan,
+        date=datetime.date(2026, 5, 1),
+        cause="illness",
+        amount=Decimal("9000.00"),
+    )
+    clue = Clue.objects.create(
+        household=dongchuan, county=dongchuan.county, channel="screening", stage="assisting"
+    )
+    with pytest.raises(ValidationError, match="刚性支出未解决"):
+        clue_advance(clue=clue, to_stage="eliminated", by=user)
+    RigidExpenditure.objects.filter(household=dongchuan).update(resolved=True)
+    clue = clue_advance(clue=clue, to_stage="eliminated", by=user, note="收入稳定")
+    assert clue.stage == "eliminated" and clue.closed_at is not None
+
+
+def test_a_warning_within_the_six_months_blocks_elimination(two_counties):
+    from impact.models import Assessment
+
+    dongchuan, _ = two_counties
+    now = timezone.now()
+    hit = [{"level": 4, "code": "labour_below_line", "reason": "", "figures": {}}]
+    for days_ago, rules_fired in [(200, []), (60, hit)]:
+        Assessment.objects.create(
+            household=dongchuan,
+            year=2026,
+            level=5 if not rules_fired else 4,
+            per_capita=Decimal("5000.00"),
+            attributed=Decimal("0"),
+            figures={},
+            rules_fired=rules_fired,
+            channel="periodic",
+            assessed_at=now - datetime.timedelta(days=days_ago),
+        )
+    clue = Clue.objects.create(
+        household=dongchuan, county=dongchuan.county, channel="screening", stage="assisting"
+    )
+    with pytest.raises(ValidationError, match="六个月稳定高于监测线"):
+        clue_advance(clue=clue, to_stage="eliminated", by=staff("dc", "530113"))
