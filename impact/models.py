@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from .fields import EncryptedTextField
 from .pii import mask_id_number, mask_name, pii_hash
@@ -352,7 +353,6 @@ class Clue(models.Model):
         DISMISSED = "dismissed", _("Not confirmed")
 
     CLOSED = [Stage.APPROVED, Stage.ASSISTING, Stage.ELIMINATED, Stage.DISMISSED]
-    REVIEW_DAYS = 15
 
     household = models.ForeignKey(
         Household,
@@ -398,7 +398,8 @@ class Clue(models.Model):
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         if self.due_at is None:
-            self.due_at = self.opened_at + datetime.timedelta(days=self.REVIEW_DAYS)
+            review_days = MonitoringSettings.load().review_days
+            self.due_at = self.opened_at + datetime.timedelta(days=review_days)
         super().save(*args, **kwargs)
 
     @property
@@ -558,3 +559,22 @@ class HouseholdStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}: {self.level}"
+
+
+@register_setting(icon="cog")
+class MonitoringSettings(BaseGenericSetting):
+    """The monitoring rules' periods, editable by staff in the back office (Settings)."""
+
+    rigid_window_days = models.PositiveSmallIntegerField(
+        _("rigid expenditure counts for (days before the assessment)"), default=365
+    )
+    review_days = models.PositiveSmallIntegerField(_("days to verify a clue"), default=15)
+    notice_days = models.PositiveSmallIntegerField(
+        _("minimum days of village public notice"), default=5
+    )
+    stable_months = models.PositiveSmallIntegerField(
+        _("months above the line before risk is eliminated"), default=6
+    )
+
+    class Meta:
+        verbose_name = _("monitoring rules")

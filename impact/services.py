@@ -39,6 +39,7 @@ from .models import (
     HelpMeasure,
     Household,
     IncomeRecord,
+    MonitoringSettings,
     Region,
     RigidExpenditure,
     StaffScope,
@@ -48,9 +49,6 @@ from .pii import pii_hash
 
 logger = logging.getLogger("yixiang.impact")
 
-RIGID_WINDOW_DAYS = 365
-NOTICE_DAYS = 5
-STABLE_MONTHS = 6
 BATCH_SIZE = 5000
 INCOME_RULES = {"income_below_standard", "no_labour_or_subsistence_below_line", "labour_below_line"}
 
@@ -73,7 +71,7 @@ def _figures_queryset(queryset: QuerySet, *, year: int, as_of: datetime.date) ->
     unresolved special-cause outlay dated in the 12 months before ``as_of``.
     Platform-attributed income joins the figures with the attribution ledger.
     """
-    window_start = as_of - datetime.timedelta(days=RIGID_WINDOW_DAYS)
+    window_start = as_of - datetime.timedelta(days=MonitoringSettings.load().rigid_window_days)
     rigid = (
         RigidExpenditure.objects.filter(
             household_id=OuterRef("pk"),
@@ -175,6 +173,7 @@ def households_reassess(
     Memory is bounded by the batch size, not by the number of households.
     """
     thresholds = thresholds_for_year(year=year)
+    review_days = MonitoringSettings.load().review_days
     as_of = as_of or timezone.localdate()
     queryset = households if households is not None else Household.objects.all()
     report = ReassessReport()
@@ -186,7 +185,14 @@ def households_reassess(
         if not rows:
             break
         last = rows[-1]["pk"]
-        _reassess_batch(rows, year=year, channel=channel, thresholds=thresholds, report=report)
+        _reassess_batch(
+            rows,
+            year=year,
+            channel=channel,
+            thresholds=thresholds,
+            review_days=review_days,
+            report=report,
+        )
     report.skipped -= report.assessed
     return report
 
@@ -197,6 +203,7 @@ def _reassess_batch(
     year: int,
     channel: str,
     thresholds: rules.Thresholds,
+    review_days: int,
     report: ReassessReport,
 ) -> None:
     now = timezone.now()
@@ -231,7 +238,7 @@ def _reassess_batch(
                 channel=channel,
                 level=assessment.level,
                 opened_at=now,
-                due_at=now + datetime.timedelta(days=Clue.REVIEW_DAYS),
+                due_at=now + datetime.timedelta(days=review_days),
             )
             for assessment, county_id in opens_clue
         ]
@@ -370,7 +377,7 @@ TRANSITIONS = {
 def household_risk_eliminable(*, household: Household, today: datetime.date) -> list[str]:
     """What still stands in the way of eliminating a household's risk (empty: nothing)."""
     problems = []
-    since = timezone.now() - datetime.timedelta(days=STABLE_MONTHS * 30)
+    since = timezone.now() - datetime.timedelta(days=MonitoringSettings.load().stable_months * 30)
     assessments = list(
         Assessment.objects.filter(household=household)
         .order_by("assessed_at")
@@ -401,6 +408,7 @@ def clue_advance(
 ) -> Clue:
     """Move a clue one stage on, recording who, when and why."""
     today = today or timezone.localdate()
+    config = MonitoringSettings.load()
     clue = Clue.objects.select_for_update().get(pk=clue.pk)
     if to_stage not in TRANSITIONS[clue.stage]:
         raise ValidationError(
@@ -411,11 +419,11 @@ def clue_advance(
         if notice_from is None:
             raise ValidationError(_("Give the date the village notice was posted."))
         clue.notice_from = notice_from
-        clue.notice_to = notice_from + datetime.timedelta(days=NOTICE_DAYS)
+        clue.notice_to = notice_from + datetime.timedelta(days=config.notice_days)
     if to_stage == Clue.Stage.TOWNSHIP and (clue.notice_to is None or today < clue.notice_to):
         raise ValidationError(
             _("The village notice must stay up at least %(days)s days (until %(date)s).")
-            % {"days": NOTICE_DAYS, "date": clue.notice_to}
+            % {"days": config.notice_days, "date": clue.notice_to}
         )
     if to_stage == Clue.Stage.ELIMINATED and clue.household is not None:
         problems = household_risk_eliminable(household=clue.household, today=today)

@@ -475,3 +475,29 @@ def test_a_warning_within_the_six_months_blocks_elimination(two_counties):
     )
     with pytest.raises(ValidationError, match="六个月稳定高于监测线"):
         clue_advance(clue=clue, to_stage="eliminated", by=staff("dc", "530113"))
+
+
+def test_the_review_periods_are_settings_staff_can_change(two_counties):
+    from impact.models import MonitoringSettings
+
+    dongchuan, _ = two_counties
+    config = MonitoringSettings.load()
+    config.review_days, config.notice_days = 10, 7
+    config.save()
+    clue = Clue.objects.create(
+        household=dongchuan, county=dongchuan.county, channel="screening", level=4
+    )
+    assert clue.due_at - clue.opened_at == datetime.timedelta(days=10)
+    user = staff("dc", "530113")
+    clue = clue_advance(clue=clue, to_stage="verified", by=user)
+    clue = clue_advance(
+        clue=clue, to_stage="notice", by=user, notice_from=datetime.date(2026, 11, 1)
+    )
+    with pytest.raises(ValidationError, match="不少于 7 天"):
+        clue_advance(clue=clue, to_stage="township", by=user, today=datetime.date(2026, 11, 7))
+    assert (
+        clue_advance(
+            clue=clue, to_stage="township", by=user, today=datetime.date(2026, 11, 8)
+        ).stage
+        == "township"
+    )

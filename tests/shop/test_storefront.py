@@ -121,3 +121,36 @@ def test_catalogue_query_count_does_not_grow_with_products(client, add_indexed_p
         second = client.get(reverse("catalogue:index"))
     assert len(second.context["page_obj"].object_list) == 24  # a full page of 24 cards
     assert len(full_page) == len(fourteen)
+
+
+def test_a_new_product_is_searchable_once_saved_and_gone_once_hidden(
+    client, django_capture_on_commit_callbacks
+):
+    partner = Partner.objects.get(code="dongchuan-hongtudi")
+    product_class = Product.objects.get(upc="YX-DC-001").product_class
+    index = search_connections["default"].get_unified_index().get_index(Product)
+    with django_capture_on_commit_callbacks(execute=True):
+        product = Product.objects.create(
+            title="东川荞麦饼 500g", upc="TEST-QMB", product_class=product_class
+        )
+        StockRecord.objects.create(
+            product=product,
+            partner=partner,
+            partner_sku="TEST-QMB",
+            price=Decimal("18.00"),
+            num_in_stock=9,
+        )
+    try:
+        found = (
+            client.get(reverse("search:search"), {"q": "荞麦饼"}).context["page_obj"].object_list
+        )
+        assert [result.object.upc for result in found] == ["TEST-QMB"]
+        with django_capture_on_commit_callbacks(execute=True):
+            product.is_public = False
+            product.save()
+        found = (
+            client.get(reverse("search:search"), {"q": "荞麦饼"}).context["page_obj"].object_list
+        )
+        assert list(found) == []
+    finally:
+        index.remove_object(product)
