@@ -40,6 +40,8 @@ CATEGORIES = ["粮油米面", "茶饮冲调", "肉禽蛋品", "特色加工", "�
 PRODUCERS = [
     {
         "code": "dongchuan-hongtudi",
+        "login": "hongtudi",
+        "credit_body": "93530113MA6K2Q8P1",
         "name": "东川红土地生态农业专业合作社",
         "kind": "cooperative",
         "county": "530113",
@@ -105,6 +107,8 @@ PRODUCERS = [
     },
     {
         "code": "xundian-lanfeng",
+        "login": "lanfeng",
+        "credit_body": "93530129MA6L7R3T2",
         "name": "寻甸岚峰养殖专业合作社",
         "kind": "cooperative",
         "county": "530129",
@@ -147,6 +151,8 @@ PRODUCERS = [
     },
     {
         "code": "xundian-meixiang",
+        "login": "meixiang",
+        "credit_body": "91530129MA6N4W5X3",
         "name": "寻甸玫香农业加工有限公司",
         "kind": "enterprise",
         "county": "530129",
@@ -189,6 +195,8 @@ PRODUCERS = [
     },
     {
         "code": "luquan-saying",
+        "login": "saying",
+        "credit_body": "93530128MA6P9Y2K4",
         "name": "禄劝撒营盘山货专业合作社",
         "kind": "cooperative",
         "county": "530128",
@@ -301,6 +309,34 @@ NEWS = {
         "大洋芋、面条、七彩花生、老鹰茶，全部来自东川独特的红土地。</p>"
         "<p>消费扶贫让脱贫群众的产品卖得出、卖得好，是防止返贫的一条长效途径。</p>"
     ),
+}
+
+# The demo's certifying body, and the links from producers to households:
+# (household number within the producer's county, kind, per unit or share %, product UPC or None for all).
+CERTIFIER = "昆明市农业农村局（演示）"
+EXPIRING_SOON_UPC = "YX-DC-004"  # its certification runs out within 30 days
+BENEFIT_LINKS = {
+    "dongchuan-hongtudi": [
+        (1, "purchase", ("per_unit", "3.00"), "YX-DC-001"),
+        (2, "purchase", ("per_unit", "4.00"), "YX-DC-003"),
+        (4, "employment", ("share", "8.00"), None),
+        (5, "dividend", ("share", "5.00"), None),
+        (7, "purchase", ("share", "20.00"), "YX-DC-004"),
+    ],
+    "xundian-lanfeng": [
+        (1, "purchase", ("per_unit", "15.00"), "YX-XD-001"),
+        (2, "employment", ("share", "6.00"), None),
+        (3, "dividend", ("share", "4.00"), None),
+    ],
+    "xundian-meixiang": [
+        (4, "land_rent", ("share", "5.00"), None),
+        (5, "employment", ("share", "10.00"), None),
+    ],
+    "luquan-saying": [
+        (1, "purchase", ("per_unit", "12.00"), "YX-LQ-001"),
+        (2, "purchase", ("per_unit", "6.00"), "YX-LQ-002"),
+        (3, "direct", ("share", "30.00"), "YX-LQ-003"),
+    ],
 }
 
 # The home page features Dongchuan's livestream products first.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site as DjangoSite
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
@@ -74,6 +75,7 @@ def demo_load() -> DemoReport:
         producers = _producers(report, counties, categories)
         _households(report, counties)
         _monitoring(report)
+        _producers_onboarded(report, producers)
         _pages(report, producers)
     return report
 
@@ -319,8 +321,24 @@ def _wagtail_image(*, title: str, content: bytes, filename: str) -> WagtailImage
     return image
 
 
-def _pages(report: DemoReport, producers: dict[str, Producer]) -> None:
+def _wagtail_roots() -> Page:
+    """Wagtail's root page and root collection (its migrations make them; a flushed database lacks them)."""
+    from wagtail.models import Collection
+
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(
+            instance=Page(
+                title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page)
+            )
+        )
+    return root
+
+
+def _pages(report: DemoReport, producers: dict[str, Producer]) -> None:
+    root = _wagtail_roots()
     home = HomePage.objects.first()
     if home is None:
         # Wagtail's install leaves a "Welcome" page at the root: the home page replaces it.
@@ -402,3 +420,78 @@ def _pages(report: DemoReport, producers: dict[str, Producer]) -> None:
         news.add_child(instance=article)
         article.save_revision().publish()
         report.count("pages", True)
+
+
+def _producers_onboarded(report: DemoReport, producers: dict[str, Producer]) -> None:
+    """Each demo producer: a login, onboarding through county and platform, certificates, links."""
+    from stdnum.cn import uscc
+
+    from producers.models import BenefitLink, Certificate, OnboardingStep
+    from producers.services import benefit_link_create, producer_approve, producer_recommend
+
+    User = get_user_model()
+    admin = User.objects.get(username=data.DEMO_STAFF["username"])
+    today = timezone.localdate()
+    for producer_data in data.PRODUCERS:
+        producer = producers[producer_data["code"]]
+        user = User.objects.filter(username=producer_data["login"]).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=producer_data["login"],
+                email=f"{producer_data['login']}@yixiang.example",
+                password=data.DEMO_STAFF["password"],
+            )
+            producer.partner.users.add(user)
+            report.count("users", True)
+        if not producer.credit_code:
+            body = producer_data["credit_body"]
+            producer.credit_code = body + uscc.calc_check_digit(body)
+            producer.save(update_fields=["credit_code"])
+        if not producer.onboarding_steps.exists():
+            OnboardingStep.objects.create(
+                producer=producer, status=Producer.Status.APPLIED, by=user
+            )
+            producer = producer_recommend(producer=producer, by=admin, note="县商务局推荐（演示）")
+            producer = producer_approve(
+                producer=producer, by=admin, note="材料齐全，审核通过（演示）"
+            )
+            producers[producer_data["code"]] = producer
+            report.count("onboardings", True)
+        if not producer.certificates.exists():
+            Certificate.objects.create(
+                producer=producer,
+                kind=Certificate.Kind.LICENCE,
+                number=f"JY{producer.credit_code[-8:]}",
+                issuer="昆明市市场监督管理局（演示）",
+                valid_from=datetime.date(today.year - 1, 1, 1),
+                valid_to=today + datetime.timedelta(days=300),
+            )
+            for row in producer_data["products"]:
+                upc = row[0]
+                soon = upc == data.EXPIRING_SOON_UPC
+                Certificate.objects.create(
+                    producer=producer,
+                    product=Product.objects.get(upc=upc),
+                    kind=Certificate.Kind.CERTIFICATION,
+                    number=f"FP{today.year}-{upc}",
+                    issuer=data.CERTIFIER,
+                    valid_from=datetime.date(today.year, 1, 1),
+                    valid_to=today + datetime.timedelta(days=20)
+                    if soon
+                    else datetime.date(today.year + 1, 12, 31),
+                )
+                report.count("certificates", True)
+        if not BenefitLink.objects.filter(producer=producer).exists():
+            county_households = list(
+                Household.objects.filter(county=producer.region.county).order_by("code")
+            )
+            for number, kind, (rule, amount), upc in data.BENEFIT_LINKS[producer_data["code"]]:
+                benefit_link_create(
+                    producer=producer,
+                    household=county_households[number - 1],
+                    kind=kind,
+                    product=Product.objects.get(upc=upc) if upc else None,
+                    valid_from=datetime.date(today.year, 1, 1),
+                    **{rule: Decimal(amount)},
+                )
+                report.count("benefit links", True)

@@ -3,9 +3,12 @@
 from django.db.models import QuerySet
 from oscar.core.loading import get_model
 
-# Product cards show the producer and its county: fetch them with the products
-# so a page of cards costs the same number of queries however long it is.
+# Product cards show the producer and its county, and whether the product can
+# be bought (the partner strategy reads the producer and the certificates):
+# fetch them with the products so a page of cards costs the same number of
+# queries however long it is.
 PRODUCT_CARD_PREFETCH = "stockrecords__partner__producer__region__parent__parent"
+PRODUCT_CARD_PREFETCHES = (PRODUCT_CARD_PREFETCH, "certificates")
 
 
 def product_card_queryset() -> QuerySet:
@@ -14,7 +17,7 @@ def product_card_queryset() -> QuerySet:
         Product.objects.browsable()
         .base_queryset()
         .filter(is_public=True)
-        .prefetch_related(PRODUCT_CARD_PREFETCH)
+        .prefetch_related(*PRODUCT_CARD_PREFETCHES)
     )
 
 

@@ -58,7 +58,7 @@ OSCAR_APPS = [
     "oscar.apps.catalogue.apps.CatalogueConfig",
     "oscar.apps.catalogue.reviews.apps.CatalogueReviewsConfig",
     "oscar.apps.communication.apps.CommunicationConfig",
-    "oscar.apps.partner.apps.PartnerConfig",
+    "shop.partner.apps.PartnerConfig",  # fork: who may sell (see shop/FORKS.md)
     "oscar.apps.basket.apps.BasketConfig",
     "oscar.apps.payment.apps.PaymentConfig",
     "oscar.apps.offer.apps.OfferConfig",
@@ -70,8 +70,8 @@ OSCAR_APPS = [
     "oscar.apps.dashboard.apps.DashboardConfig",
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
-    "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
-    "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
+    "shop.dashboard.orders.apps.OrdersDashboardConfig",  # fork: producers see their own lines (see shop/FORKS.md)
+    "shop.dashboard.catalogue.apps.CatalogueDashboardConfig",  # fork: producers edit their own products (see shop/FORKS.md)
     "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
     "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
     "oscar.apps.dashboard.pages.apps.PagesDashboardConfig",
@@ -255,6 +255,11 @@ CELERY_BEAT_SCHEDULE = {
     "impact-periodic-evaluation": {
         "task": "impact.tasks.impact_periodic_reassess",
         "schedule": crontab(day_of_month="1", hour="2", minute="0"),
+    },
+    # Certificates, licences and test reports: reminders at 90/30/7 days, off sale on expiry.
+    "producers-certificates-daily": {
+        "task": "producers.tasks.producers_certificates_daily",
+        "schedule": crontab(hour="6", minute="0"),
     },
 }
 

@@ -17,6 +17,16 @@ for line in (here / "zh_hans.tsv").read_text(encoding="utf-8").splitlines():
         msgid, msgstr = line.split("\t")
         table[msgid.replace("\\n", "\n")] = msgstr.replace("\\n", "\n")
 
+# Strings our templates share with Oscar's and Wagtail's take their translations.
+site_packages = Path(__import__("oscar").__file__).resolve().parent.parent
+for package in ("oscar", "wagtail/admin"):
+    fallback = site_packages / package / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    if fallback.exists():
+        with fallback.open("rb") as handle:
+            for message in read_po(handle, locale="zh_Hans"):
+                if isinstance(message.id, str) and message.string and not message.fuzzy:
+                    table.setdefault(" ".join(message.id.split()), message.string)
+
 with po_path.open("rb") as handle:
     catalog = read_po(handle, locale="zh_Hans")
 missing = []

@@ -1,12 +1,12 @@
 from haystack import indexes
 from oscar.apps.search import search_indexes as oscar_indexes
 
-from shop.selectors import PRODUCT_CARD_PREFETCH
+from shop.selectors import PRODUCT_CARD_PREFETCHES
 
 
 class ProductIndex(oscar_indexes.ProductIndex, indexes.Indexable):
     def read_queryset(self, using=None):  # type: ignore[no-untyped-def]
-        return super().read_queryset(using).prefetch_related(PRODUCT_CARD_PREFETCH)
+        return super().read_queryset(using).prefetch_related(*PRODUCT_CARD_PREFETCHES)
 
     def index_queryset(self, using=None):  # type: ignore[no-untyped-def]
-        return super().index_queryset(using).prefetch_related(PRODUCT_CARD_PREFETCH)
+        return super().index_queryset(using).prefetch_related(*PRODUCT_CARD_PREFETCHES)

@@ -1,0 +1,132 @@
+"""Producers in the back office (/cms/producers/): onboarding review and benefit links."""
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from impact.services import counties_visible_to
+
+from . import services
+from .forms import BenefitLinkForm, ReviewForm
+from .models import BenefitLink, Producer
+
+
+def forbidden_as_403(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            return render(request, "impact/admin/403.html", status=403)
+
+    return wrapped
+
+
+def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
+    if not request.user.is_staff:
+        raise PermissionDenied
+    counties = counties_visible_to(user=request.user)
+    return Producer.objects.filter(region__parent__in=counties) | Producer.objects.filter(
+        region__in=counties
+    )
+
+
+def _can_approve(user) -> bool:  # type: ignore[no-untyped-def]
+    return user.is_superuser or user.has_perm("producers.change_producer")
+
+
+@forbidden_as_403
+def producer_list(request: HttpRequest) -> HttpResponse:
+    producers = _visible(request).select_related("region__parent").order_by("status", "name")
+    status = request.GET.get("status")
+    if status:
+        producers = producers.filter(status=status)
+    return render(
+        request,
+        "producers/admin/producer_list.html",
+        {"producers": producers, "statuses": Producer.Status.choices, "status": status},
+    )
+
+
+def _detail_context(request: HttpRequest, producer: Producer, **extra) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "producer": producer,
+        "steps": producer.onboarding_steps.select_related("by"),
+        "certificates": producer.certificates.select_related("product"),
+        "links": BenefitLink.objects.filter(producer=producer).select_related(
+            "household", "product"
+        ),
+        "review_form": ReviewForm(),
+        "link_form": BenefitLinkForm(producer=producer),
+        "can_approve": _can_approve(request.user),
+        **extra,
+    }
+
+
+@forbidden_as_403
+def producer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    producer = get_object_or_404(_visible(request), pk=pk)
+    return render(
+        request, "producers/admin/producer_detail.html", _detail_context(request, producer)
+    )
+
+
+@forbidden_as_403
+@require_POST
+def producer_review(request: HttpRequest, pk: int) -> HttpResponse:
+    producer = get_object_or_404(_visible(request), pk=pk)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        action, note = form.cleaned_data["action"], form.cleaned_data["note"]
+        if action in ("approve",) and not _can_approve(request.user):
+            raise PermissionDenied
+        try:
+            if action == "recommend":
+                services.producer_recommend(producer=producer, by=request.user, note=note)
+            elif action == "approve":
+                services.producer_approve(producer=producer, by=request.user, note=note)
+            else:
+                services.producer_reject(producer=producer, by=request.user, reason=note)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Application updated."))
+    return redirect("producers_admin_detail", pk=producer.pk)
+
+
+@forbidden_as_403
+@require_POST
+def producer_add_link(request: HttpRequest, pk: int) -> HttpResponse:
+    producer = get_object_or_404(_visible(request), pk=pk)
+    form = BenefitLinkForm(request.POST, producer=producer)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.benefit_link_create(
+                producer=producer,
+                household=data["household_code"],
+                kind=data["kind"],
+                product=data["product"],
+                per_unit=data["per_unit"],
+                share=data["share"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+                reason=data["reason"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Benefit link saved."))
+            return redirect("producers_admin_detail", pk=producer.pk)
+    context = _detail_context(request, producer, link_form=form)
+    return render(request, "producers/admin/producer_detail.html", context, status=400)

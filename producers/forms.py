@@ -1,0 +1,97 @@
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from impact.models import Household, Region
+
+from .models import BenefitLink, Producer
+from .services import credit_code_clean
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+class ProducerApplicationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=128)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Producer.Kind.choices)
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18)
+    county = forms.ModelChoiceField(
+        label=_("County"),
+        queryset=Region.objects.filter(level=Region.Level.COUNTY).order_by("code"),
+    )
+    township = forms.CharField(label=_("Township"), max_length=100)
+    contact_name = forms.CharField(label=_("Contact"), max_length=64)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=32)
+    linkage = forms.CharField(
+        label=_("How your income reaches farmers (purchase, jobs, dividends, land rent)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    story = forms.CharField(
+        label=_("Your story"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    licence = forms.FileField(label=_("Business licence (PDF or image, at most 5 MB)"))
+
+    def clean_credit_code(self) -> str:
+        return credit_code_clean(self.cleaned_data["credit_code"])
+
+    def clean_licence(self):  # type: ignore[no-untyped-def]
+        upload = self.cleaned_data["licence"]
+        if upload.size > MAX_UPLOAD:
+            raise ValidationError(_("The file is larger than 5 MB."))
+        head = upload.read(8)
+        upload.seek(0)
+        if not (
+            head.startswith(b"%PDF") or head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8")
+        ):
+            raise ValidationError(_("Upload the licence as a PDF, PNG or JPEG file."))
+        return upload
+
+
+class ReviewForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("recommend", _("Recommend")), ("approve", _("Approve")), ("reject", _("Reject"))]
+    )
+    note = forms.CharField(
+        label=_("Note or reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class BenefitLinkForm(forms.Form):
+    household_code = forms.CharField(label=_("Household code"), max_length=32)
+    kind = forms.ChoiceField(label=_("Kind"), choices=BenefitLink.Kind.choices)
+    product = forms.ModelChoiceField(label=_("Product"), queryset=None, required=False)
+    per_unit = forms.DecimalField(
+        label=_("Amount per unit (yuan)"), required=False, decimal_places=2, max_digits=12
+    )
+    share = forms.DecimalField(
+        label=_("Share of the line (%)"), required=False, decimal_places=2, max_digits=5
+    )
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_to = forms.DateField(
+        label=_("Valid to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Reason (household outside the county)"), required=False, max_length=255
+    )
+
+    def __init__(self, *args, producer: Producer, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        from oscar.core.loading import get_model
+
+        Product = get_model("catalogue", "Product")
+        self.producer = producer
+        self.fields["product"].queryset = Product.objects.filter(
+            stockrecords__partner=producer.partner
+        )
+        self.fields["valid_from"].initial = datetime.date.today()
+
+    def clean_household_code(self) -> Household:
+        household = Household.objects.filter(
+            code=self.cleaned_data["household_code"].strip()
+        ).first()
+        if household is None:
+            raise ValidationError(_("There is no household with this code."))
+        return household

@@ -1,0 +1,264 @@
+"""Writes of the producers app: onboarding, certificates, benefit links, shipments."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_model
+from stdnum.cn import uscc
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+
+from .models import BenefitLink, Certificate, OnboardingStep, Producer, Shipment
+
+Partner = get_model("partner", "Partner")
+StockRecord = get_model("partner", "StockRecord")
+
+
+def credit_code_clean(value: str) -> str:
+    """A unified social credit code (GB 32100) in canonical form, or ValidationError saying what is wrong."""
+    try:
+        return uscc.validate(value or "")
+    except InvalidLength as exc:
+        raise ValidationError(_("A unified social credit code has 18 characters.")) from exc
+    except InvalidFormat as exc:
+        raise ValidationError(
+            _("The unified social credit code contains characters it cannot have.")
+        ) from exc
+    except InvalidChecksum as exc:
+        raise ValidationError(
+            _("The unified social credit code's check character is wrong.")
+        ) from exc
+
+
+# ---------------------------------------------------------------------- onboarding
+
+
+@transaction.atomic
+def producer_apply(*, user, name: str, kind: str, region, credit_code: str, **details) -> Producer:  # type: ignore[no-untyped-def]
+    """A producer applies online: it gets a shop partner, but no dashboard until approved."""
+    code = credit_code_clean(credit_code)
+    if Producer.objects.filter(credit_code=code).exists():
+        raise ValidationError(_("A producer with this credit code has already applied."))
+    partner = Partner.objects.create(
+        name=name, code=f"{slugify(name, allow_unicode=True)[:100]}-{code[-6:]}"
+    )
+    partner.users.add(user)
+    producer = Producer(
+        partner=partner, name=name, kind=kind, region=region, credit_code=code, **details
+    )
+    producer.full_clean()
+    producer.save()
+    OnboardingStep.objects.create(producer=producer, status=Producer.Status.APPLIED, by=user)
+    return producer
+
+
+def _step(producer: Producer, *, to: str, allowed_from: list[str], by, note: str) -> Producer:  # type: ignore[no-untyped-def]
+    producer = Producer.objects.select_for_update().get(pk=producer.pk)
+    if producer.status not in allowed_from:
+        raise ValidationError(
+            _("A producer that is “%(status)s” cannot be moved to “%(to)s”.")
+            % {"status": producer.get_status_display(), "to": Producer.Status(to).label}
+        )
+    producer.status = to
+    producer.save(update_fields=["status"])
+    OnboardingStep.objects.create(producer=producer, status=to, by=by, note=note)
+    return producer
+
+
+@transaction.atomic
+def producer_recommend(*, producer: Producer, by, note: str = "") -> Producer:  # type: ignore[no-untyped-def]
+    """The county department recommends the application to the platform."""
+    return _step(
+        producer,
+        to=Producer.Status.RECOMMENDED,
+        allowed_from=[Producer.Status.APPLIED],
+        by=by,
+        note=note,
+    )
+
+
+@transaction.atomic
+def producer_approve(*, producer: Producer, by, note: str = "") -> Producer:  # type: ignore[no-untyped-def]
+    """The platform approves: the producer's users may now use the shop dashboard."""
+    producer = _step(
+        producer,
+        to=Producer.Status.APPROVED,
+        allowed_from=[Producer.Status.RECOMMENDED],
+        by=by,
+        note=note,
+    )
+    access = Permission.objects.get(codename="dashboard_access", content_type__app_label="partner")
+    for user in producer.partner.users.all():
+        user.user_permissions.add(access)
+    return producer
+
+
+@transaction.atomic
+def producer_reject(*, producer: Producer, by, reason: str) -> Producer:  # type: ignore[no-untyped-def]
+    """The county or the platform rejects, and says why."""
+    if not (reason or "").strip():
+        raise ValidationError(_("Say why the application is rejected."))
+    return _step(
+        producer,
+        to=Producer.Status.REJECTED,
+        allowed_from=[Producer.Status.APPLIED, Producer.Status.RECOMMENDED],
+        by=by,
+        note=reason.strip(),
+    )
+
+
+def producer_can_list(*, producer: Producer) -> bool:
+    return producer.status == Producer.Status.APPROVED
+
+
+# ---------------------------------------------------------------------- certificates
+
+
+def certificate_save(*, certificate: Certificate) -> Certificate:
+    certificate.full_clean()
+    certificate.save()
+    return certificate
+
+
+def product_certification(*, product, on: datetime.date | None = None) -> Certificate | None:  # type: ignore[no-untyped-def]
+    """The product's certification current on a date, read from prefetched certificates when there are."""
+    on = on or timezone.localdate()
+    for certificate in product.certificates.all():
+        if certificate.kind == Certificate.Kind.CERTIFICATION and certificate.is_current(on):
+            return certificate
+    return None
+
+
+# ---------------------------------------------------------------------- benefit links
+
+
+def _unit_prices(producer: Producer, product) -> list[Decimal]:  # type: ignore[no-untyped-def]
+    records = StockRecord.objects.filter(partner=producer.partner)
+    if product is not None:
+        records = records.filter(product=product)
+    return [price for price in records.values_list("price", flat=True) if price is not None]
+
+
+def _overlapping(queryset, valid_from: datetime.date, valid_to: datetime.date | None):  # type: ignore[no-untyped-def]
+    queryset = queryset.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+    if valid_to is not None:
+        queryset = queryset.filter(valid_from__lte=valid_to)
+    return queryset
+
+
+@transaction.atomic
+def benefit_link_create(
+    *,
+    producer: Producer,
+    household,  # type: ignore[no-untyped-def]
+    kind: str,
+    valid_from: datetime.date,
+    product=None,  # type: ignore[no-untyped-def]
+    per_unit: Decimal | None = None,
+    share: Decimal | None = None,
+    valid_to: datetime.date | None = None,
+    reason: str = "",
+) -> BenefitLink:
+    """Link a household to a producer's sales, checking that the rules can be honoured.
+
+    The shares on one product never exceed 100% of a line's net amount while
+    they overlap in time, and an amount per unit never exceeds the unit price.
+    """
+    errors: dict[str, list[str]] = {}
+    if (per_unit is None) == (share is None):
+        errors.setdefault("share", []).append(
+            _("Give either an amount per unit or a share, not both.")
+        )
+    if (
+        product is not None
+        and not StockRecord.objects.filter(partner=producer.partner, product=product).exists()
+    ):
+        errors.setdefault("product", []).append(_("The product is not this producer's."))
+    if household.county_id != producer.region.county.pk and not reason.strip():
+        errors.setdefault("reason", []).append(
+            _("The household is outside the producer's county: say why it is linked.")
+        )
+    if share is not None:
+        if not Decimal("0") < share <= Decimal("100"):
+            errors.setdefault("share", []).append(_("A share is more than 0% and at most 100%."))
+        else:
+            # Links on this product, or on all the producer's products, that overlap in time.
+            Producer.objects.select_for_update().get(
+                pk=producer.pk
+            )  # serialise concurrent link changes
+            same = BenefitLink.objects.filter(producer=producer, share__isnull=False)
+            same = (
+                same.filter(Q(product__isnull=True) | Q(product=product))
+                if product is not None
+                else same
+            )
+            taken = _overlapping(same, valid_from, valid_to).aggregate(total=Sum("share"))[
+                "total"
+            ] or Decimal("0")
+            if taken + share > Decimal("100"):
+                errors.setdefault("share", []).append(
+                    _("Shares on this product would reach %(total)s%%, more than 100%%.")
+                    % {"total": taken + share}
+                )
+    if per_unit is not None:
+        prices = _unit_prices(producer, product)
+        if per_unit <= 0:
+            errors.setdefault("per_unit", []).append(_("The amount per unit must be more than 0."))
+        elif prices and per_unit > min(prices):
+            errors.setdefault("per_unit", []).append(
+                _("The amount per unit (%(amount)s) is more than the unit price (%(price)s).")
+                % {"amount": per_unit, "price": min(prices)}
+            )
+    if valid_to is not None and valid_to < valid_from:
+        errors.setdefault("valid_to", []).append(_("A link cannot end before it starts."))
+    if errors:
+        raise ValidationError(errors)
+    link = BenefitLink(
+        producer=producer,
+        product=product,
+        household=household,
+        kind=kind,
+        per_unit=per_unit,
+        share=share,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        reason=reason.strip(),
+    )
+    link.full_clean()
+    link.save()
+    return link
+
+
+def producer_households_reached(*, producer: Producer, on: datetime.date | None = None) -> int:
+    """How many households the producer's sales reach today (a count, never names)."""
+    on = on or timezone.localdate()
+    links = BenefitLink.objects.filter(producer=producer, valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+    )
+    return links.values("household").distinct().count()
+
+
+# ---------------------------------------------------------------------- fulfilment
+
+
+@transaction.atomic
+def order_ship(*, order, producer: Producer, carrier: str, tracking_number: str, by) -> Shipment:  # type: ignore[no-untyped-def]
+    """The producer ships its lines of an order; the buyer sees carrier and tracking number."""
+    if not order.lines.filter(partner=producer.partner).exists():
+        raise ValidationError(_("This order has no lines of this producer."))
+    if not carrier.strip() or not tracking_number.strip():
+        raise ValidationError(_("Enter the carrier and the tracking number."))
+    shipment = Shipment.objects.create(
+        order=order,
+        producer=producer,
+        carrier=carrier.strip(),
+        tracking_number=tracking_number.strip(),
+        by=by,
+    )
+    return shipment

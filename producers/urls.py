@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "producers"
+urlpatterns = [
+    path("", views.producer_list, name="list"),
+    path("apply/", views.producer_apply, name="apply"),
+    path("my-households/", views.my_households, name="my-households"),
+    path("<int:pk>/", views.producer_detail, name="detail"),
+]

@@ -1,0 +1,34 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from . import admin_views
+
+
+@hooks.register("register_admin_urls")
+def producers_admin_urls():  # type: ignore[no-untyped-def]
+    return [
+        path("producers/", admin_views.producer_list, name="producers_admin_list"),
+        path("producers/<int:pk>/", admin_views.producer_detail, name="producers_admin_detail"),
+        path(
+            "producers/<int:pk>/review/", admin_views.producer_review, name="producers_admin_review"
+        ),
+        path(
+            "producers/<int:pk>/links/",
+            admin_views.producer_add_link,
+            name="producers_admin_add_link",
+        ),
+    ]
+
+
+class StaffMenuItem(MenuItem):
+    def is_shown(self, request):  # type: ignore[no-untyped-def]
+        return request.user.is_staff
+
+
+@hooks.register("register_admin_menu_item")
+def producers_menu():  # type: ignore[no-untyped-def]
+    return StaffMenuItem(
+        _("Producers"), reverse("producers_admin_list"), icon_name="site", order=260
+    )

@@ -1,0 +1,1 @@
+"""Forks of Oscar's dashboard sub-apps (see shop/FORKS.md)."""

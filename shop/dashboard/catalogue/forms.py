@@ -1,0 +1,29 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from oscar.apps.dashboard.catalogue import forms as oscar_forms
+
+
+class StockRecordForm(oscar_forms.StockRecordForm):
+    """Oscar's stock record form, refusing a negative price or stock with a clear message."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # The model's positive integer fields already refuse a negative value,
+        # with Django's generic "greater than or equal to 0": say what is wrong.
+        negative = {
+            "num_in_stock": _("The stock cannot be negative."),
+            "low_stock_threshold": _("The low-stock threshold cannot be negative."),
+        }
+        for name, message in negative.items():
+            if name in self.fields:
+                self.fields[name].error_messages["min_value"] = message
+        if "price" in self.fields:
+            self.fields["price"].widget.attrs["min"] = "0"
+
+    def clean_price(self) -> Decimal | None:
+        price = self.cleaned_data.get("price")
+        if price is not None and price < 0:
+            raise forms.ValidationError(_("The price cannot be negative."), code="min_value")
+        return price

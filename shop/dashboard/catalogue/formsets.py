@@ -1,0 +1,8 @@
+from oscar.apps.dashboard.catalogue import formsets as oscar_formsets
+
+from .forms import StockRecordForm
+
+
+class StockRecordFormSet(oscar_formsets.StockRecordFormSet):
+    # Oscar's formset loads its form through the root dashboard app; use ours.
+    form = StockRecordForm

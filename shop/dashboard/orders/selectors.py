@@ -1,0 +1,101 @@
+"""Reads for the dashboard's order pages: a partner user sees only its own lines."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from oscar.core.loading import get_model
+
+from producers.models import Producer, Shipment
+
+Line = get_model("order", "Line")
+
+# Orders that are not (or no longer) sales: awaiting payment, or cancelled.
+UNSOLD_ORDER_STATUSES = ("Pending payment", "Cancelled")
+
+
+def order_lines_for_user(*, user, order) -> QuerySet:  # type: ignore[no-untyped-def]
+    """Staff see every line of an order; a partner user only its partners' lines."""
+    lines = order.lines.select_related("partner", "product")
+    if user.is_staff:
+        return lines.all()
+    return lines.filter(partner__users=user)
+
+
+def order_notes_for_user(*, user, order) -> QuerySet:  # type: ignore[no-untyped-def]
+    """Staff see every note; a partner user the platform's notes and its own partners' notes."""
+    notes = order.notes.select_related("user")
+    if user.is_staff:
+        return notes.all()
+    return notes.filter(Q(user__is_staff=True) | Q(user__partners__users=user)).distinct()
+
+
+def order_shipments_for_user(*, user, order) -> QuerySet:  # type: ignore[no-untyped-def]
+    shipments = Shipment.objects.filter(order=order).select_related("producer", "by")
+    if user.is_staff:
+        return shipments
+    return shipments.filter(producer__partner__users=user)
+
+
+def order_producer_for_user(*, user, order) -> Producer | None:  # type: ignore[no-untyped-def]
+    """The approved producer, among the user's, whose lines are in the order."""
+    return (
+        Producer.objects.filter(
+            partner__users=user,
+            partner__in=order.lines.values("partner"),
+            status=Producer.Status.APPROVED,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def orders_with_partner_totals(*, user, orders: QuerySet) -> QuerySet:  # type: ignore[no-untyped-def]
+    """Orders annotated with the total and the number of items of the user's own lines."""
+    own = Line.objects.filter(order=OuterRef("pk"), partner__users=user).order_by().values("order")
+    return orders.annotate(
+        partner_total=Subquery(own.annotate(total=Sum("line_price_incl_tax")).values("total")),
+        partner_items=Subquery(own.annotate(items=Sum("quantity")).values("items")),
+    )
+
+
+@dataclass(frozen=True)
+class SalesFigures:
+    order_count: int
+    units: int
+    total: Decimal
+    by_product: list[dict[str, Any]]
+
+
+def partner_sales(*, user) -> SalesFigures:  # type: ignore[no-untyped-def]
+    """Order count, units and sales total of the user's partners' lines, by product.
+
+    Staff see every partner's. Orders awaiting payment and cancelled ones are
+    not sales. Amounts are the lines' prices including tax, after discounts.
+    """
+    lines = Line.objects.exclude(order__status__in=UNSOLD_ORDER_STATUSES)
+    if not user.is_staff:
+        lines = lines.filter(partner__users=user)
+    totals = lines.aggregate(
+        order_count=Count("order", distinct=True),
+        units=Sum("quantity"),
+        total=Sum("line_price_incl_tax"),
+    )
+    by_product = list(
+        lines.values("partner_id", "partner_name", "product_id")
+        .annotate(
+            title=Max("title"),
+            upc=Max("upc"),
+            order_count=Count("order", distinct=True),
+            units=Sum("quantity"),
+            total=Sum("line_price_incl_tax"),
+        )
+        .order_by("partner_name", "-total", "title")
+    )
+    return SalesFigures(
+        order_count=totals["order_count"],
+        units=totals["units"] or 0,
+        total=totals["total"] or Decimal("0.00"),
+        by_product=by_product,
+    )

@@ -1,0 +1,15 @@
+"""Every scheduled job names a task that exists."""
+
+from django.conf import settings
+
+from config.celery_app import app
+
+
+def test_every_beat_entry_runs_a_registered_task():
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled == {
+        "impact.tasks.impact_periodic_reassess",
+        "producers.tasks.producers_certificates_daily",
+    }
+    assert scheduled <= set(app.tasks)

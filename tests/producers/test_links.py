@@ -1,0 +1,220 @@
+"""Benefit links: how a producer's income reaches households, and the limits they must respect."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from oscar.core.loading import get_model
+
+from impact.models import Household
+from producers.models import BenefitLink, Producer
+from producers.services import benefit_link_create, producer_households_reached
+
+Product = get_model("catalogue", "Product")
+
+pytestmark = pytest.mark.django_db
+
+START = datetime.date(2026, 1, 1)
+
+
+@pytest.fixture
+def hongtudi() -> Producer:
+    producer = Producer.objects.get(partner__code="dongchuan-hongtudi")
+    BenefitLink.objects.filter(
+        producer=producer
+    ).delete()  # start from no links (inside the test transaction)
+    return producer
+
+
+def dongchuan(number: int) -> Household:
+    return Household.objects.filter(county__code="530113").order_by("code")[number]
+
+
+def test_income_sources_follow_the_kind_of_link():
+    assert {kind: BenefitLink.INCOME_SOURCE[kind] for kind in BenefitLink.Kind} == {
+        "purchase": "operating",
+        "employment": "wages",
+        "dividend": "property_income",
+        "land_rent": "property_income",
+        "direct": "operating",
+    }
+
+
+def test_shares_on_one_product_may_reach_but_never_pass_100_percent(hongtudi):
+    tea = Product.objects.get(upc="YX-DC-004")
+    benefit_link_create(
+        producer=hongtudi,
+        household=dongchuan(0),
+        kind="employment",
+        share=Decimal("60.00"),
+        valid_from=START,
+    )
+    benefit_link_create(
+        producer=hongtudi,
+        household=dongchuan(1),
+        kind="purchase",
+        product=tea,
+        share=Decimal("40.00"),
+        valid_from=START,
+    )
+    with pytest.raises(ValidationError, match="100"):
+        benefit_link_create(
+            producer=hongtudi,
+            household=dongchuan(2),
+            kind="dividend",
+            product=tea,
+            share=Decimal("0.01"),
+            valid_from=START,
+        )
+    assert BenefitLink.objects.filter(producer=hongtudi).count() == 2
+    # a link that only starts after the others end does not overlap them
+    BenefitLink.objects.filter(producer=hongtudi).update(valid_to=datetime.date(2026, 6, 30))
+    benefit_link_create(
+        producer=hongtudi,
+        household=dongchuan(2),
+        kind="dividend",
+        product=tea,
+        share=Decimal("50.00"),
+        valid_from=datetime.date(2026, 7, 1),
+    )
+
+
+def test_an_amount_per_unit_never_exceeds_the_unit_price(hongtudi):
+    potatoes = Product.objects.get(upc="YX-DC-001")  # 29.90
+    with pytest.raises(ValidationError, match=r"29\.90"):
+        benefit_link_create(
+            producer=hongtudi,
+            household=dongchuan(0),
+            kind="purchase",
+            product=potatoes,
+            per_unit=Decimal("29.91"),
+            valid_from=START,
+        )
+    link = benefit_link_create(
+        producer=hongtudi,
+        household=dongchuan(0),
+        kind="purchase",
+        product=potatoes,
+        per_unit=Decimal("29.90"),
+        valid_from=START,
+    )
+    assert link.income_source == "operating"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"per_unit": Decimal("1.00"), "share": Decimal("5.00")}, "share"),
+        ({}, "share"),
+        ({"share": Decimal("0")}, "share"),
+        ({"share": Decimal("100.01")}, "share"),
+        ({"per_unit": Decimal("-1.00")}, "per_unit"),
+        ({"share": Decimal("5.00"), "valid_to": datetime.date(2025, 12, 31)}, "valid_to"),
+    ],
+)
+def test_bad_rules_are_refused_and_nothing_saved(hongtudi, fields, field):
+    with pytest.raises(ValidationError) as raised:
+        benefit_link_create(
+            producer=hongtudi, household=dongchuan(0), kind="employment", valid_from=START, **fields
+        )
+    assert field in raised.value.message_dict
+    assert not BenefitLink.objects.filter(producer=hongtudi).exists()
+
+
+def test_a_household_outside_the_county_needs_a_reason(hongtudi):
+    xundian = Household.objects.filter(county__code="530129").first()
+    with pytest.raises(ValidationError) as raised:
+        benefit_link_create(
+            producer=hongtudi,
+            household=xundian,
+            kind="employment",
+            share=Decimal("5"),
+            valid_from=START,
+        )
+    assert "reason" in raised.value.message_dict
+    link = benefit_link_create(
+        producer=hongtudi,
+        household=xundian,
+        kind="employment",
+        share=Decimal("5"),
+        valid_from=START,
+        reason="该户成员在合作社务工",
+    )
+    assert link.reason == "该户成员在合作社务工"
+
+
+def test_another_producers_product_cannot_be_linked(hongtudi):
+    goat = Product.objects.get(upc="YX-XD-001")
+    with pytest.raises(ValidationError) as raised:
+        benefit_link_create(
+            producer=hongtudi,
+            household=dongchuan(0),
+            kind="purchase",
+            product=goat,
+            share=Decimal("5"),
+            valid_from=START,
+        )
+    assert "product" in raised.value.message_dict
+
+
+def test_the_public_page_counts_households_reached_and_never_names_them(client):
+    producer = Producer.objects.get(partner__code="dongchuan-hongtudi")
+    reached = producer_households_reached(producer=producer)
+    assert reached == 5
+    response = client.get(f"/shop/producers/{producer.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "5" in response.context["households_reached"].__str__()
+    assert "东川区红土地镇" in html
+    for link in BenefitLink.objects.filter(producer=producer).select_related("household"):
+        assert link.household.head_name not in html
+        assert link.household.code not in html
+    titles = sorted(product.title for product in response.context["products"])
+    assert titles[0] == "东川七彩花生 1kg" and len(titles) == 5
+
+
+def test_the_producer_sees_its_households_by_code_and_masked_name(client):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="hongtudi"))
+    response = client.get("/shop/producers/my-households/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    links = BenefitLink.objects.filter(producer__partner__code="dongchuan-hongtudi").select_related(
+        "household"
+    )
+    for link in links:
+        assert link.household.code in html
+        assert link.household.head_name_masked in html
+        assert link.household.head_name not in html
+        assert link.household.id_number not in html
+
+
+def test_back_office_link_form_shows_the_error_and_saves_nothing(client, hongtudi):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="admin"))
+    response = client.post(
+        f"/cms/producers/{hongtudi.pk}/links/",
+        {
+            "household_code": dongchuan(0).code,
+            "kind": "employment",
+            "share": "120",
+            "valid_from": "2026-01-01",
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["link_form"].errors
+    assert not BenefitLink.objects.filter(producer=hongtudi).exists()
+    ok = client.post(
+        f"/cms/producers/{hongtudi.pk}/links/",
+        {
+            "household_code": dongchuan(0).code,
+            "kind": "employment",
+            "share": "10",
+            "valid_from": "2026-01-01",
+        },
+    )
+    assert ok.status_code == 302
+    assert BenefitLink.objects.get(producer=hongtudi).share == Decimal("10.00")
