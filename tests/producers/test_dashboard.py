@@ -429,3 +429,45 @@ def test_a_producer_not_yet_approved_is_refused_the_dashboard(client):
     response = client.get(reverse("dashboard:producer-sales"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("dashboard:login"))
+
+
+def _picture(fmt: str, size: tuple[int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 60)).save(out, format=fmt)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "saved"),
+    [
+        ("potato.png", _picture("PNG", (64, 64)), True),
+        ("potato.png", b"this is not a picture at all", False),
+        ("huge.bmp", _picture("BMP", (1400, 1400)), False),  # 5.9 MB
+    ],
+)
+def test_product_pictures_must_be_images_of_at_most_5_mb(client, user_a, name, content, saved):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from oscar.core.loading import get_model
+
+    ProductImage = get_model("catalogue", "ProductImage")
+    client.force_login(user_a)
+    response = client.get(product_url(POTATO))
+    prefix = response.context["image_formset"].prefix
+    index = len(response.context["image_formset"].initial_forms)
+    data = product_form_data(client, POTATO)
+    data[f"{prefix}-{index}-original"] = SimpleUploadedFile(name, content)
+    before = ProductImage.objects.filter(product=product(POTATO)).count()
+    response = client.post(product_url(POTATO), data)
+    after = ProductImage.objects.filter(product=product(POTATO)).count()
+    if saved:
+        assert response.status_code == 302, form_errors(response)
+        assert after == before + 1
+    else:
+        assert response.status_code == 200
+        errors = response.context["image_formset"].forms[index].errors
+        assert "original" in errors
+        assert after == before

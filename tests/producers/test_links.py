@@ -218,3 +218,35 @@ def test_back_office_link_form_shows_the_error_and_saves_nothing(client, hongtud
     )
     assert ok.status_code == 302
     assert BenefitLink.objects.get(producer=hongtudi).share == Decimal("10.00")
+
+
+def test_a_certificate_that_ends_before_it_starts_is_refused_and_nothing_saved():
+    from producers.models import Certificate
+    from producers.services import certificate_save
+
+    producer = Producer.objects.get(partner__code="dongchuan-hongtudi")
+    before = Certificate.objects.count()
+    certificate = Certificate(
+        producer=producer,
+        product=Product.objects.get(upc="YX-DC-001"),
+        kind="certification",
+        number="FP-BAD",
+        issuer="测试",
+        valid_from=datetime.date(2026, 6, 1),
+        valid_to=datetime.date(2026, 5, 31),
+    )
+    with pytest.raises(ValidationError) as raised:
+        certificate_save(certificate=certificate)
+    assert "valid_to" in raised.value.message_dict
+    no_product = Certificate(
+        producer=producer,
+        kind="certification",
+        number="FP-NONE",
+        issuer="测试",
+        valid_from=datetime.date(2026, 1, 1),
+        valid_to=datetime.date(2026, 12, 31),
+    )
+    with pytest.raises(ValidationError) as raised:
+        certificate_save(certificate=no_product)
+    assert "product" in raised.value.message_dict
+    assert Certificate.objects.count() == before

@@ -27,3 +27,15 @@ class StockRecordForm(oscar_forms.StockRecordForm):
         if price is not None and price < 0:
             raise forms.ValidationError(_("The price cannot be negative."), code="min_value")
         return price
+
+
+class ProductImageForm(oscar_forms.ProductImageForm):
+    """Product pictures: a real image (Django's ImageField checks with Pillow) of at most 5 MB."""
+
+    MAX_BYTES = 5 * 1024 * 1024
+
+    def clean_original(self):  # type: ignore[no-untyped-def]
+        image = self.cleaned_data.get("original")
+        if image is not None and getattr(image, "size", 0) > self.MAX_BYTES:
+            raise forms.ValidationError(_("The picture is larger than 5 MB."))
+        return image
