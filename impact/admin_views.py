@@ -5,11 +5,8 @@ Every query goes through the staff member's county scope
 never read another county's households, whatever URL they type.
 """
 
-import functools
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +19,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from config.backoffice import forbidden_as_403
 
 from . import services
 from .forms import (
@@ -43,19 +42,6 @@ LEVEL_CHOICES = [(level.value, f"{level.numeral} {level.colour}") for level in L
 def _require_staff(request: HttpRequest) -> None:
     if not request.user.is_staff:
         raise PermissionDenied
-
-
-def forbidden_as_403(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A refusal is a 403 page here, not Wagtail's redirect to the dashboard."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied:
-            return render(request, "impact/admin/403.html", status=403)
-
-    return wrapped
 
 
 @forbidden_as_403

@@ -1,9 +1,5 @@
 """Producers in the back office (/cms/producers/): onboarding review and benefit links."""
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -11,22 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.backoffice import forbidden_as_403
 from impact.services import counties_visible_to
 
 from . import services
 from .forms import BenefitLinkForm, ReviewForm
 from .models import BenefitLink, Producer
-
-
-def forbidden_as_403(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied:
-            return render(request, "impact/admin/403.html", status=403)
-
-    return wrapped
 
 
 def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
