@@ -14,6 +14,7 @@ import csv
 import datetime
 import io
 import re
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
@@ -445,14 +446,18 @@ class _Outcome:
     household_ids: set[int] = field(default_factory=set)
 
 
-class _Importer:
+class _Importer(ABC):
+    """One kind of file: its header columns, how its rows are checked, and how they are written."""
+
     columns: tuple[str, ...] = ()
 
+    @abstractmethod
     def validate(self, rows: list[_Row], errors: list[RowError]) -> list[Any]:
-        raise NotImplementedError
+        """Check every row, appending each problem to ``errors``; return the cleaned rows."""
 
+    @abstractmethod
     def write(self, cleaned: list[Any], *, dry_run: bool) -> _Outcome:
-        raise NotImplementedError
+        """Write the cleaned rows (or only count them when ``dry_run``)."""
 
 
 class _Households(_Importer):
