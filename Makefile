@@ -26,7 +26,8 @@ run: install
 	@echo "    dashboard: http://$(HOST):$(PORT)/shop/dashboard/"
 	@echo "    CMS:       http://$(HOST):$(PORT)/cms/"
 	@echo "  Demo staff login: admin / yixiang-demo (东川区 monitoring staff: dongchuan / yixiang-demo;"
-	@echo "  producer dashboards: hongtudi, lanfeng, meixiang, saying / yixiang-demo)"
+	@echo "  producer dashboards: hongtudi, lanfeng, meixiang, saying / yixiang-demo;"
+	@echo "  school canteen buyer (pays after delivery): canteen / yixiang-demo)"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

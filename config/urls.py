@@ -12,6 +12,8 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("payments/", include("shop.payments.urls")),
+    path("shop/dashboard/payments/", include("shop.payments.dashboard_urls")),
     path("shop/producers/", include("producers.urls")),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
     path("", include("impact.urls")),

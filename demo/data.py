@@ -274,6 +274,20 @@ DEMO_COUNTY_STAFF = {
     "password": "yixiang-demo",
     "county": "530113",
 }
+# An approved school canteen that may pay after delivery (先货后款), and its buyer's login.
+# The credit code is made up: 1 (机构编制) 2 (事业单位) 530113 (东川区), a made-up
+# organisation code, and the GB 32100 check character stdnum computes for it.
+DEMO_WORK_UNIT = {
+    "name": "昆明市东川区第一中学食堂",
+    "kind": "school",
+    "credit_code": "12530113MB0N85431K",
+}
+DEMO_WORK_UNIT_TERMS_DAYS = 30
+DEMO_CANTEEN_BUYER = {
+    "username": "canteen",
+    "email": "canteen@yixiang.example",
+    "password": "yixiang-demo",
+}
 # A demo figure for the national poverty standard (yuan per person per year);
 # staff keep the real one per year in the thresholds table.
 NATIONAL_STANDARD = Decimal("4600.00")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -41,6 +42,8 @@ from impact.models import (
 )
 from impact.services import households_reassess
 from producers.models import Producer
+from units.models import WorkUnit, WorkUnitMember
+from units.services import work_unit_approve, work_unit_member_add, work_unit_register
 
 from . import data
 from .images import banner_picture, produce_picture
@@ -76,6 +79,7 @@ def demo_load() -> DemoReport:
         _households(report, counties)
         _monitoring(report)
         _producers_onboarded(report, producers)
+        _work_units(report)
         _pages(report, producers)
     return report
 
@@ -313,6 +317,35 @@ def _monitoring(report: DemoReport) -> None:
         report.count("evaluations", True)
 
 
+def _work_units(report: DemoReport) -> None:
+    """An approved school canteen with a buyer login, through the same services staff use."""
+    User = get_user_model()
+    admin = User.objects.get(username=data.DEMO_STAFF["username"])
+    unit_data = data.DEMO_WORK_UNIT
+    unit = WorkUnit.objects.filter(credit_code=unit_data["credit_code"]).first()
+    if unit is None:
+        unit = work_unit_register(
+            name=unit_data["name"],
+            kind=unit_data["kind"],
+            credit_code=unit_data["credit_code"],
+            has_canteen=True,
+            payment_terms_days=data.DEMO_WORK_UNIT_TERMS_DAYS,
+            by=admin,
+        )
+        unit = work_unit_approve(unit=unit, by=admin)
+        report.count("work units", True)
+    buyer = data.DEMO_CANTEEN_BUYER
+    user = User.objects.filter(username=buyer["username"]).first()
+    if user is None:
+        user = User.objects.create_user(
+            username=buyer["username"], email=buyer["email"], password=buyer["password"]
+        )
+        report.count("users", True)
+    if not WorkUnitMember.objects.filter(user=user).exists():
+        work_unit_member_add(unit=unit, user=user, role=WorkUnitMember.Role.BUYER)
+        report.count("work unit members", True)
+
+
 def _wagtail_image(*, title: str, content: bytes, filename: str) -> WagtailImage:
     image = WagtailImage.objects.filter(title=title).first()
     if image is None:
@@ -323,8 +356,13 @@ def _wagtail_image(*, title: str, content: bytes, filename: str) -> WagtailImage
 
 def _wagtail_roots() -> Page:
     """Wagtail's root page and root collection (its migrations make them; a flushed database lacks them)."""
-    from wagtail.models import Collection
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Collection, Locale
 
+    # Wagtail's migration makes the default locale too; a flushed database lacks it.
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
     if Collection.get_first_root_node() is None:
         Collection.add_root(name="Root")
     root = Page.get_first_root_node()

@@ -52,7 +52,7 @@ DJANGO_APPS = [
 OSCAR_APPS = [
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
-    "oscar.apps.checkout.apps.CheckoutConfig",
+    "shop.checkout.apps.CheckoutConfig",  # fork: choosing how to pay (see shop/FORKS.md)
     "oscar.apps.address.apps.AddressConfig",
     "oscar.apps.shipping.apps.ShippingConfig",
     "oscar.apps.catalogue.apps.CatalogueConfig",
@@ -107,8 +107,10 @@ WAGTAIL_APPS = [
 
 LOCAL_APPS = [
     "shop.apps.ShopConfig",
+    "shop.payments.apps.PaymentsConfig",
     "impact.apps.ImpactConfig",
     "producers.apps.ProducersConfig",
+    "units.apps.UnitsConfig",
     "cms.apps.CmsConfig",
     "demo.apps.DemoConfig",
 ]
@@ -208,6 +210,8 @@ OSCAR_INITIAL_ORDER_STATUS = "Pending payment"
 OSCAR_INITIAL_LINE_STATUS = "Pending payment"
 OSCAR_ORDER_STATUS_PIPELINE = {
     "Pending payment": ("Paid", "Cancelled"),
+    # Approved work units pay after delivery (先货后款): the order ships first.
+    "Pay after delivery": ("Shipped", "Cancelled"),
     "Paid": ("Shipped", "Cancelled"),
     "Shipped": ("Complete",),
     "Complete": (),
@@ -216,6 +220,25 @@ OSCAR_ORDER_STATUS_PIPELINE = {
 OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
 OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
 OSCAR_PRODUCTS_PER_PAGE = 24
+
+
+def _staff_only(user, url_name, url_args=None, url_kwargs=None) -> bool:  # type: ignore[no-untyped-def]
+    return user.is_staff
+
+
+# Staff record transfers, chase pay-after-delivery orders and refund (Fulfilment menu).
+for _section in OSCAR_DASHBOARD_NAVIGATION:
+    if any(
+        child.get("url_name") == "dashboard:order-list" for child in _section.get("children", [])
+    ):
+        _section["children"].insert(
+            1,
+            {
+                "label": _("Payments"),
+                "url_name": "payments-dashboard:list",
+                "access_fn": _staff_only,
+            },
+        )
 
 # Search: Whoosh with a jieba analyser, so that Chinese product names are
 # searchable. The index is updated whenever a product or its stock changes.
@@ -261,6 +284,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "producers.tasks.producers_certificates_daily",
         "schedule": crontab(hour="6", minute="0"),
     },
+    # Unpaid orders past their hold (30 minutes Stripe, 7 days transfer): cancel, release stock.
+    "payments-expire-reservations": {
+        "task": "shop.payments.tasks.payments_expire_reservations",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # ---------------------------------------------------------------- e-mail
@@ -279,6 +307,16 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Stripe.js must be loaded from Stripe (PCI); the tests never load it.
+STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+STRIPE_PAYMENT_METHOD_TYPES = env.list(
+    "STRIPE_PAYMENT_METHOD_TYPES", default=["card", "alipay", "wechat_pay"]
+)
+# A signed event older than this (seconds) is refused, so a captured one cannot be replayed.
+STRIPE_WEBHOOK_TOLERANCE = 300
+# How long an unpaid order holds its stock before it is cancelled (beat task).
+PAYMENT_HOLD_STRIPE_MINUTES = env.int("PAYMENT_HOLD_STRIPE_MINUTES", default=30)
+PAYMENT_HOLD_TRANSFER_DAYS = env.int("PAYMENT_HOLD_TRANSFER_DAYS", default=7)
 
 # ---------------------------------------------------------------- personal data
 # The key that encrypts households' personal data at rest. The embedded

@@ -11,5 +11,6 @@ def test_every_beat_entry_runs_a_registered_task():
     assert scheduled == {
         "impact.tasks.impact_periodic_reassess",
         "producers.tasks.producers_certificates_daily",
+        "shop.payments.tasks.payments_expire_reservations",
     }
     assert scheduled <= set(app.tasks)

@@ -37,6 +37,9 @@ DEMO_MODELS = [
     "auth.User",
     "address.Country",
     "sites.Site",
+    "units.WorkUnit",
+    "units.WorkUnitStep",
+    "units.WorkUnitMember",
 ]
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from demo.data import DEMO_COUNTY_STAFF, DEMO_STAFF
+from demo.data import DEMO_CANTEEN_BUYER, DEMO_COUNTY_STAFF, DEMO_STAFF
 from demo.services import demo_load
 
 
@@ -18,4 +18,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "东川区 monitoring staff (sees only 东川区): "
             f"{DEMO_COUNTY_STAFF['username']} / {DEMO_COUNTY_STAFF['password']}"
+        )
+        self.stdout.write(
+            "School canteen buyer (pays after delivery): "
+            f"{DEMO_CANTEEN_BUYER['username']} / {DEMO_CANTEEN_BUYER['password']}"
         )

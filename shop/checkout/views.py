@@ -1,0 +1,104 @@
+"""Checkout fork: choosing how to pay, and placing the order with its payment record.
+
+Everything not defined here is Oscar's own view (``get_class`` falls back to it).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from oscar.apps.checkout import views
+from oscar.apps.payment.exceptions import UnableToTakePayment
+
+from shop.partner.exceptions import InsufficientStock
+from shop.payments.models import OrderPayment
+from shop.payments.selectors import payment_methods_for
+from shop.payments.services import PAY_LATER_STATUS, order_payment_open
+
+from .forms import PaymentMethodForm
+
+logger = logging.getLogger("yixiang.checkout")
+
+SESSION_NAMESPACE = "payment"
+
+
+class PaymentDetailsView(views.PaymentDetailsView):
+    def offers(self):  # type: ignore[no-untyped-def]
+        if not hasattr(self, "_offers"):
+            self._offers = payment_methods_for(user=self.request.user)
+        return self._offers
+
+    def chosen_offer(self):  # type: ignore[no-untyped-def]
+        """The method chosen on the payment details page; the only one when there is no choice."""
+        offers = {offer.method: offer for offer in self.offers()}
+        chosen = self.checkout_session._get(SESSION_NAMESPACE, "method")
+        if chosen in offers:
+            return offers[chosen]
+        if len(offers) == 1:
+            return next(iter(offers.values()))
+        return None
+
+    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+        context = super().get_context_data(**kwargs)
+        offer = self.chosen_offer()
+        context["payment_offers"] = self.offers()
+        context["payment_offer"] = offer
+        context.setdefault(
+            "payment_method_form",
+            PaymentMethodForm(offers=self.offers(), initial={"method": offer and offer.method}),
+        )
+        return context
+
+    def handle_payment_details_submission(self, request):  # type: ignore[no-untyped-def]
+        form = PaymentMethodForm(request.POST, offers=self.offers())
+        if not form.is_valid():
+            return self.render_payment_details(request, payment_method_form=form)
+        self.checkout_session._set(SESSION_NAMESPACE, "method", form.cleaned_data["method"])
+        return self.render_preview(request)
+
+    def get_initial_order_status(self, basket):  # type: ignore[no-untyped-def]
+        offer = self.chosen_offer()
+        if offer and offer.method == OrderPayment.Method.PAY_LATER:
+            return PAY_LATER_STATUS
+        return None
+
+    def handle_payment(self, order_number, total, **kwargs):  # type: ignore[no-untyped-def]
+        # No money moves as the order is placed: Stripe's page, a transfer or the
+        # delivery comes after. Only check the method is still open to this buyer.
+        offer = self.chosen_offer()
+        if offer is None:
+            raise UnableToTakePayment(_("Choose how you will pay."))
+        self._offer = offer
+
+    def place_order(self, **kwargs):  # type: ignore[no-untyped-def]
+        # The order, its stock allocation and its payment record are written together or not at all.
+        with transaction.atomic():
+            order = super().place_order(**kwargs)
+            order_payment_open(
+                order=order, method=self._offer.method, terms_days=self._offer.terms_days
+            )
+        return order
+
+    def handle_order_placement(self, order_number, user, basket, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return super().handle_order_placement(order_number, user, basket, *args, **kwargs)
+        except InsufficientStock as exc:
+            # Lost the race for the last units: a clear message, no order, the basket back.
+            logger.info("Order %s: sold out (%s)", order_number, exc)
+            self.restore_frozen_basket()
+            messages.error(self.request, str(exc))
+            return self.render_preview(self.request, error=str(exc))
+
+    def handle_successful_order(self, order):  # type: ignore[no-untyped-def]
+        self._placed_order = order
+        return super().handle_successful_order(order)
+
+    def get_success_url(self):  # type: ignore[no-untyped-def]
+        order = getattr(self, "_placed_order", None)
+        if order is not None and self._offer.method == OrderPayment.Method.STRIPE:
+            return reverse("payments:stripe-pay", kwargs={"number": order.number})
+        return super().get_success_url()

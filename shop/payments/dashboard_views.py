@@ -1,0 +1,139 @@
+"""Staff pages in the shop dashboard: transfers to record, overdue pay-later orders, refunds."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from oscar.core.loading import get_model
+
+from . import selectors, services
+from .forms import RefundForm, TransferForm
+from .models import OrderPayment
+
+Order = get_model("order", "Order")
+
+
+def staff_only(view):  # type: ignore[no-untyped-def]
+    """Anonymous users go to the login page; signed-in users who are not staff get 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@staff_only
+def payment_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return render(
+        request,
+        "payments/dashboard/payment_list.html",
+        {
+            "awaiting_transfer": selectors.payments_awaiting_transfer()[:200],
+            "pay_later": selectors.payments_pay_later_outstanding()[:200],
+            "overdue_count": selectors.payments_overdue(today=today).count(),
+            "today": today,
+        },
+    )
+
+
+def _payment(number: str) -> OrderPayment:
+    return get_object_or_404(OrderPayment.objects.select_related("order"), order__number=number)
+
+
+def _detail(request: HttpRequest, payment: OrderPayment, **forms) -> HttpResponse:  # type: ignore[no-untyped-def]
+    lines = list(payment.order.lines.order_by("pk"))
+    context = {
+        "payment": payment,
+        "order": payment.order,
+        "transfers": payment.transfers.all(),
+        "refunds": payment.refunds.prefetch_related("lines__line"),
+        "events": payment.events.all(),
+        "transfer_form": forms.get("transfer_form")
+        or TransferForm(initial={"amount": payment.balance_due}),
+        "refund_form": forms.get("refund_form") or RefundForm(lines=lines),
+        "today": timezone.localdate(),
+    }
+    return render(
+        request, "payments/dashboard/payment_detail.html", context, status=forms.get("status", 200)
+    )
+
+
+@staff_only
+def payment_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _detail(request, _payment(number))
+
+
+def _form_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped-def]
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@staff_only
+@require_POST
+def transfer_record(request: HttpRequest, number: str) -> HttpResponse:
+    payment = _payment(number)
+    form = TransferForm(request.POST)
+    if form.is_valid():
+        try:
+            services.order_transfer_record(
+                order=payment.order, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            payment.refresh_from_db()
+            if payment.is_paid:
+                messages.success(request, _("Transfer recorded: the order is paid."))
+            else:
+                messages.success(
+                    request,
+                    _("Transfer recorded: %(balance)s is still due.")
+                    % {"balance": payment.balance_due},
+                )
+            return redirect("payments-dashboard:detail", number=number)
+    return _detail(request, payment, transfer_form=form, status=400)
+
+
+@staff_only
+@require_POST
+def refund_create(request: HttpRequest, number: str) -> HttpResponse:
+    payment = _payment(number)
+    form = RefundForm(request.POST, lines=payment.order.lines.order_by("pk"))
+    if form.is_valid():
+        try:
+            refund = services.order_refund_request(
+                order=payment.order,
+                lines=form.requests(),
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            if refund.state == refund.State.SUCCEEDED:
+                messages.success(
+                    request, _("Refund of %(amount)s recorded.") % {"amount": refund.amount}
+                )
+            else:
+                messages.success(
+                    request, _("Refund of %(amount)s sent to Stripe.") % {"amount": refund.amount}
+                )
+            return redirect("payments-dashboard:detail", number=number)
+    return _detail(request, payment, refund_form=form, status=400)

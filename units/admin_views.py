@@ -1,0 +1,157 @@
+"""Work units in the back office (/cms/units/): listing, details, review and members."""
+
+from typing import TYPE_CHECKING
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from config.backoffice import forbidden_as_403
+
+from . import selectors, services
+from .forms import WorkUnitEditForm, WorkUnitForm, WorkUnitMemberForm, WorkUnitReviewForm
+from .models import WorkUnit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+
+def _require_staff(request: HttpRequest) -> "User":
+    user = request.user
+    if not (user.is_authenticated and user.is_staff):
+        raise PermissionDenied
+    return user
+
+
+def _can_change(user: "User | AnonymousUser") -> bool:
+    return user.is_superuser or user.has_perm("units.change_workunit")
+
+
+def _require_change(request: HttpRequest) -> "User":
+    """Staff who may register, edit and review units (the units.change_workunit permission)."""
+    user = _require_staff(request)
+    if not _can_change(user):
+        raise PermissionDenied
+    return user
+
+
+def _add_errors(form: Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)
+
+
+@forbidden_as_403
+def unit_list(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    status = request.GET.get("status") or None
+    if status not in WorkUnit.Status.values:
+        status = None
+    return render(
+        request,
+        "units/admin/unit_list.html",
+        {
+            "units": selectors.work_unit_list(status=status),
+            "statuses": WorkUnit.Status.choices,
+            "status": status,
+            "can_change": _can_change(request.user),
+        },
+    )
+
+
+@forbidden_as_403
+def unit_add(request: HttpRequest) -> HttpResponse:
+    staff = _require_change(request)
+    form = WorkUnitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = services.work_unit_register(**form.cleaned_data, by=staff)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Work unit registered; it awaits review."))
+            return redirect("units_admin_detail", pk=unit.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "units/admin/unit_add.html", {"form": form}, status=status)
+
+
+def _detail(
+    request: HttpRequest, unit: WorkUnit, *, status: int = 200, **overrides: Form
+) -> HttpResponse:
+    context = {
+        "unit": unit,
+        "members": selectors.work_unit_members(unit=unit),
+        "steps": selectors.work_unit_steps(unit=unit),
+        "can_change": _can_change(request.user),
+        "edit_form": overrides.get("edit_form") or WorkUnitEditForm.for_unit(unit),
+        "review_form": WorkUnitReviewForm(),
+        "member_form": overrides.get("member_form") or WorkUnitMemberForm(),
+    }
+    return render(request, "units/admin/unit_detail.html", context, status=status)
+
+
+@forbidden_as_403
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET shows the unit; POST saves its edited details."""
+    _require_staff(request)
+    unit = get_object_or_404(WorkUnit, pk=pk)
+    if request.method != "POST":
+        return _detail(request, unit)
+    _require_change(request)
+    form = WorkUnitEditForm(request.POST)
+    if form.is_valid():
+        try:
+            services.work_unit_update(unit=unit, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Work unit saved."))
+            return redirect("units_admin_detail", pk=unit.pk)
+    return _detail(request, unit, status=400, edit_form=form)
+
+
+@forbidden_as_403
+@require_POST
+def unit_review(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = _require_change(request)
+    unit = get_object_or_404(WorkUnit, pk=pk)
+    form = WorkUnitReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or reject."))
+        return redirect("units_admin_detail", pk=unit.pk)
+    try:
+        if form.cleaned_data["action"] == "approve":
+            services.work_unit_approve(unit=unit, by=staff)
+            messages.success(request, _("Work unit approved."))
+        else:
+            services.work_unit_reject(unit=unit, by=staff, reason=form.cleaned_data["reason"])
+            messages.success(request, _("Work unit rejected."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("units_admin_detail", pk=unit.pk)
+
+
+@forbidden_as_403
+@require_POST
+def unit_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_change(request)
+    unit = get_object_or_404(WorkUnit, pk=pk)
+    form = WorkUnitMemberForm(request.POST)
+    if form.is_valid():
+        try:
+            services.work_unit_member_add(unit=unit, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Member added."))
+            return redirect("units_admin_detail", pk=unit.pk)
+    return _detail(request, unit, status=400, member_form=form)

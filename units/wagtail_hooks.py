@@ -1,0 +1,27 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from . import admin_views
+
+
+@hooks.register("register_admin_urls")
+def units_admin_urls():  # type: ignore[no-untyped-def]
+    return [
+        path("units/", admin_views.unit_list, name="units_admin_list"),
+        path("units/add/", admin_views.unit_add, name="units_admin_add"),
+        path("units/<int:pk>/", admin_views.unit_detail, name="units_admin_detail"),
+        path("units/<int:pk>/review/", admin_views.unit_review, name="units_admin_review"),
+        path("units/<int:pk>/members/", admin_views.unit_member_add, name="units_admin_add_member"),
+    ]
+
+
+class StaffMenuItem(MenuItem):
+    def is_shown(self, request):  # type: ignore[no-untyped-def]
+        return request.user.is_staff
+
+
+@hooks.register("register_admin_menu_item")
+def units_menu():  # type: ignore[no-untyped-def]
+    return StaffMenuItem(_("Work units"), reverse("units_admin_list"), icon_name="group", order=270)
