@@ -9,6 +9,8 @@ server) load it again themselves.
 import pytest
 from django.core.management import call_command
 
+pytest_plugins = ["tests.stripe_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]

@@ -105,7 +105,7 @@ def transfer_record(request: HttpRequest, number: str) -> HttpResponse:
                 messages.success(
                     request,
                     _("Transfer recorded: %(balance)s is still due.")
-                    % {"balance": payment.balance_due},
+                    % {"balance": services.yuan(payment.balance_due)},
                 )
             return redirect("payments-dashboard:detail", number=number)
     return _detail(request, payment, transfer_form=form, status=400)
@@ -129,11 +129,14 @@ def refund_create(request: HttpRequest, number: str) -> HttpResponse:
         else:
             if refund.state == refund.State.SUCCEEDED:
                 messages.success(
-                    request, _("Refund of %(amount)s recorded.") % {"amount": refund.amount}
+                    request,
+                    _("Refund of %(amount)s recorded.") % {"amount": services.yuan(refund.amount)},
                 )
             else:
                 messages.success(
-                    request, _("Refund of %(amount)s sent to Stripe.") % {"amount": refund.amount}
+                    request,
+                    _("Refund of %(amount)s sent to Stripe.")
+                    % {"amount": services.yuan(refund.amount)},
                 )
             return redirect("payments-dashboard:detail", number=number)
     return _detail(request, payment, refund_form=form, status=400)

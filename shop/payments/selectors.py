@@ -57,4 +57,4 @@ def payments_pay_later_outstanding(*, today: date | None = None) -> QuerySet[Ord
 
 def payments_overdue(*, today: date | None = None) -> QuerySet[OrderPayment]:
     today = today or timezone.localdate()
-    return payments_pay_later_outstanding(today=today).filter(due_on__lt=today)
+    return payments_pay_later_outstanding().filter(due_on__lt=today)

@@ -22,6 +22,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
+from oscar.templatetags.currency_filters import currency
 
 from shop.partner.exceptions import InsufficientStock
 
@@ -93,6 +94,11 @@ def _source(payment: OrderPayment):  # type: ignore[no-untyped-def]
     return Source.objects.filter(order_id=payment.order_id).order_by("pk").first()
 
 
+def yuan(amount: Decimal) -> str:
+    """An amount as buyers and staff read it: ¥9.90."""
+    return currency(amount, settings.OSCAR_DEFAULT_CURRENCY)
+
+
 def _locked(payment_id: int) -> OrderPayment:
     return OrderPayment.objects.select_for_update().select_related("order").get(pk=payment_id)
 
@@ -143,7 +149,7 @@ def _refund_complete(refund: Refund, *, stripe_refund_id: str | None = None) -> 
     event = PaymentEvent.objects.create(
         order_payment=payment, kind=PaymentEvent.Kind.REFUNDED, amount=refund.amount, refund=refund
     )
-    _note(payment.order, _("Refunded %(amount)s.") % {"amount": refund.amount})
+    _note(payment.order, _("Refunded %(amount)s.") % {"amount": yuan(refund.amount)})
     logger.info("Order %s: refunded %s", payment.order.number, refund.amount)
     payment_refunded.send(sender=OrderPayment, event=event, order=payment.order, refund=refund)
     return event
@@ -290,7 +296,7 @@ def order_transfer_record(
             raise ValidationError(
                 {
                     "amount": _("%(amount)s is more than the balance due, %(balance)s.")
-                    % {"amount": amount, "balance": payment.balance_due}
+                    % {"amount": yuan(amount), "balance": yuan(payment.balance_due)}
                 }
             )
         if payment.transfers.filter(bank_reference=reference).exists():
@@ -315,7 +321,11 @@ def order_transfer_record(
             _note(
                 payment.order,
                 _("Transfer of %(amount)s received (%(reference)s); %(balance)s still due.")
-                % {"amount": amount, "reference": reference, "balance": payment.balance_due},
+                % {
+                    "amount": yuan(amount),
+                    "reference": reference,
+                    "balance": yuan(payment.balance_due),
+                },
             )
     return transfer
 
@@ -394,7 +404,7 @@ def order_refund_request(*, order, lines: Sequence[RefundLineRequest], reason: s
             if amount > left_amount:
                 raise ValidationError(
                     _("“%(title)s”: at most %(left)s more can be refunded.")
-                    % {"title": line.title, "left": left_amount}
+                    % {"title": line.title, "left": yuan(left_amount)}
                 )
             if amount > ZERO:
                 parts.append((line, request.quantity, amount))
@@ -406,7 +416,8 @@ def order_refund_request(*, order, lines: Sequence[RefundLineRequest], reason: s
         )
         if total > refundable:
             raise ValidationError(
-                _("You cannot refund more than was paid: at most %(max)s.") % {"max": refundable}
+                _("You cannot refund more than was paid: at most %(max)s.")
+                % {"max": yuan(refundable)}
             )
         refund = Refund.objects.create(
             order_payment=payment,

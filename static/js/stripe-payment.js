@@ -3,12 +3,19 @@
 (function () {
   "use strict";
   var form = document.getElementById("yx-stripe-form");
-  if (!form || typeof Stripe === "undefined") { return; }
+  if (!form) { return; }
+  var message = document.getElementById("yx-payment-message");
+  var button = document.getElementById("yx-pay");
+  if (typeof Stripe === "undefined") {
+    // Stripe.js did not load (a blocked or failed network): say so, never fake a form.
+    message.textContent = form.dataset.unavailable;
+    message.classList.remove("d-none");
+    button.disabled = true;
+    return;
+  }
   var stripe = Stripe(form.dataset.publishableKey, { locale: form.dataset.locale });
   var elements = stripe.elements({ clientSecret: form.dataset.clientSecret });
   elements.create("payment").mount("#yx-payment-element");
-  var message = document.getElementById("yx-payment-message");
-  var button = document.getElementById("yx-pay");
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();

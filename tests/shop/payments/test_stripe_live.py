@@ -17,8 +17,9 @@ from django.urls import reverse
 
 from shop.payments.models import OrderPayment, PaymentEvent, StripeEvent
 from tests.producers.factories import staff_user
+from tests.stripe_fixtures import WEBHOOK_SECRET
 
-from .conftest import WEBHOOK_SECRET, allocated, checkout, deliver, stripe_event
+from .conftest import allocated, checkout, deliver, stripe_event
 
 
 @pytest.fixture

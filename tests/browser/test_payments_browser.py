@@ -1,0 +1,110 @@
+"""Paying in a real browser: choosing Stripe, the payment page, paid by the webhook; staff record a transfer."""
+
+import time
+
+import requests
+from django.urls import reverse
+from oscar.core.loading import get_model
+
+from shop.payments.models import OrderPayment
+from tests.stripe_fixtures import WEBHOOK_SECRET
+
+from .conftest import screenshot
+
+Order = get_model("order", "Order")
+Product = get_model("catalogue", "Product")
+
+
+def guest_to_payment_choice(page, base: str, *, upc: str) -> None:  # type: ignore[no-untyped-def]
+    product = Product.objects.get(upc=upc)
+    page.goto(base + product.get_absolute_url())
+    page.locator("#add_to_basket_form button[type=submit]").click()
+    page.wait_for_selector(".alert-success")
+    page.goto(base + "/shop/checkout/")
+    page.fill("#id_username", "guest@example.com")
+    page.check("#id_options_0")
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_selector("#id_last_name")
+    page.fill("#id_last_name", "李四")
+    page.fill("#id_line1", "红土地镇花沟村 12 号")
+    page.fill("#id_line4", "昆明市")
+    page.fill("#id_state", "云南省")
+    page.fill("#id_postcode", "654100")
+    page.fill("#id_phone_number", "13800138000")
+    page.locator("#new_shipping_address button[type=submit]").click()
+    page.wait_for_selector(".yx-payment-methods")
+
+
+def test_a_guest_pays_by_stripe_and_the_webhook_marks_it_paid(
+    demo_site, page, stripe_buyer, settings
+):
+    # Stripe.js itself is Stripe's and cannot load here: the page must say so rather than pretend.
+    settings.STRIPE_JS_URL = demo_site.url + "/static/js/no-such-stripe.js"
+    requests.post(
+        f"{stripe_buyer.base}/_config/webhooks/yixiang",
+        data={"url": demo_site.url + reverse("payments:stripe-webhook"), "secret": WEBHOOK_SECRET},
+        timeout=5,
+    ).raise_for_status()
+
+    guest_to_payment_choice(page, demo_site.url, upc="YX-DC-004")
+    labels = page.locator(".yx-payment-method").all_inner_texts()
+    assert ["银行卡、支付宝或微信支付" in labels[0], "对公转账" in labels[1]] == [True, True]
+    screenshot(page, "payment-choice")
+    page.check("#method-stripe")
+    page.click("#view_preview")
+    assert "银行卡、支付宝或微信支付" in page.locator(".yx-preview-payment").inner_text()
+    page.click("#place-order")
+
+    page.wait_for_selector("#yx-stripe-form")
+    order = Order.objects.get()
+    assert "¥58.00" in page.locator("#yx-pay").inner_text()
+    page.wait_for_selector("#yx-payment-message:not(.d-none)")
+    assert "无法加载付款表单" in page.locator("#yx-payment-message").inner_text()
+    screenshot(page, "stripe-pay-page")
+
+    # What Stripe.js would do with the buyer's card; localstripe then sends the signed webhook.
+    payment = OrderPayment.objects.get(order=order)
+    assert stripe_buyer.pays(payment.stripe_payment_intent).status_code == 200
+    deadline = time.monotonic() + 15
+    while OrderPayment.objects.get(pk=payment.pk).state != "paid" and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    page.goto(demo_site.url + reverse("payments:stripe-return", kwargs={"number": order.number}))
+    page.wait_for_selector(".yx-payment-paid")
+    assert "已付款" in page.locator(".yx-payment-paid").inner_text()
+    order.refresh_from_db()
+    assert order.status == "Paid"
+
+
+def test_staff_record_a_partial_then_the_full_transfer(demo_site, page):
+    guest_to_payment_choice(page, demo_site.url, upc="YX-DC-001")
+    page.click("#view_preview")
+    page.click("#place-order")
+    page.wait_for_selector(".yx-payment-due")
+    order = Order.objects.get()
+
+    page.context.clear_cookies()
+    page.goto(demo_site.url + "/shop/accounts/login/?next=" + reverse("payments-dashboard:list"))
+    page.fill("#id_login-username", "admin@yixiang.example")
+    page.fill("#id_login-password", "yixiang-demo")
+    page.locator("button[name=login_submit]").click()
+    page.wait_for_selector(".yx-awaiting-transfer")
+    assert order.number in page.locator(".yx-awaiting-transfer").inner_text()
+    page.locator(".yx-awaiting-transfer a").first.click()
+
+    page.fill("#id_amount", "20.00")
+    page.fill("#id_bank_reference", "ICBC-20261128-01")
+    page.locator(".yx-transfer-form button[type=submit]").click()
+    page.wait_for_selector(".alert-success")
+    assert "尚欠 ¥9.90" in page.locator(".alert-success").inner_text()
+    assert page.locator(".yx-balance").inner_text() == "¥9.90"
+
+    page.fill("#id_amount", "9.90")
+    page.fill("#id_bank_reference", "ICBC-20261128-02")
+    page.locator(".yx-transfer-form button[type=submit]").click()
+    page.wait_for_selector(".alert-success")
+    assert "已付清" in page.locator(".alert-success").inner_text()
+    assert page.locator(".yx-payment-state").inner_text() == "已付款"
+    screenshot(page, "dashboard-payment")
+    order.refresh_from_db()
+    assert order.status == "Paid"

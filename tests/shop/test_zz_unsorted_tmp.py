@@ -1,0 +1,430 @@
+"""Stock that never oversells: the allocation is a conditional UPDATE and the database checks it."""
+
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Sum
+from django.db.models.signals import pre_save
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from oscar.apps.checkout.signals import pre_payment
+from oscar.apps.partner.exceptions import InvalidStockAdjustment
+from oscar.core.loading import get_class, get_model
+
+from shop.dashboard.catalogue.forms import StockRecordForm
+from shop.partner.exceptions import InsufficientStock
+from tests.shop.checkout_flow import basket_add, checkout_to_preview
+
+User = get_user_model()
+Basket = get_model("basket", "Basket")
+Line = get_model("order", "Line")
+Order = get_model("order", "Order")
+Product = get_model("catalogue", "Product")
+StockRecord = get_model("partner", "StockRecord")
+OrderCreator = get_class("order.utils", "OrderCreator")
+OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
+Selector = get_class("partner.strategy", "Selector")
+Free = get_class("shipping.methods", "Free")
+
+POTATO = "东川红土地大洋芋 5kg"  # YX-DC-001, 300 in stock in the demo
+NOODLES = "东川手工挂面 2kg"  # YX-DC-002, 200 in stock
+PEANUTS = "东川七彩花生 1kg"  # YX-DC-003, 150 in stock
+SOLD_OUT_ZH = "抱歉，“{}”刚刚售罄。"
+# Oscar's own check before placing (basket line no longer available), in Chinese.
+BASKET_CHECK_ZH = "{}不再可以购买"
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: concurrent checkouts wait on row locks; SQLite serialises all writers",
+)
+
+
+def stock(upc: str) -> StockRecord:
+    return StockRecord.objects.get(product__upc=upc)
+
+
+def stock_set(upc: str, *, num_in_stock: int | None, num_allocated: int | None) -> StockRecord:
+    StockRecord.objects.filter(product__upc=upc).update(
+        num_in_stock=num_in_stock, num_allocated=num_allocated
+    )
+    return stock(upc)
+
+
+def counts(upc: str) -> tuple[int | None, int | None]:
+    return tuple(  # type: ignore[return-value]
+        StockRecord.objects.filter(product__upc=upc).values_list("num_in_stock", "num_allocated")[0]
+    )
+
+
+# ---------------------------------------------------------------- the stock record
+
+
+@pytest.mark.django_db
+def test_allocating_more_than_is_left_raises_and_writes_nothing():
+    record = stock_set("YX-DC-001", num_in_stock=5, num_allocated=3)
+    updated = StockRecord.objects.get(pk=record.pk).date_updated
+
+    with pytest.raises(InsufficientStock) as raised:
+        record.allocate(3)
+
+    assert str(raised.value) == "抱歉，“东川红土地大洋芋 5kg”只剩 2 件了，请减少购物篮中的数量。"
+    with translation.override("en"):
+        assert str(raised.value) == (
+            "Sorry, only 2 of “东川红土地大洋芋 5kg” left: please reduce the quantity in your basket."
+        )
+    assert (raised.value.requested, raised.value.available) == (3, 2)
+    assert counts("YX-DC-001") == (5, 3)
+    assert StockRecord.objects.get(pk=record.pk).date_updated == updated
+    assert (record.num_in_stock, record.num_allocated) == (5, 3)
+
+
+@pytest.mark.django_db
+def test_the_last_units_can_be_allocated_and_then_it_is_sold_out():
+    record = stock_set("YX-DC-001", num_in_stock=5, num_allocated=None)
+
+    record.allocate(5)
+    assert counts("YX-DC-001") == (5, 5)
+    assert record.num_allocated == 5
+    with pytest.raises(InsufficientStock) as raised:
+        record.allocate(1)
+
+    assert str(raised.value) == "抱歉，“东川红土地大洋芋 5kg”刚刚售罄。"
+    with translation.override("en"):
+        assert str(raised.value) == "Sorry, “东川红土地大洋芋 5kg” has just sold out."
+    assert counts("YX-DC-001") == (5, 5)
+
+
+@pytest.mark.django_db
+def test_a_record_with_no_stock_count_allocates_nothing():
+    record = stock_set("YX-DC-001", num_in_stock=None, num_allocated=None)
+    with pytest.raises(InsufficientStock):
+        record.allocate(1)
+    assert counts("YX-DC-001") == (None, None)
+
+
+@pytest.mark.django_db
+def test_stock_not_tracked_is_never_allocated_nor_refused():
+    record = stock_set("YX-DC-001", num_in_stock=1, num_allocated=0)
+    product_class = record.product.get_product_class()
+    product_class.track_stock = False
+    product_class.save()
+
+    StockRecord.objects.get(pk=record.pk).allocate(50)
+
+    assert counts("YX-DC-001") == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"num_allocated": F("num_in_stock") + 1},
+        {"num_allocated": -1},
+        {"num_in_stock": F("num_allocated") - 1},
+    ],
+    ids=["allocated-beyond-stock", "negative-allocation", "stock-below-allocated"],
+)
+@pytest.mark.django_db
+def test_the_database_refuses_stock_counts_that_oversell(change):
+    record = stock_set("YX-DC-001", num_in_stock=10, num_allocated=4)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StockRecord.objects.filter(pk=record.pk).update(**change)
+
+    assert counts("YX-DC-001") == (10, 4)
+
+
+@pytest.mark.django_db
+def test_cancelling_more_than_is_allocated_stops_at_zero():
+    record = stock_set("YX-DC-001", num_in_stock=10, num_allocated=2)
+    record.cancel_allocation(5)
+    assert counts("YX-DC-001") == (10, 0)
+
+
+@pytest.mark.django_db
+def test_shipping_consumes_the_allocation_and_a_stale_record_cannot_consume_it_twice():
+    stock_set("YX-DC-001", num_in_stock=10, num_allocated=3)
+    record, stale = stock("YX-DC-001"), stock("YX-DC-001")
+
+    record.consume_allocation(3)
+    assert counts("YX-DC-001") == (7, 0)
+
+    # `stale` still believes 3 are allocated; the UPDATE's own condition knows better.
+    with pytest.raises(InvalidStockAdjustment):
+        stale.consume_allocation(3)
+    assert counts("YX-DC-001") == (7, 0)
+    assert (stale.num_in_stock, stale.num_allocated) == (7, 0)
+
+
+@pytest.mark.django_db
+def test_the_stock_form_refuses_less_stock_than_is_allocated():
+    record = stock_set("YX-DC-001", num_in_stock=10, num_allocated=4)
+    data = {
+        "partner": record.partner_id,
+        "partner_sku": record.partner_sku,
+        "price": "29.90",
+        "num_in_stock": "3",
+    }
+
+    admin = User.objects.get(username="admin")
+    form = StockRecordForm(record.product.get_product_class(), admin, data, instance=record)
+
+    assert not form.is_valid()
+    assert form.errors["num_in_stock"] == ["库存不能少于已分配给未发货订单的 4 件。"]
+    assert counts("YX-DC-001") == (10, 4)
+
+
+# ---------------------------------------------------------------- placing an order
+
+
+@pytest.mark.django_db
+def test_a_basket_with_one_short_line_places_no_order_and_allocates_nothing():
+    potato, noodles = stock("YX-DC-001"), stock_set("YX-DC-002", num_in_stock=5, num_allocated=3)
+    assert potato.pk < noodles.pk  # the potatoes are allocated first, then rolled back
+    basket = Basket.objects.create()
+    basket.strategy = Selector().strategy()
+    basket.add_product(potato.product, 2)
+    basket.add_product(noodles.product, 3)
+    shipping = Free()
+    charge = shipping.calculate(basket)
+    total = OrderTotalCalculator().calculate(basket, charge)
+
+    with pytest.raises(InsufficientStock) as raised:
+        OrderCreator().place_order(
+            basket=basket,
+            total=total,
+            shipping_method=shipping,
+            shipping_charge=charge,
+            order_number="200001",
+        )
+
+    assert str(raised.value) == "抱歉，“东川手工挂面 2kg”只剩 2 件了，请减少购物篮中的数量。"
+    assert Order.objects.count() == 0
+    assert Line.objects.count() == 0
+    assert counts("YX-DC-001") == (300, None)
+    assert counts("YX-DC-002") == (5, 3)
+
+
+@pytest.fixture
+def another_buyer_takes():
+    """Another buyer takes stock after Oscar's basket check passed, just before the order is placed."""
+    taken: list[tuple[str, int]] = []
+
+    def take(sender, **kwargs):  # type: ignore[no-untyped-def]
+        for upc, quantity in taken:
+            stock(upc).allocate(quantity)
+
+    pre_payment.connect(take, dispatch_uid="test-stock-another-buyer")
+    yield lambda upc, quantity: taken.append((upc, quantity))
+    pre_payment.disconnect(dispatch_uid="test-stock-another-buyer")
+
+
+@pytest.mark.django_db
+def test_the_buyer_who_lost_the_last_unit_sees_it_sold_out_and_gets_no_order(
+    client, another_buyer_takes
+):
+    stock_set("YX-DC-003", num_in_stock=3, num_allocated=1)
+    checkout_to_preview(client, upc="YX-DC-003", quantity=2, email="late@example.com")
+    another_buyer_takes("YX-DC-003", 2)
+
+    response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+
+    assert response.status_code == 200
+    assert SOLD_OUT_ZH.format(PEANUTS) in response.content.decode()
+    assert Order.objects.count() == 0
+    assert counts("YX-DC-003") == (3, 3)
+    # The basket is the buyer's again, open and unchanged.
+    basket = Basket.objects.get(lines__product__upc="YX-DC-003")
+    assert basket.status == Basket.OPEN
+    assert [(line.product.upc, line.quantity) for line in basket.all_lines()] == [("YX-DC-003", 2)]
+
+
+@pytest.mark.django_db
+def test_a_short_second_line_fails_the_whole_checkout_and_allocates_nothing(
+    client, another_buyer_takes
+):
+    stock_set("YX-DC-002", num_in_stock=5, num_allocated=0)
+    basket_add(client, upc="YX-DC-001", quantity=2)
+    checkout_to_preview(client, upc="YX-DC-002", quantity=3, email="two-lines@example.com")
+    another_buyer_takes("YX-DC-002", 4)
+
+    response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+
+    assert response.status_code == 200
+    assert f"抱歉，“{NOODLES}”只剩 1 件了，请减少购物篮中的数量。" in response.content.decode()
+    assert Order.objects.count() == 0
+    assert counts("YX-DC-001") == (300, None)
+    assert counts("YX-DC-002") == (5, 4)
+
+
+# ---------------------------------------------------------------- concurrent checkouts (PostgreSQL)
+
+
+@pytest.fixture
+def committed_demo(transactional_db):  # type: ignore[no-untyped-def]
+    """The demo data, committed, so that every thread's connection sees it.
+
+    A transactional test before this one may have emptied the tables.
+    """
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale
+
+    from demo.services import demo_load
+
+    if not Product.objects.filter(upc="YX-DC-001").exists():
+        # A flushed database has lost the default locale Wagtail's migration made,
+        # which the demo's pages need.
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
+        demo_load()
+
+
+def in_own_thread(work):  # type: ignore[no-untyped-def]
+    """`work` wrapped so that the thread's own database connection is closed when it ends."""
+
+    def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return work(*args, **kwargs)
+        finally:
+            connection.close()
+
+    return run
+
+
+def prepare(count: int, *, baskets) -> list[Client]:  # type: ignore[no-untyped-def]
+    """`count` guests at the order preview, each with its own client; baskets(i, client) fills one."""
+
+    def one(i: int) -> Client:
+        client = Client()
+        baskets(i, client)
+        return client
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(in_own_thread(one), range(count)))
+
+
+def place_all_at_once(
+    clients: list[Client], *, sold_out: str = "", basket_check: str = ""
+) -> list[tuple[str, float]]:
+    """Every client submits its order at the same instant; returns each outcome and its seconds.
+
+    An outcome is "order", "sold out" (the preview page again, saying `sold_out`),
+    "basket check, message shown: True" (Oscar's check before placing sent the
+    buyer to the basket, which says `basket_check`), or what else happened.
+    """
+    barrier = threading.Barrier(len(clients))
+    outcomes: list[tuple[str, float] | None] = [None] * len(clients)
+
+    def place(i: int) -> None:
+        client = clients[i]
+        connection.ensure_connection()  # connect before the start, so the race is the checkout
+        barrier.wait(timeout=60)
+        started = time.monotonic()
+        try:
+            response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+        except Exception as exc:
+            outcomes[i] = (f"exception {exc!r}", time.monotonic() - started)
+            return
+        seconds = time.monotonic() - started
+        html = response.content.decode()
+        if response.status_code == 302 and response["Location"] == reverse("checkout:thank-you"):
+            outcomes[i] = ("order", seconds)
+        elif response.status_code == 200 and sold_out in html:
+            outcomes[i] = ("sold out", seconds)
+        elif response.status_code == 302 and response["Location"] == reverse("basket:summary"):
+            # Oscar's own check before placing saw the stock gone: it says so on the basket page.
+            page = client.get(response["Location"]).content.decode()
+            outcomes[i] = (f"basket check, message shown: {basket_check in page}", seconds)
+        else:
+            outcomes[i] = (f"{response.status_code}: {html[:300]}", seconds)
+
+    threads = [
+        threading.Thread(target=in_own_thread(place), args=(i,)) for i in range(len(clients))
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    for thread in threads:
+        thread.join(timeout=max(deadline - time.monotonic(), 0))
+    assert not any(thread.is_alive() for thread in threads), "a checkout hung (deadlock?)"
+    return outcomes  # type: ignore[return-value]
+
+
+def max_connections() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_connections")
+        return int(cursor.fetchone()[0])
+
+
+@on_postgresql
+def test_a_hundred_buyers_at_once_get_exactly_the_ten_units_in_stock(committed_demo):
+    if max_connections() < 110:
+        pytest.skip(
+            f"PostgreSQL's max_connections is {max_connections()}: 100 checkouts at once "
+            "need 110 or more (.ci/run sets 200)"
+        )
+    record = stock_set("YX-DC-003", num_in_stock=10, num_allocated=0)
+    clients = prepare(
+        100,
+        baskets=lambda i, client: checkout_to_preview(
+            client, upc="YX-DC-003", quantity=1, email=f"buyer{i}@example.com"
+        ),
+    )
+
+    outcomes = place_all_at_once(
+        clients, sold_out=SOLD_OUT_ZH.format(PEANUTS), basket_check=BASKET_CHECK_ZH.format(PEANUTS)
+    )
+
+    tally = Counter(outcome for outcome, _ in outcomes)
+    basket_check = "basket check, message shown: True"
+    assert tally["order"] == 10, tally
+    assert tally["sold out"] + tally[basket_check] == 90, tally
+    assert set(tally) <= {"order", "sold out", basket_check}, tally
+    assert Order.objects.count() == 10
+    assert Line.objects.filter(stockrecord=record).aggregate(units=Sum("quantity")) == {"units": 10}
+    assert counts("YX-DC-003") == (10, 10)
+    assert max(seconds for _, seconds in outcomes) < 30
+
+
+@on_postgresql
+def test_two_baskets_with_the_same_products_in_opposite_order_never_deadlock(committed_demo, monkeypatch):
+    import oscar.apps.order.utils as u
+    monkeypatch.setattr(u, "sorted", lambda lines, key=None: list(lines), raising=False)
+    stock_set("YX-DC-001", num_in_stock=100, num_allocated=0)
+    stock_set("YX-DC-002", num_in_stock=100, num_allocated=0)
+    # Widen the window between a basket's two allocations, so that two
+    # checkouts taking their row locks in opposite orders would deadlock.
+    pause = lambda sender, **kwargs: "created" in kwargs and time.sleep(0.02)  # noqa: E731
+    pre_save.connect(pause, sender=StockRecord, dispatch_uid="test-stock-pause")
+
+    def basket(i: int, client: Client) -> None:
+        first, second = ("YX-DC-001", "YX-DC-002") if i % 2 == 0 else ("YX-DC-002", "YX-DC-001")
+        basket_add(client, upc=first, quantity=1)
+        checkout_to_preview(client, upc=second, quantity=1, email=f"pair{i}@example.com")
+
+    rounds = 10
+    clients = prepare(2 * rounds, baskets=basket)
+    try:
+        outcomes = [
+            outcome
+            for pair in range(rounds)
+            for outcome, _ in place_all_at_once(clients[2 * pair : 2 * pair + 2])
+        ]
+    finally:
+        pre_save.disconnect(dispatch_uid="test-stock-pause", sender=StockRecord)
+
+    assert outcomes == ["order"] * 2 * rounds
+    assert Order.objects.count() == 2 * rounds
+    assert counts("YX-DC-001") == (100, 2 * rounds)
+    assert counts("YX-DC-002") == (100, 2 * rounds)
+    assert Order.objects.aggregate(total=Sum("total_incl_tax")) == {
+        "total": (Decimal("29.90") + Decimal("32.00")) * 2 * rounds
+    }
