@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import Permission
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -252,6 +253,9 @@ def order_ship(*, order, producer: Producer, carrier: str, tracking_number: str,
     """The producer ships its lines of an order; the buyer sees carrier and tracking number."""
     if not order.lines.filter(partner=producer.partner).exists():
         raise ValidationError(_("This order has no lines of this producer."))
+    # Ship once paid, or at once for a unit that pays after delivery; never a cancelled order.
+    if order.status in (settings.OSCAR_INITIAL_ORDER_STATUS, "Cancelled"):
+        raise ValidationError(_("This order is not paid: ship it once it is paid."))
     if not carrier.strip() or not tracking_number.strip():
         raise ValidationError(_("Enter the carrier and the tracking number."))
     shipment = Shipment.objects.create(

@@ -18,7 +18,10 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.core.mail import send_mail
 from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
@@ -339,6 +342,20 @@ def order_shipped_payment_due(*, order, shipped_on: date) -> None:  # type: igno
         return
     payment.due_on = shipped_on + timedelta(days=payment.terms_days)
     payment.save(update_fields=["due_on"])
+
+
+def order_paid_email(*, order) -> None:  # type: ignore[no-untyped-def]
+    """Tell the buyer their payment arrived (queued through Celery by the e-mail backend)."""
+    address = order.email
+    if not address:
+        return
+    payment = OrderPayment.objects.get(order=order)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Payment received for order %(number)s") % {"number": order.number}
+        body = render_to_string(
+            "payments/email/payment_confirmed.txt", {"order": order, "payment": payment}
+        )
+    send_mail(subject, body, settings.OSCAR_FROM_EMAIL, [address])
 
 
 # ---------------------------------------------------------------- refunds

@@ -374,3 +374,36 @@ def test_a_unit_orders_ships_first_and_pays_within_its_terms(client, fired):
     assert payment.state == "paid"
     assert fired == [("confirmed", order.number, order.total_incl_tax)]
     assert list(payments_overdue(today=later)) == []
+
+
+def test_the_buyer_is_emailed_once_when_the_payment_arrives(client, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    order = transfer_order(client)
+    mail.outbox.clear()
+    staff = staff_user()
+    with django_capture_on_commit_callbacks(execute=True):
+        order_transfer_record(
+            order=order, amount="100.00", received_on=timezone.localdate(), bank_reference="M-1", by=staff
+        )
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        order_transfer_record(
+            order=order, amount="45.90", received_on=timezone.localdate(), bank_reference="M-2", by=staff
+        )
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["buyer@example.com"], f"订单 {order.number} 已收到付款")
+    ]
+    assert "¥145.90" in mail.outbox[0].body
+
+
+def test_an_unpaid_transfer_order_cannot_be_shipped(client):
+    from producers.models import Producer
+    from producers.services import order_ship
+
+    order = transfer_order(client, lines=[("YX-DC-001", 1)])
+    producer = Producer.objects.get(partner=order.lines.get().partner)
+    with pytest.raises(ValidationError) as refused:
+        order_ship(order=order, producer=producer, carrier="顺丰", tracking_number="SF2", by=None)
+    assert refused.value.messages == ["此订单尚未付款：请在付款后发货。"]
+    assert not order.shipments.exists()
