@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib import messages
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -90,7 +89,6 @@ class PaymentDetailsView(views.PaymentDetailsView):
             # Lost the race for the last units: a clear message, no order, the basket back.
             logger.info("Order %s: sold out (%s)", order_number, exc)
             self.restore_frozen_basket()
-            messages.error(self.request, str(exc))
             return self.render_preview(self.request, error=str(exc))
 
     def handle_successful_order(self, order):  # type: ignore[no-untyped-def]

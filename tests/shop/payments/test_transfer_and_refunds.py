@@ -376,7 +376,9 @@ def test_a_unit_orders_ships_first_and_pays_within_its_terms(client, fired):
     assert list(payments_overdue(today=later)) == []
 
 
-def test_the_buyer_is_emailed_once_when_the_payment_arrives(client, django_capture_on_commit_callbacks):
+def test_the_buyer_is_emailed_once_when_the_payment_arrives(
+    client, django_capture_on_commit_callbacks
+):
     from django.core import mail
 
     order = transfer_order(client)
@@ -384,12 +386,20 @@ def test_the_buyer_is_emailed_once_when_the_payment_arrives(client, django_captu
     staff = staff_user()
     with django_capture_on_commit_callbacks(execute=True):
         order_transfer_record(
-            order=order, amount="100.00", received_on=timezone.localdate(), bank_reference="M-1", by=staff
+            order=order,
+            amount="100.00",
+            received_on=timezone.localdate(),
+            bank_reference="M-1",
+            by=staff,
         )
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
         order_transfer_record(
-            order=order, amount="45.90", received_on=timezone.localdate(), bank_reference="M-2", by=staff
+            order=order,
+            amount="45.90",
+            received_on=timezone.localdate(),
+            bank_reference="M-2",
+            by=staff,
         )
     assert [(m.to, m.subject) for m in mail.outbox] == [
         (["buyer@example.com"], f"订单 {order.number} 已收到付款")

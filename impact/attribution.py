@@ -1,0 +1,122 @@
+"""How a paid order line's money is split among the households linked to it. Pure: no ORM, no settings.
+
+A benefit link gives a household either a fixed amount per unit sold or a
+share (percent) of the line's net amount. The line's *linked total* is the sum
+of what each link gives, rounded once to the fen; it is then split among the
+links by largest remainder, so the parts always add up exactly to it.
+
+A refund keeps what the kept part of the line should give: the linked total
+scaled by the money kept (``kept_net / net``), split the same way. What was
+attributed beyond that is reversed, never taking a link below zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class LinkRule:
+    """A benefit link as the split needs it."""
+
+    link_id: int
+    household_id: int
+    income_source: str
+    per_unit: Decimal | None = None
+    share_percent: Decimal | None = None
+
+    def exact_amount(self, *, quantity: int, net: Decimal) -> Decimal:
+        if self.per_unit is not None:
+            return self.per_unit * quantity
+        if self.share_percent is not None:
+            return net * self.share_percent / 100
+        raise ValueError(f"link {self.link_id} has no rule")
+
+
+@dataclass(frozen=True)
+class Part:
+    link_id: int
+    household_id: int
+    income_source: str
+    amount: Decimal
+
+
+def _fen(value: Decimal) -> Decimal:
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def largest_remainder(weights: Sequence[Decimal], total: Decimal) -> list[Decimal]:
+    """Split ``total`` (whole fen) over ``weights`` in proportion; the parts add up to ``total``.
+
+    Ties in the remainders go to the earlier weight, so the result is deterministic.
+    """
+    if total < 0:
+        raise ValueError("total must not be negative")
+    cents = int((total / FEN).to_integral_value())
+    weight_sum = sum(weights, Decimal(0))
+    if cents == 0 or weight_sum <= 0:
+        return [ZERO for _weight in weights]
+    exact = [weight * cents / weight_sum for weight in weights]
+    floors = [int(share) for share in exact]
+    left = cents - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Decimal(cents_each) * FEN for cents_each in floors]
+
+
+def line_linked_total(*, quantity: int, net: Decimal, links: Sequence[LinkRule]) -> Decimal:
+    """What the line gives all its links together, to the fen (never more than the line's net)."""
+    exact = sum((link.exact_amount(quantity=quantity, net=net) for link in links), Decimal(0))
+    return min(_fen(exact), _fen(net))
+
+
+def line_split(*, quantity: int, net: Decimal, links: Sequence[LinkRule]) -> list[Part]:
+    """Each link's part of a paid line; the parts add up exactly to the linked total."""
+    if not links or quantity <= 0 or net <= 0:
+        return []
+    weights = [link.exact_amount(quantity=quantity, net=net) for link in links]
+    total = line_linked_total(quantity=quantity, net=net, links=links)
+    amounts = largest_remainder(weights, total)
+    return [
+        Part(link.link_id, link.household_id, link.income_source, amount)
+        for link, amount in zip(links, amounts, strict=True)
+    ]
+
+
+def line_target_after_refunds(
+    *, quantity: int, net: Decimal, kept_net: Decimal, links: Sequence[LinkRule]
+) -> dict[int, Decimal]:
+    """What each link should hold once the line is kept only for ``kept_net`` of its ``net``."""
+    if not links or quantity <= 0 or net <= 0:
+        return {link.link_id: ZERO for link in links}
+    kept_net = min(max(kept_net, ZERO), net)
+    weights = [link.exact_amount(quantity=quantity, net=net) for link in links]
+    full = line_linked_total(quantity=quantity, net=net, links=links)
+    kept_total = _fen(full * kept_net / net)
+    amounts = largest_remainder(weights, kept_total)
+    return {link.link_id: amount for link, amount in zip(links, amounts, strict=True)}
+
+
+def line_reversal(
+    *,
+    quantity: int,
+    net: Decimal,
+    kept_net: Decimal,
+    links: Sequence[LinkRule],
+    attributed: Mapping[int, Decimal],
+) -> list[Part]:
+    """The reversing parts (negative amounts) that bring each link down to its target; never below zero."""
+    target = line_target_after_refunds(quantity=quantity, net=net, kept_net=kept_net, links=links)
+    parts = []
+    for link in links:
+        held = attributed.get(link.link_id, ZERO)
+        goal = min(target[link.link_id], held)
+        if held > goal:
+            parts.append(Part(link.link_id, link.household_id, link.income_source, goal - held))
+    return parts
