@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from . import bulk, rules
 from .models import (
     Assessment,
+    AttributionEntry,
     AuditEvent,
     Clue,
     ClueStep,
@@ -104,6 +105,14 @@ def _figures_queryset(queryset: QuerySet, *, year: int, as_of: datetime.date) ->
             in_review=Exists(
                 Clue.objects.filter(household_id=OuterRef("pk")).exclude(stage__in=Clue.CLOSED)
             ),
+            attributed=Subquery(
+                AttributionEntry.objects.filter(household_id=OuterRef("pk"), year=year)
+                .order_by()
+                .values("household_id")
+                .annotate(total=Sum("amount"))
+                .values("total")[:1],
+                output_field=money,
+            ),
         )
         .filter(income__isnull=False)
         .values(
@@ -119,6 +128,7 @@ def _figures_queryset(queryset: QuerySet, *, year: int, as_of: datetime.date) ->
             "rigid_amount",
             "rigid_unable",
             "in_review",
+            "attributed",
         )
     )
 
@@ -133,6 +143,7 @@ def _figures_from_row(row: dict) -> rules.HouseholdFigures:
         recorded_income=row["income"],
         rigid=row["rigid_amount"] or Decimal("0"),
         unable_to_work=min(row["rigid_unable"] or 0, row["members"]),
+        attributed_income=row["attributed"] or Decimal("0"),
     )
 
 

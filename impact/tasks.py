@@ -37,3 +37,19 @@ def impact_periodic_reassess() -> dict:
         year=timezone.localdate().year, channel=Assessment.Channel.PERIODIC
     )
     return {"assessed": report.assessed, "clues_opened": report.clues_opened}
+
+
+@shared_task(acks_late=True, max_retries=5, default_retry_delay=10)
+def impact_attribute_payment(payment_event_id: int) -> dict:
+    """Write a payment event's attribution (exactly once: the job row is locked and marked done)."""
+    from .ledger import attribution_run
+
+    return attribution_run(payment_event_id=payment_event_id)
+
+
+@shared_task(acks_late=True)
+def impact_attribution_catch_up() -> dict:
+    """Attribution jobs whose task never ran (broker down at payment time): run them (beat)."""
+    from .ledger import attribution_catch_up
+
+    return attribution_catch_up()

@@ -3,8 +3,8 @@
 import datetime
 from decimal import Decimal
 
-from django.contrib.auth.models import Permission
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum

@@ -284,6 +284,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "producers.tasks.producers_certificates_daily",
         "schedule": crontab(hour="6", minute="0"),
     },
+    # Attribution jobs left behind by a broker that was down when a payment was confirmed.
+    "impact-attribution-catch-up": {
+        "task": "impact.tasks.impact_attribution_catch_up",
+        "schedule": crontab(minute="*"),
+    },
     # Unpaid orders past their hold (30 minutes Stripe, 7 days transfer): cancel, release stock.
     "payments-expire-reservations": {
         "task": "shop.payments.tasks.payments_expire_reservations",

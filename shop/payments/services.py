@@ -17,12 +17,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import stripe
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.template.loader import render_to_string
-from django.utils import translation
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 from oscar.templatetags.currency_filters import currency

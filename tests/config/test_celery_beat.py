@@ -10,6 +10,7 @@ def test_every_beat_entry_runs_a_registered_task():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled == {
         "impact.tasks.impact_periodic_reassess",
+        "impact.tasks.impact_attribution_catch_up",
         "producers.tasks.producers_certificates_daily",
         "shop.payments.tasks.payments_expire_reservations",
     }
