@@ -42,6 +42,12 @@ class ProductIndexSignalProcessor(BaseSignalProcessor):
             post_delete.disconnect(self.handle_change, sender=model)
 
     def handle_change(self, sender: Any, instance: Any, **kwargs: Any) -> None:
+        if "update_fields" not in kwargs and kwargs.get("signal") is post_save:
+            # Oscar's stock allocation (each order) sends post_save by hand, without
+            # update_fields. Nothing searched or shown from the index changes with it
+            # (result cards read availability from the database), so the product is
+            # not re-indexed: that write cost half of every checkout.
+            return
         product_id = getattr(instance, "product_id", None) or instance.pk
         # robust: a search index that cannot be written never fails the save itself.
         transaction.on_commit(lambda: product_reindex(product_id=product_id), robust=True)
