@@ -67,7 +67,12 @@ class DemoReport:
             self.created[what] = self.created.get(what, 0) + 1
 
 
-def demo_load() -> DemoReport:
+def demo_load(*, sale: bool = False) -> DemoReport:
+    """Load the demo data; with ``sale``, also the paid demo order and its attribution.
+
+    ``load_demo`` loads both. The test suite loads the demo without the sale,
+    so that its tests start from a shop with no orders and an empty ledger.
+    """
     report = DemoReport()
     with transaction.atomic():
         _missing_image()
@@ -81,6 +86,8 @@ def demo_load() -> DemoReport:
         _producers_onboarded(report, producers)
         _work_units(report)
         _pages(report, producers)
+        if sale:
+            _sale(report)
     return report
 
 
@@ -251,6 +258,9 @@ def _households(report: DemoReport, counties: dict[str, Region]) -> None:
                 per_capita = Decimal(rng.randint(3000, 16000))
                 if Household.objects.filter(code=code).exists():
                     continue
+                total = per_capita * members
+                if code == data.DEMO_SALE_HOUSEHOLD:
+                    total = data.DEMO_SALE_HOUSEHOLD_INCOME  # just under the line: see data.py
                 household = Household.objects.create(
                     code=code,
                     head_name=name,
@@ -265,7 +275,6 @@ def _households(report: DemoReport, counties: dict[str, Region]) -> None:
                 )
                 report.count("households", True)
                 year = timezone.localdate().year
-                total = per_capita * members
                 IncomeRecord.objects.create(
                     household=household,
                     year=year,
@@ -344,6 +353,65 @@ def _work_units(report: DemoReport) -> None:
     if not WorkUnitMember.objects.filter(user=user).exists():
         work_unit_member_add(unit=unit, user=user, role=WorkUnitMember.Role.BUYER)
         report.count("work unit members", True)
+
+
+def _sale(report: DemoReport) -> None:
+    """The demo sale: placed as checkout places an order, paid by transfer, attributed.
+
+    The attribution is run here rather than left to the task queued on commit,
+    so the demo households' pages show it as soon as the command ends (the
+    task then finds its job done and does nothing).
+    """
+    from oscar.apps.shipping.methods import Free
+    from oscar.core.loading import get_class
+
+    from impact.ledger import attribution_run
+    from shop.payments.models import OrderPayment, PaymentEvent
+    from shop.payments.services import order_payment_open, order_transfer_record
+
+    Order = get_model("order", "Order")
+    if Order.objects.filter(number=data.DEMO_SALE_NUMBER).exists():
+        return
+    Basket = get_model("basket", "Basket")
+    ShippingAddress = get_model("order", "ShippingAddress")
+    OrderCreator = get_class("order.utils", "OrderCreator")
+    OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
+    Selector = get_class("partner.strategy", "Selector")
+    User = get_user_model()
+    buyer = User.objects.get(username=data.DEMO_CANTEEN_BUYER["username"])
+    admin = User.objects.get(username=data.DEMO_STAFF["username"])
+
+    basket = Basket.objects.create(owner=buyer)
+    basket.strategy = Selector().strategy(user=buyer)
+    for upc, quantity in data.DEMO_SALE_LINES:
+        basket.add_product(Product.objects.get(upc=upc), quantity=quantity)
+    address = ShippingAddress(
+        country=Country.objects.get(iso_3166_1_a2="CN"), **data.DEMO_SALE_ADDRESS
+    )
+    address.save()
+    shipping = Free()
+    charge = shipping.calculate(basket)
+    order = OrderCreator().place_order(
+        basket=basket,
+        total=OrderTotalCalculator().calculate(basket, charge),
+        shipping_method=shipping,
+        shipping_charge=charge,
+        user=buyer,
+        shipping_address=address,
+        order_number=data.DEMO_SALE_NUMBER,
+    )
+    basket.submit()
+    order_payment_open(order=order, method=OrderPayment.Method.TRANSFER)
+    order_transfer_record(
+        order=order,
+        amount=order.total_incl_tax,
+        received_on=timezone.localdate(),
+        bank_reference=data.DEMO_SALE_BANK_REFERENCE,
+        by=admin,
+    )
+    event = PaymentEvent.objects.get(order_payment__order=order, kind=PaymentEvent.Kind.CONFIRMED)
+    attribution_run(payment_event_id=event.pk)
+    report.count("paid demo orders", True)
 
 
 def _wagtail_image(*, title: str, content: bytes, filename: str) -> WagtailImage:

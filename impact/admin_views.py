@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from config.backoffice import forbidden_as_403
 
-from . import services
+from . import selectors, services
 from .forms import (
     ClueAdvanceForm,
     ExpenditureForm,
@@ -95,8 +95,15 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 
 def _household_context(request: HttpRequest, household: Household, **extra) -> dict:  # type: ignore[no-untyped-def]
+    attributions = Paginator(selectors.household_attributions(household=household), 50)
     return {
         "household": household,
+        "attributions": attributions.get_page(request.GET.get("attributions")),
+        "attributed_years": selectors.household_attributed_by_year(household=household),
+        "income_sources": [
+            selectors.INCOME_SOURCE_LABELS[source] for source in selectors.INCOME_SOURCES
+        ],
+        "level_changes": selectors.household_sales_level_changes(household=household),
         "assessments": household.assessments.order_by("-assessed_at", "-pk")[:24],
         "incomes": household.incomes.order_by("-year"),
         "expenditures": household.expenditures.order_by("-date"),
@@ -265,6 +272,40 @@ def data_export(request: HttpRequest, fmt: str) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="warnings-{stamp}.{fmt}"'
     return response
+
+
+@forbidden_as_403
+def attribution_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The attribution ledger, one row per entry, limited to the staff member's county.
+
+    Written row by row into a temporary file on disk and streamed from there.
+    """
+    _require_staff(request)
+    from .exports import impact_export_write
+
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
+    impact_export_write(
+        kind="attribution",
+        fmt=fmt,
+        out=handle,
+        households=services.households_visible_to(user=request.user),
+    )
+    handle.seek(0)
+    content_type = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    # A streaming response (forbidden_as_403 is typed for HttpResponse only).
+    return FileResponse(  # type: ignore[return-value]
+        handle,
+        as_attachment=True,
+        filename=f"attribution-{stamp}.{fmt}",
+        content_type=content_type,
+    )
 
 
 def _require_change(request: HttpRequest) -> None:

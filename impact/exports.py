@@ -1,27 +1,30 @@
 """Exports staff open in Excel: CSV (UTF-8 with BOM) or XLSX. ID numbers are always masked.
 
-Rows are read with ``iterator(chunk_size=…)`` in one query and written out as
-they come, so neither the ORM nor the writer holds the whole table as objects:
-CSV goes through the csv module, XLSX through openpyxl's write-only workbook
-(which spools rows to a temporary file rather than keeping every cell).
+Rows are read with ``iterator(chunk_size=…)`` and written out as they come,
+so neither the ORM nor the writer holds the whole table as objects: CSV goes
+through the csv module straight into the output stream, XLSX through
+openpyxl's write-only workbook (which spools rows to a temporary file rather
+than keeping every cell). ``impact_export_write`` writes into a file or
+stdout; ``impact_export`` returns the bytes, for small exports and tests.
 """
 
 import csv
 import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
-from .models import Household, Region
+from .models import AttributionEntry, Household, Region
 from .pii import mask_id_number
 from .rules import Level
 
 CHUNK_SIZE = 2000
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FORMATS = ("csv", "xlsx")
+KINDS = ("warnings", "attribution")
 
 WARNING_COLUMNS = (
     "户编号",
@@ -37,6 +40,41 @@ WARNING_COLUMNS = (
     "触发规则",
     "评估时间",
 )
+# One row per ledger entry (DESIGN.md, `impact_export attribution`).
+ATTRIBUTION_COLUMNS = (
+    "订单号",
+    "订单行",
+    "商品编码",
+    "商品",
+    "生产主体",
+    "户编号",
+    "县区代码",
+    "身份证号",
+    "联结方式",
+    "收入类型",
+    "类型",
+    "金额",
+    "年度",
+    "付款事件",
+    "时间",
+)
+LINK_KINDS = {
+    "purchase": "收购",
+    "employment": "务工",
+    "dividend": "分红",
+    "land_rent": "土地流转",
+    "direct": "自产自销",
+}
+INCOME_SOURCES = {
+    "wages": "工资性收入",
+    "operating": "经营性收入",
+    "property_income": "财产性收入",
+    "transfers": "转移性收入",
+}
+ENTRY_KINDS: dict[str, str] = {
+    AttributionEntry.Kind.ATTRIBUTION.value: "带动",
+    AttributionEntry.Kind.REVERSAL.value: "冲回",
+}
 # Text a spreadsheet would otherwise run as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -88,20 +126,85 @@ def _warning_rows(households: QuerySet | None) -> Iterator[list[Any]]:
         yield row
 
 
-def _csv(columns: Iterable[str], rows: Iterable[list[Any]]) -> bytes:
-    buffer = io.BytesIO()
+def _attribution_rows(households: QuerySet | None) -> Iterator[list[Any]]:
+    """One row per ledger entry, oldest first: two queries, whatever the number of entries."""
+    entries = AttributionEntry.objects.all()
+    if households is not None:
+        entries = entries.filter(household__in=households)
+    # Each household's ID number is decrypted and masked once, not once per entry.
+    masked = {
+        pk: mask_id_number(id_number)
+        for pk, id_number in Household.objects.filter(
+            pk__in=entries.values("household_id")
+        ).values_list("pk", "id_number")
+    }
+    rows = entries.order_by("pk").values_list(
+        "line__order__number",
+        "line_id",
+        "line__upc",
+        "line__title",
+        "link__producer__name",
+        "household__code",
+        "household__county__code",
+        "household_id",
+        "link__kind",
+        "income_source",
+        "kind",
+        "amount",
+        "year",
+        "payment_event_id",
+        "created_at",
+    )
+    for (
+        order_number,
+        line_id,
+        upc,
+        title,
+        producer,
+        code,
+        county_code,
+        household_id,
+        link_kind,
+        income_source,
+        kind,
+        amount,
+        year,
+        event_id,
+        created_at,
+    ) in rows.iterator(chunk_size=CHUNK_SIZE):
+        yield [
+            _safe_text(order_number),
+            line_id,
+            _safe_text(upc or ""),
+            _safe_text(title),
+            _safe_text(producer),
+            _safe_text(code),
+            county_code,
+            masked[household_id],
+            LINK_KINDS.get(link_kind, link_kind),
+            INCOME_SOURCES.get(income_source, income_source),
+            ENTRY_KINDS.get(kind, kind),
+            amount,
+            year,
+            event_id,
+            created_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+        ]
+
+
+def _csv(columns: Iterable[str], rows: Iterable[list[Any]], out: IO[bytes]) -> None:
     # utf-8-sig writes the BOM Excel needs to read the file as UTF-8.
-    text = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
-    text.flush()
-    text.detach()
-    return buffer.getvalue()
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+    try:
+        writer = csv.writer(text)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if value is None else value for value in row])
+        text.flush()
+    finally:
+        text.detach()  # leave the caller's stream open
 
 
-def _xlsx(columns: Iterable[str], rows: Iterable[list[Any]], *, title: str) -> bytes:
+def _xlsx(columns: Iterable[str], rows: Iterable[list[Any]], out: IO[bytes], *, title: str) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -129,23 +232,36 @@ def _xlsx(columns: Iterable[str], rows: Iterable[list[Any]], *, title: str) -> b
             else:
                 cells.append(value)
         sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook.save(out)
 
 
-def impact_export(*, kind: str, fmt: str, households: QuerySet | None = None) -> bytes:
-    """The export of one kind as file bytes.
+def impact_export_write(
+    *, kind: str, fmt: str, out: IO[bytes], households: QuerySet | None = None
+) -> None:
+    """Write the export of one kind into ``out`` (a binary file or stream), row by row.
 
     ``warnings``: one row per household (never-assessed ones with the
-    assessment columns blank). ``households`` restricts the rows, e.g. to a
-    staff member's county.
+    assessment columns blank). ``attribution``: one row per ledger entry,
+    reversals included. ``households`` restricts the rows, e.g. to a staff
+    member's county.
     """
-    if kind != "warnings":
+    if kind not in KINDS:
         raise ValueError("未知的导出类型")
     if fmt not in FORMATS:
         raise ValueError("未知的导出格式：应为 csv 或 xlsx")
-    rows = _warning_rows(households)
+    columns: tuple[str, ...]
+    if kind == "warnings":
+        columns, rows, title = WARNING_COLUMNS, _warning_rows(households), "预警"
+    else:
+        columns, rows, title = ATTRIBUTION_COLUMNS, _attribution_rows(households), "带动收入"
     if fmt == "csv":
-        return _csv(WARNING_COLUMNS, rows)
-    return _xlsx(WARNING_COLUMNS, rows, title="预警")
+        _csv(columns, rows, out)
+    else:
+        _xlsx(columns, rows, out, title=title)
+
+
+def impact_export(*, kind: str, fmt: str, households: QuerySet | None = None) -> bytes:
+    """The export of one kind as file bytes (see ``impact_export_write``)."""
+    buffer = io.BytesIO()
+    impact_export_write(kind=kind, fmt=fmt, out=buffer, households=households)
+    return buffer.getvalue()

@@ -13,10 +13,11 @@ import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Min, Q, Sum
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -45,35 +46,6 @@ def attribution_job_open(*, event) -> AttributionJob:  # type: ignore[no-untyped
     return job
 
 
-def _links_for(
-    *, lines: list, sold_on: datetime.date
-) -> tuple[dict[int, list[BenefitLink]], list[BenefitLink]]:  # type: ignore[type-arg]
-    """The links in force on the sale date for each line's product, and those that had ended."""
-    partners = {line.partner_id for line in lines}
-    products = {line.product_id for line in lines}
-    candidates = list(
-        BenefitLink.objects.filter(producer__partner_id__in=partners, valid_from__lte=sold_on)
-        .filter(Q(product__isnull=True) | Q(product_id__in=products))
-        .select_related("producer")
-        .order_by("pk")
-    )
-    by_line: dict[int, list[BenefitLink]] = {}
-    ended = []
-    for line in lines:
-        applying = []
-        for link in candidates:
-            if link.producer.partner_id != line.partner_id:
-                continue
-            if link.product_id not in (None, line.product_id):
-                continue
-            if link.valid_to is not None and link.valid_to < sold_on:
-                ended.append(link)
-                continue
-            applying.append(link)
-        by_line[line.pk] = applying
-    return by_line, ended
-
-
 def _rule(link: BenefitLink) -> attribution.LinkRule:
     return attribution.LinkRule(
         link_id=link.pk,
@@ -84,137 +56,234 @@ def _rule(link: BenefitLink) -> attribution.LinkRule:
     )
 
 
-def _entries_for_event(event, *, year: int, report: dict) -> list[AttributionEntry]:  # type: ignore[no-untyped-def]
-    payment = event.order_payment
-    order = payment.order
-    lines = list(order.lines.order_by("pk"))
-    sold_on = timezone.localdate(order.date_placed)
-    links_by_line, ended = _links_for(lines=lines, sold_on=sold_on)
-    for link in ended:
-        logger.info(
-            "Order %s: benefit link %s ended %s, before the sale",
-            order.number,
-            link.pk,
-            link.valid_to,
-        )
-    report["ended_links"] = sorted({link.pk for link in ended})
-    now = timezone.now()
-    entries = []
-    if event.kind == "confirmed":
-        unlinked = []
-        for line in lines:
-            rules = [_rule(link) for link in links_by_line[line.pk]]
-            if not rules:
-                unlinked.append(line.pk)
-                continue
-            for part in attribution.line_split(
-                quantity=line.quantity, net=line.line_price_incl_tax, links=rules
-            ):
-                if part.amount > ZERO:
-                    entries.append(
-                        AttributionEntry(
-                            line=line,
-                            household_id=part.household_id,
-                            link_id=part.link_id,
-                            kind=AttributionEntry.Kind.ATTRIBUTION,
-                            income_source=part.income_source,
-                            amount=part.amount,
-                            year=year,
-                            payment_event=event,
-                            created_at=now,
-                        )
-                    )
-        if unlinked:
-            # Attributed to nobody, and said so: never guessed.
-            logger.warning(
-                "Order %s: lines %s have no benefit link; attributed to nobody",
-                order.number,
-                unlinked,
-            )
-        report["unlinked_lines"] = unlinked
-        return entries
+@dataclass(frozen=True)
+class _Line:
+    """What the ledger needs of an order line."""
 
-    # A refund: bring each refunded line down to what its kept part should give.
-    refund = event.refund
-    refunded_lines = {part.line_id for part in refund.lines.all()}
-    refunded_so_far = _refunded_through(event, line_ids=refunded_lines)
-    held = _held(line_ids=refunded_lines)
-    for line in lines:
-        if line.pk not in refunded_lines:
-            continue
-        rules = [_rule(link) for link in links_by_line[line.pk]]
-        # Links that gave this line money earlier stay in the reckoning even if they have since ended.
-        known = {rule.link_id for rule in rules}
-        extra = [
-            link_id for (line_id, link_id) in held if line_id == line.pk and link_id not in known
-        ]
-        if extra:
-            rules += [
-                _rule(link) for link in BenefitLink.objects.filter(pk__in=extra).order_by("pk")
-            ]
-        net = line.line_price_incl_tax
-        kept = net - refunded_so_far.get(line.pk, ZERO)
-        for part in attribution.line_reversal(
-            quantity=line.quantity,
-            net=net,
-            kept_net=kept,
-            links=rules,
-            attributed={
-                link_id: amount for (line_id, link_id), amount in held.items() if line_id == line.pk
-            },
+    pk: int
+    order_id: int
+    partner_id: int | None
+    product_id: int | None
+    quantity: int
+    net: Decimal
+
+
+class _Batch:
+    """Everything a batch of jobs reads, fetched in a few queries for all of them at once.
+
+    What each (line, link) holds is kept in memory as the batch's entries are
+    made, so a refund reckoned after its payment in the same batch sees what
+    the payment gave.
+    """
+
+    def __init__(self, jobs: list[AttributionJob]) -> None:
+        from shop.payments.models import RefundLine
+
+        events = [job.payment_event for job in jobs]
+        orders = {event.order_payment.order_id: event.order_payment.order for event in events}
+        self.sold_on = {
+            order_id: timezone.localdate(order.date_placed) for order_id, order in orders.items()
+        }
+        self.lines: dict[int, list[_Line]] = defaultdict(list)
+        for row in (
+            Line.objects.filter(order_id__in=list(orders))
+            .order_by("pk")
+            .values_list(
+                "pk", "order_id", "partner_id", "product_id", "quantity", "line_price_incl_tax"
+            )
         ):
+            self.lines[row[1]].append(_Line(*row))
+        every_line = [line for lines in self.lines.values() for line in lines]
+
+        # The links that may apply: those of the lines' producers, on all their products or one
+        # of these, begun by the latest sale date; each line then takes those in force on its date.
+        self.links_by_partner: dict[int, list[BenefitLink]] = defaultdict(list)
+        if every_line:
+            for link in (
+                BenefitLink.objects.filter(
+                    producer__partner_id__in={line.partner_id for line in every_line},
+                    valid_from__lte=max(self.sold_on.values()),
+                )
+                .filter(
+                    Q(product__isnull=True)
+                    | Q(product_id__in={line.product_id for line in every_line})
+                )
+                .select_related("producer")
+                .order_by("pk")
+            ):
+                self.links_by_partner[link.producer.partner_id].append(link)
+        self.rules: dict[int, attribution.LinkRule] = {}
+
+        # Refunds: each refund event's lines, and what was refunded of each line by when.
+        with_refunds = {
+            event.order_payment_id
+            for event in events
+            if event.kind == "refunded" or event.order_payment.amount_refunded > ZERO
+        }
+        self.refunds: list[tuple[int, int, int, Decimal]] = []  # (payment, event, line, amount)
+        if with_refunds:
+            self.refunds = list(
+                RefundLine.objects.filter(refund__event__order_payment_id__in=with_refunds)
+                .order_by("refund__event__id", "line_id")
+                .values_list(
+                    "refund__event__order_payment_id", "refund__event__id", "line_id", "amount"
+                )
+            )
+
+        # What each (line, link) held before the batch, and the year it was attributed in, for
+        # the lines the batch's refunds reverse.
+        refunded_lines = {
+            line_id
+            for _payment, event_id, line_id, _amount in self.refunds
+            if event_id in {event.pk for event in events if event.kind == "refunded"}
+        }
+        self.held: dict[int, dict[int, Decimal]] = defaultdict(dict)  # line → link → amount
+        self.year: dict[tuple[int, int], int] = {}
+        if refunded_lines:
+            for row in (
+                AttributionEntry.objects.filter(line_id__in=refunded_lines)
+                .values("line_id", "link_id")
+                .annotate(
+                    total=Sum("amount"),
+                    year=Min("year", filter=Q(kind=AttributionEntry.Kind.ATTRIBUTION)),
+                )
+            ):
+                self.held[row["line_id"]][row["link_id"]] = row["total"] or ZERO
+                if row["year"] is not None:
+                    self.year[(row["line_id"], row["link_id"])] = row["year"]
+
+    def rule(self, link: BenefitLink) -> attribution.LinkRule:
+        if link.pk not in self.rules:
+            self.rules[link.pk] = _rule(link)
+        return self.rules[link.pk]
+
+    def links_for(self, line: _Line) -> tuple[list[attribution.LinkRule], list[BenefitLink]]:
+        """The links in force on the line's sale date, and those of its product that had ended."""
+        sold_on = self.sold_on[line.order_id]
+        applying, ended = [], []
+        for link in self.links_by_partner.get(line.partner_id, []):
+            if link.valid_from > sold_on or link.product_id not in (None, line.product_id):
+                continue
+            if link.valid_to is not None and link.valid_to < sold_on:
+                ended.append(link)
+            else:
+                applying.append(self.rule(link))
+        return applying, ended
+
+    def refunded_through(self, event) -> dict[int, Decimal]:  # type: ignore[no-untyped-def]
+        """Per line, the money refunded by this event and every earlier one of its order."""
+        totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for payment_id, event_id, line_id, amount in self.refunds:
+            if payment_id == event.order_payment_id and event_id <= event.pk:
+                totals[line_id] += amount
+        return totals
+
+    def entries_for(self, event, *, year: int, now, outcome: dict) -> list[AttributionEntry]:  # type: ignore[no-untyped-def]
+        order = event.order_payment.order
+        lines = self.lines.get(order.pk, [])
+        links = {line.pk: self.links_for(line) for line in lines}
+        ended = {link.pk: link for _rules, gone in links.values() for link in gone}
+        for link in ended.values():
+            logger.info(
+                "Order %s: benefit link %s ended %s, before the sale",
+                order.number,
+                link.pk,
+                link.valid_to,
+            )
+        outcome["ended_links"] = sorted(ended)
+        entries = []
+
+        def add(line: _Line, part: attribution.Part, kind: str, year: int) -> None:
             entries.append(
                 AttributionEntry(
-                    line=line,
+                    line_id=line.pk,
                     household_id=part.household_id,
                     link_id=part.link_id,
-                    kind=AttributionEntry.Kind.REVERSAL,
+                    kind=kind,
                     income_source=part.income_source,
                     amount=part.amount,
-                    year=_attributed_year(line.pk, part.link_id, default=year),
+                    year=year,
                     payment_event=event,
                     created_at=now,
                 )
             )
-    return entries
+            held = self.held[line.pk]
+            held[part.link_id] = held.get(part.link_id, ZERO) + part.amount
+            if kind == AttributionEntry.Kind.ATTRIBUTION:
+                self.year[(line.pk, part.link_id)] = year
+
+        if event.kind == "confirmed":
+            # An order paid by transfer can be refunded in part before it is paid in full; those
+            # refunds' jobs ran first and found nothing to reverse, so the payment gives each
+            # link only its part of what is kept.
+            refunded = self.refunded_through(event) if self.refunds else {}
+            unlinked = []
+            for line in lines:
+                rules = links[line.pk][0]
+                if not rules:
+                    unlinked.append(line.pk)
+                    continue
+                for part in _parts_paid(line, rules=rules, refunded=refunded.get(line.pk)):
+                    if part.amount > ZERO:
+                        add(line, part, AttributionEntry.Kind.ATTRIBUTION, year)
+            if unlinked:
+                # Attributed to nobody, and said so: never guessed.
+                logger.warning(
+                    "Order %s: lines %s have no benefit link; attributed to nobody",
+                    order.number,
+                    unlinked,
+                )
+            outcome["unlinked_lines"] = unlinked
+            return entries
+
+        # A refund: bring each refunded line down to what its kept part should give.
+        refunded_lines = {
+            line_id for _p, event_id, line_id, _a in self.refunds if event_id == event.pk
+        }
+        refunded = self.refunded_through(event)
+        for line in lines:
+            if line.pk not in refunded_lines:
+                continue
+            rules = list(links[line.pk][0])
+            held = self.held.get(line.pk, {})
+            # Links that gave this line money earlier stay in the reckoning even if they have since ended.
+            known = {rule.link_id for rule in rules}
+            extra = sorted(link_id for link_id in held if link_id not in known)
+            if extra:
+                rules += [
+                    self.rule(link)
+                    for link in BenefitLink.objects.filter(pk__in=extra).order_by("pk")
+                ]
+            for part in attribution.line_reversal(
+                quantity=line.quantity,
+                net=line.net,
+                kept_net=line.net - refunded.get(line.pk, ZERO),
+                links=rules,
+                attributed=dict(held),
+            ):
+                # A reversal counts against the year the income was attributed in.
+                add(
+                    line,
+                    part,
+                    AttributionEntry.Kind.REVERSAL,
+                    self.year.get((line.pk, part.link_id), year),
+                )
+        return entries
 
 
-def _refunded_through(event, *, line_ids: Iterable[int]) -> dict[int, Decimal]:  # type: ignore[no-untyped-def]
-    """Per line, the money refunded by this refund event and every earlier one of the order."""
-    from shop.payments.models import RefundLine
-
-    rows = (
-        RefundLine.objects.filter(
-            line_id__in=list(line_ids),
-            refund__event__order_payment=event.order_payment,
-            refund__event__pk__lte=event.pk,
-        )
-        .values("line_id")
-        .annotate(total=Sum("amount"))
+def _parts_paid(
+    line: _Line, *, rules: list[attribution.LinkRule], refunded: Decimal | None
+) -> list[attribution.Part]:
+    """Each link's part of a paid line, less any part of it refunded before the payment completed."""
+    if not refunded:
+        return attribution.line_split(quantity=line.quantity, net=line.net, links=rules)
+    target = attribution.line_target_after_refunds(
+        quantity=line.quantity, net=line.net, kept_net=line.net - refunded, links=rules
     )
-    return {row["line_id"]: row["total"] or ZERO for row in rows}
-
-
-def _held(*, line_ids: Iterable[int]) -> dict[tuple[int, int], Decimal]:
-    rows = (
-        AttributionEntry.objects.filter(line_id__in=list(line_ids))
-        .values("line_id", "link_id")
-        .annotate(total=Sum("amount"))
-    )
-    return {(row["line_id"], row["link_id"]): row["total"] or ZERO for row in rows}
-
-
-def _attributed_year(line_id: int, link_id: int, *, default: int) -> int:
-    """A reversal counts against the year the income was attributed in."""
-    first = (
-        AttributionEntry.objects.filter(
-            line_id=line_id, link_id=link_id, kind=AttributionEntry.Kind.ATTRIBUTION
-        )
-        .order_by("pk")
-        .values_list("year", flat=True)
-        .first()
-    )
-    return first or default
+    return [
+        attribution.Part(rule.link_id, rule.household_id, rule.income_source, target[rule.link_id])
+        for rule in rules
+    ]
 
 
 def attribution_run(*, payment_event_id: int) -> dict:
@@ -244,49 +313,53 @@ def attribution_run_many(*, payment_event_ids: Iterable[int]) -> dict:
     if not wanted:
         return report
     with transaction.atomic():
-        payments = set(
-            PaymentEvent.objects.filter(pk__in=wanted).values_list("order_payment_id", flat=True)
-        )
-        missing = set(wanted) - set(
-            PaymentEvent.objects.filter(pk__in=wanted).values_list("pk", flat=True)
-        )
-        for event_id in sorted(missing):
-            logger.error("Attribution: payment event %s does not exist", event_id)
         # Every job of those orders up to the newest wanted event, locked in one order (no deadlocks).
         jobs = list(
             AttributionJob.objects.select_for_update(of=("self",))
             .filter(
-                payment_event__order_payment_id__in=payments,
-                payment_event_id__lte=max(wanted),
+                payment_event__order_payment_id__in=PaymentEvent.objects.filter(
+                    pk__in=wanted
+                ).values("order_payment_id"),
+                payment_event_id__lte=wanted[-1],
                 done_at__isnull=True,
             )
             .select_related("payment_event__order_payment__order", "payment_event__refund")
             .order_by("payment_event_id")
         )
+        left = set(wanted) - {job.payment_event_id for job in jobs}
+        if left:  # done already (a duplicate delivery), or no such event
+            known = set(PaymentEvent.objects.filter(pk__in=left).values_list("pk", flat=True))
+            for event_id in sorted(left - known):
+                logger.error("Attribution: payment event %s does not exist", event_id)
+        if not jobs:
+            return report
+        batch = _Batch(jobs)
         touched: dict[int, dict[int, set[int]]] = defaultdict(
             lambda: defaultdict(set)
         )  # year → household → lines
         events_by_household: dict[int, set[int]] = defaultdict(set)
         now = timezone.now()
+        entries: list[AttributionEntry] = []
         for job in jobs:
             event = job.payment_event
-            year = timezone.localdate(event.created_at).year
             outcome: dict = {}
-            entries = _entries_for_event(event, year=year, report=outcome)
-            AttributionEntry.objects.bulk_create(entries)
-            for entry in entries:
+            made = batch.entries_for(
+                event, year=timezone.localdate(event.created_at).year, now=now, outcome=outcome
+            )
+            entries += made
+            for entry in made:
                 touched[entry.year][entry.household_id].add(entry.line_id)
                 events_by_household[entry.household_id].add(event.pk)
-            outcome.update(entries=len(entries), lines=len({e.line_id for e in entries}))
+            outcome.update(entries=len(made), lines=len({e.line_id for e in made}))
             job.done_at = now
             job.outcome = outcome
-            job.save(update_fields=["done_at", "outcome"])
             report["events"] += 1
-            report["entries"] += len(entries)
-            report["lines"] += (
-                event.order_payment.order.lines.count() if event.kind == "confirmed" else 0
-            )
+            report["entries"] += len(made)
+            if event.kind == "confirmed":
+                report["lines"] += len(batch.lines.get(event.order_payment.order_id, []))
             report["unlinked_lines"] += outcome.get("unlinked_lines", [])
+        AttributionEntry.objects.bulk_create(entries, batch_size=1000)
+        AttributionJob.objects.bulk_update(jobs, ["done_at", "outcome"], batch_size=500)
         report["households"] = len(events_by_household)
         report["moved"] = _reassess_touched(touched, events_by_household)
     return report

@@ -47,6 +47,11 @@ def impact_admin_urls():  # type: ignore[no-untyped-def]
         path("impact/import/", admin_views.data_import, name="impact_import"),
         path("impact/export/warnings.<str:fmt>", admin_views.data_export, name="impact_export"),
         path(
+            "impact/export/attribution.<str:fmt>",
+            admin_views.attribution_export,
+            name="impact_export_attribution",
+        ),
+        path(
             "impact/clues/<int:pk>/advance/", admin_views.clue_advance, name="impact_clue_advance"
         ),
     ]

@@ -182,7 +182,7 @@ def test_query_count_does_not_grow_with_the_rows(assessed):
 
 def test_unknown_kinds_and_formats_are_refused():
     with pytest.raises(ValueError, match=r"^未知的导出类型$"):
-        impact_export(kind="attribution", fmt="csv")
+        impact_export(kind="payments", fmt="csv")
     with pytest.raises(ValueError, match="未知的导出格式"):
         impact_export(kind="warnings", fmt="pdf")
 
@@ -201,4 +201,4 @@ def test_command_writes_the_file_or_stdout(assessed, tmp_path):
     assert expected_row(assessed) in rows
 
     with pytest.raises(CommandError, match="未知的导出类型"):
-        call_command("impact_export", "attribution", "--format", "csv", stdout=io.BytesIO())
+        call_command("impact_export", "payments", "--format", "csv", stdout=io.BytesIO())

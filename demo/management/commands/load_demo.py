@@ -1,14 +1,23 @@
 from django.core.management.base import BaseCommand
 
-from demo.data import DEMO_CANTEEN_BUYER, DEMO_COUNTY_STAFF, DEMO_STAFF
+from demo.data import (
+    DEMO_CANTEEN_BUYER,
+    DEMO_COUNTY_STAFF,
+    DEMO_SALE_HOUSEHOLD,
+    DEMO_SALE_NUMBER,
+    DEMO_STAFF,
+)
 from demo.services import demo_load
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (regions, producers, products, households, pages). Idempotent."
+    help = (
+        "Load the demo data (regions, producers, products, households, pages) and a paid "
+        "demo order with its attribution. Idempotent."
+    )
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
-        report = demo_load()
+        report = demo_load(sale=True)
         if report.created:
             created = ", ".join(f"{count} {what}" for what, count in sorted(report.created.items()))
             self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {created}."))
@@ -22,4 +31,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "School canteen buyer (pays after delivery): "
             f"{DEMO_CANTEEN_BUYER['username']} / {DEMO_CANTEEN_BUYER['password']}"
+        )
+        self.stdout.write(
+            f"Demo sale: order {DEMO_SALE_NUMBER}, paid; it moves household "
+            f"{DEMO_SALE_HOUSEHOLD} from yellow to green (/cms/impact/households/)."
         )

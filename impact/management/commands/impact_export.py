@@ -1,30 +1,46 @@
+import os
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from impact.exports import FORMATS, impact_export
+from impact.exports import FORMATS, KINDS, impact_export_write
 
 
 class Command(BaseCommand):
-    help = "Export warnings (one row per household, ID numbers masked) as CSV or XLSX."
+    help = (
+        "Export warnings (one row per household) or attribution (one row per ledger entry) "
+        "as CSV or XLSX; ID numbers masked."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", help="warnings")
+        parser.add_argument("kind", help="warnings or attribution")
         parser.add_argument("--format", dest="fmt", choices=FORMATS, required=True)
         parser.add_argument("--out", type=Path, help="the file to write; default: stdout")
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
-        try:
-            data = impact_export(kind=options["kind"], fmt=options["fmt"])
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+        kind, fmt = options["kind"], options["fmt"]
+        if kind not in KINDS:
+            raise CommandError("未知的导出类型")
         out: Path | None = options["out"]
         if out is None:
             stream = options.get("stdout") or sys.stdout
             binary = getattr(stream, "buffer", stream)  # bytes, whatever the console encoding
-            binary.write(data)
+            self._write(kind, fmt, binary)
             binary.flush()
             return
-        out.write_bytes(data)
-        self.stdout.write(f"已导出到 {out}（{len(data)} 字节）。")
+        # Rows go straight to disk; the file appears under its name only once complete.
+        partial = out.with_name(out.name + ".part")
+        try:
+            with partial.open("wb") as handle:
+                self._write(kind, fmt, handle)
+            os.replace(partial, out)
+        finally:
+            partial.unlink(missing_ok=True)
+        self.stdout.write(f"已导出到 {out}（{out.stat().st_size} 字节）。")
+
+    def _write(self, kind: str, fmt: str, stream) -> None:  # type: ignore[no-untyped-def]
+        try:
+            impact_export_write(kind=kind, fmt=fmt, out=stream)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc

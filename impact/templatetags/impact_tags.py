@@ -1,0 +1,27 @@
+"""Template tags that put the attribution ledger on shop pages. Thin: each calls one selector."""
+
+from django import template
+
+from impact.receipts import Receipt
+from impact.receipts import order_impact_receipt as select_order_impact_receipt
+from impact.selectors import INCOME_SOURCE_LABELS, order_lines_with_attributions
+
+register = template.Library()
+
+
+@register.simple_tag
+def order_impact_receipt(order) -> Receipt:  # type: ignore[no-untyped-def]
+    """{% order_impact_receipt order as receipt %}: what of the order reaches registered households."""
+    return select_order_impact_receipt(order=order)
+
+
+@register.simple_tag
+def order_line_attributions(order) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """{% order_line_attributions order as lines %}: each line with its ledger entries (staff pages)."""
+    return order_lines_with_attributions(order=order)
+
+
+@register.filter
+def income_source_label(source: str) -> str:
+    """{{ entry.income_source|income_source_label }}: 工资性, 经营性, 财产性 or 转移性."""
+    return str(INCOME_SOURCE_LABELS.get(source, source))
