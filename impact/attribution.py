@@ -7,7 +7,8 @@ links by largest remainder, so the parts always add up exactly to it.
 
 A refund keeps what the kept part of the line should give: the linked total
 scaled by the money kept (``kept_net / net``), split the same way. What was
-attributed beyond that is reversed, never taking a link below zero.
+attributed beyond that is reversed, never taking a link below zero nor
+raising one, and the line always keeps exactly its kept linked total.
 """
 
 from __future__ import annotations
@@ -113,10 +114,29 @@ def line_reversal(
 ) -> list[Part]:
     """The reversing parts (negative amounts) that bring each link down to its target; never below zero."""
     target = line_target_after_refunds(quantity=quantity, net=net, kept_net=kept_net, links=links)
-    parts = []
+    kept_total = sum(target.values(), ZERO)
+    held = {link.link_id: attributed.get(link.link_id, ZERO) for link in links}
+    goal = {link_id: min(target[link_id], amount) for link_id, amount in held.items()}
+    # Largest remainder is not monotone (the Alabama paradox): a smaller kept amount can give
+    # a link a fen more than before, and a reversal never raises a link. The fen the line would
+    # then lack goes back to the links being reversed, in link order, so the line keeps exactly
+    # its kept linked total while no link rises above what it held.
+    short = kept_total - sum(goal.values(), ZERO)
     for link in links:
-        held = attributed.get(link.link_id, ZERO)
-        goal = min(target[link.link_id], held)
-        if held > goal:
-            parts.append(Part(link.link_id, link.household_id, link.income_source, goal - held))
-    return parts
+        if short <= ZERO:
+            break
+        room = held[link.link_id] - goal[link.link_id]
+        if room > ZERO:
+            back = min(room, short)
+            goal[link.link_id] += back
+            short -= back
+    return [
+        Part(
+            link.link_id,
+            link.household_id,
+            link.income_source,
+            goal[link.link_id] - held[link.link_id],
+        )
+        for link in links
+        if held[link.link_id] > goal[link.link_id]
+    ]

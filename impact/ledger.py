@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min, Q, Sum
 from django.utils import timezone
@@ -97,7 +98,7 @@ class _Batch:
 
         # The links that may apply: those of the lines' producers, on all their products or one
         # of these, begun by the latest sale date; each line then takes those in force on its date.
-        self.links_by_partner: dict[int, list[BenefitLink]] = defaultdict(list)
+        self.links_by_partner: dict[int | None, list[BenefitLink]] = defaultdict(list)
         if every_line:
             for link in (
                 BenefitLink.objects.filter(
@@ -120,22 +121,26 @@ class _Batch:
             for event in events
             if event.kind == "refunded" or event.order_payment.amount_refunded > ZERO
         }
-        self.refunds: list[tuple[int, int, int, Decimal]] = []  # (payment, event, line, amount)
+        # payment → [(refund event, line, amount)]
+        self.refunds: dict[int, list[tuple[int, int, Decimal]]] = defaultdict(list)
         if with_refunds:
-            self.refunds = list(
+            for payment_id, event_id, line_id, amount in (
                 RefundLine.objects.filter(refund__event__order_payment_id__in=with_refunds)
                 .order_by("refund__event__id", "line_id")
                 .values_list(
                     "refund__event__order_payment_id", "refund__event__id", "line_id", "amount"
                 )
-            )
+            ):
+                self.refunds[payment_id].append((event_id, line_id, amount))
 
         # What each (line, link) held before the batch, and the year it was attributed in, for
         # the lines the batch's refunds reverse.
+        refund_events = {event.pk for event in events if event.kind == "refunded"}
         refunded_lines = {
             line_id
-            for _payment, event_id, line_id, _amount in self.refunds
-            if event_id in {event.pk for event in events if event.kind == "refunded"}
+            for rows in self.refunds.values()
+            for event_id, line_id, _amount in rows
+            if event_id in refund_events
         }
         self.held: dict[int, dict[int, Decimal]] = defaultdict(dict)  # line → link → amount
         self.year: dict[tuple[int, int], int] = {}
@@ -173,8 +178,8 @@ class _Batch:
     def refunded_through(self, event) -> dict[int, Decimal]:  # type: ignore[no-untyped-def]
         """Per line, the money refunded by this event and every earlier one of its order."""
         totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
-        for payment_id, event_id, line_id, amount in self.refunds:
-            if payment_id == event.order_payment_id and event_id <= event.pk:
+        for event_id, line_id, amount in self.refunds.get(event.order_payment_id, []):
+            if event_id <= event.pk:
                 totals[line_id] += amount
         return totals
 
@@ -216,7 +221,7 @@ class _Batch:
             # An order paid by transfer can be refunded in part before it is paid in full; those
             # refunds' jobs ran first and found nothing to reverse, so the payment gives each
             # link only its part of what is kept.
-            refunded = self.refunded_through(event) if self.refunds else {}
+            refunded = self.refunded_through(event)
             unlinked = []
             for line in lines:
                 rules = links[line.pk][0]
@@ -238,7 +243,9 @@ class _Batch:
 
         # A refund: bring each refunded line down to what its kept part should give.
         refunded_lines = {
-            line_id for _p, event_id, line_id, _a in self.refunds if event_id == event.pk
+            line_id
+            for event_id, line_id, _amount in self.refunds.get(event.order_payment_id, [])
+            if event_id == event.pk
         }
         refunded = self.refunded_through(event)
         for line in lines:
@@ -377,11 +384,19 @@ def _reassess_touched(
                 "household_id", "level"
             )
         )
-        households_reassess(
-            households=Household.objects.filter(pk__in=ids),
-            year=year,
-            channel=Assessment.Channel.SCREENING,
-        )
+        try:
+            households_reassess(
+                households=Household.objects.filter(pk__in=ids),
+                year=year,
+                channel=Assessment.Channel.SCREENING,
+            )
+        except ValidationError:
+            # No thresholds for the year yet (say, on 1 January): the entries stand, and the
+            # households are assessed with them once staff enter the year's thresholds.
+            logger.warning(
+                "Attribution: no thresholds for %s; %d households not re-assessed", year, len(ids)
+            )
+            continue
         after = HouseholdStatus.objects.filter(household_id__in=ids).values_list(
             "household_id", "level", "assessment_id"
         )

@@ -181,3 +181,14 @@ def test_an_update_is_refused_on_sqlite_too():
     entry = AttributionEntry.objects.first()
     with pytest.raises(IntegrityError), transaction.atomic():
         AttributionEntry.objects.filter(pk=entry.pk).update(amount=D("999.00"))
+
+
+def test_a_year_without_thresholds_still_gets_its_entries(caplog):
+    from impact.models import Threshold
+
+    _order, event = paid_order([("YX-DC-004", 1)])
+    Threshold.objects.filter(year=timezone.localdate().year).delete()
+    report = attribution_run(payment_event_id=event.pk)
+    assert report["entries"] == 3
+    assert AttributionJob.objects.get(payment_event=event).done_at is not None
+    assert "no thresholds" in caplog.text
