@@ -37,39 +37,11 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
+from _postgres import ROOT, admin_execute, bench_database_url, manage
+
 DATABASE = "yixiang_bench_attribution"
 LINES_PER_ORDER = 3
-
-
-def bench_database_url() -> str:
-    base = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/yixiang"))
-    if not base.scheme.startswith("postgres"):
-        sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    return base._replace(path=f"/{DATABASE}").geturl()
-
-
-def admin_execute(url: str, *statements: str) -> None:
-    import psycopg
-
-    admin = urlparse(url)._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        for statement in statements:
-            connection.execute(statement)
-
-
-def manage(env: dict, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
 
 
 # ---------------------------------------------------------------- populate (a child process)
@@ -502,7 +474,7 @@ def main() -> None:
     needed = args.producers * (2 + 3 * args.products)
     if needed > args.households:
         sys.exit(f"{needed} links need as many households: raise --households")
-    url = bench_database_url()
+    url = bench_database_url(DATABASE)
     env = {
         **os.environ,
         "DATABASE_URL": url,

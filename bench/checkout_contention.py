@@ -34,11 +34,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlparse
 
 import requests
+from _postgres import ROOT, admin_execute, bench_database_url, manage
 
-ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "yixiang_bench_checkout"
 UPC = "YX-DC-003"
 ADDRESS = {
@@ -50,33 +49,6 @@ ADDRESS = {
     "phone_number": "13800138000",
     "country": "CN",
 }
-
-
-def bench_database_url() -> str:
-    base = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/yixiang"))
-    if not base.scheme.startswith("postgres"):
-        sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    return base._replace(path=f"/{DATABASE}").geturl()
-
-
-def admin_execute(url: str, *statements: str) -> None:
-    import psycopg
-
-    admin = urlparse(url)._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        for statement in statements:
-            connection.execute(statement)
-
-
-def manage(env: dict, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
 
 
 def free_port() -> int:
@@ -245,7 +217,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
-    url = bench_database_url()
+    url = bench_database_url(DATABASE)
     scratch = Path(tempfile.mkdtemp(prefix="yixiang-bench-checkout-"))
     env = {
         **os.environ,
