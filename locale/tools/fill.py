@@ -1,4 +1,4 @@
-"""Fill empty zh_Hans translations from locale/tools/zh_hans.tsv (msgid<TAB>msgstr), then compile.
+"""Fill empty zh_Hans translations from locale/tools/zh_hans*.tsv (msgid<TAB>msgstr), then compile.
 
 Run after `manage.py makemessages -l zh_Hans`: `python locale/tools/fill.py`.
 """
@@ -12,10 +12,11 @@ from babel.messages.pofile import read_po, write_po
 here = Path(__file__).resolve().parent
 po_path = here.parent / "zh_Hans" / "LC_MESSAGES" / "django.po"
 table = {}
-for line in (here / "zh_hans.tsv").read_text(encoding="utf-8").splitlines():
-    if line.strip() and not line.startswith("#"):
-        msgid, msgstr = line.split("\t")
-        table[msgid.replace("\\n", "\n")] = msgstr.replace("\\n", "\n")
+for tsv in sorted(here.glob("zh_hans*.tsv")):
+    for line in tsv.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            msgid, msgstr = line.split("\t")
+            table[msgid.replace("\\n", "\n")] = msgstr.replace("\\n", "\n")
 
 # Strings our templates share with Oscar's and Wagtail's take their translations.
 site_packages = Path(__import__("oscar").__file__).resolve().parent.parent
