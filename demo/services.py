@@ -42,11 +42,11 @@ from impact.models import (
 )
 from impact.services import households_reassess
 from producers.models import Producer
-from units.models import WorkUnit, WorkUnitMember
-from units.services import work_unit_approve, work_unit_member_add, work_unit_register
 
 from . import data
+from .campaigns import demo_campaigns
 from .images import banner_picture, produce_picture
+from .units import demo_unit_sales, demo_work_units
 
 Country = get_model("address", "Country")
 Partner = get_model("partner", "Partner")
@@ -86,8 +86,10 @@ def demo_load(*, sale: bool = False) -> DemoReport:
         _producers_onboarded(report, producers)
         _work_units(report)
         _pages(report, producers)
+        demo_campaigns(report)  # livestream campaigns (demo/campaigns.py)
         if sale:
             _sale(report)
+            demo_unit_sales(report)  # demo/units.py: the canteen's orders, part-way to its share
     return report
 
 
@@ -327,32 +329,7 @@ def _monitoring(report: DemoReport) -> None:
 
 
 def _work_units(report: DemoReport) -> None:
-    """An approved school canteen with a buyer login, through the same services staff use."""
-    User = get_user_model()
-    admin = User.objects.get(username=data.DEMO_STAFF["username"])
-    unit_data = data.DEMO_WORK_UNIT
-    unit = WorkUnit.objects.filter(credit_code=unit_data["credit_code"]).first()
-    if unit is None:
-        unit = work_unit_register(
-            name=unit_data["name"],
-            kind=unit_data["kind"],
-            credit_code=unit_data["credit_code"],
-            has_canteen=True,
-            payment_terms_days=data.DEMO_WORK_UNIT_TERMS_DAYS,
-            by=admin,
-        )
-        unit = work_unit_approve(unit=unit, by=admin)
-        report.count("work units", True)
-    buyer = data.DEMO_CANTEEN_BUYER
-    user = User.objects.filter(username=buyer["username"]).first()
-    if user is None:
-        user = User.objects.create_user(
-            username=buyer["username"], email=buyer["email"], password=buyer["password"]
-        )
-        report.count("users", True)
-    if not WorkUnitMember.objects.filter(user=user).exists():
-        work_unit_member_add(unit=unit, user=user, role=WorkUnitMember.Role.BUYER)
-        report.count("work unit members", True)
+    demo_work_units(report)  # demo/units.py: the school canteen, its plan and a saved list
 
 
 def _sale(report: DemoReport) -> None:

@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 from config.backoffice import forbidden_as_403
 
 from . import selectors, services
-from .forms import WorkUnitEditForm, WorkUnitForm, WorkUnitMemberForm, WorkUnitReviewForm
+from .forms import (
+    InvoiceDetailsForm,
+    WorkUnitEditForm,
+    WorkUnitForm,
+    WorkUnitMemberForm,
+    WorkUnitReviewForm,
+)
 from .models import WorkUnit
 
 if TYPE_CHECKING:
@@ -94,6 +100,9 @@ def _detail(
         "edit_form": overrides.get("edit_form") or WorkUnitEditForm.for_unit(unit),
         "review_form": WorkUnitReviewForm(),
         "member_form": overrides.get("member_form") or WorkUnitMemberForm(),
+        "invoice_form": overrides.get("invoice_form") or InvoiceDetailsForm.for_unit(unit),
+        "progress": selectors.unit_progress(unit=unit),
+        "plans": selectors.unit_plans(unit=unit),
     }
     return render(request, "units/admin/unit_detail.html", context, status=status)
 
@@ -155,3 +164,20 @@ def unit_member_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Member added."))
             return redirect("units_admin_detail", pk=unit.pk)
     return _detail(request, unit, status=400, member_form=form)
+
+
+@forbidden_as_403
+@require_POST
+def unit_invoice(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_change(request)
+    unit = get_object_or_404(WorkUnit, pk=pk)
+    form = InvoiceDetailsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.work_unit_invoice_update(unit=unit, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Invoice details saved."))
+            return redirect("units_admin_detail", pk=unit.pk)
+    return _detail(request, unit, status=400, invoice_form=form)

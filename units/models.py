@@ -1,12 +1,17 @@
 """Work units (单位) that buy for their canteens, and the people who buy or pay for them.
 
-The first slice of work-unit accounts: enough for checkout to offer pay after
-delivery (先货后款) to members of an approved unit, on the unit's terms.
-Invoice details, yearly plans and bulk ordering build on these models.
+A unit registers (or staff register it) and staff approve it; its members buy,
+pay or administer for it. An approved unit with a canteen files a yearly plan
+(its canteen food budget and the share reserved for poverty-relief produce),
+orders in bulk (saved order lists), and every order one of its members places
+is a ``UnitOrder``: the latest ship date chosen, and the buyer's inspection on
+delivery with a rating of each producer.
 """
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +55,13 @@ class WorkUnit(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Invoice details (开票信息): what the platform's invoices and payment certificates show.
+    invoice_title = models.CharField(_("invoice title"), max_length=128, blank=True)
+    tax_number = models.CharField(_("taxpayer identification number"), max_length=20, blank=True)
+    invoice_address = models.CharField(_("registered address"), max_length=255, blank=True)
+    invoice_phone = models.CharField(_("telephone"), max_length=32, blank=True)
+    invoice_bank = models.CharField(_("bank of the account"), max_length=128, blank=True)
+    invoice_account = models.CharField(_("bank account number"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("work unit")
@@ -71,6 +83,10 @@ class WorkUnit(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
+
+    @property
+    def has_invoice_details(self) -> bool:
+        return bool(self.invoice_title and self.tax_number)
 
 
 class WorkUnitStep(models.Model):
@@ -120,3 +136,216 @@ class WorkUnitMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.unit})"
+
+
+FEN = Decimal("0.01")
+DEFAULT_RESERVED_SHARE = Decimal("10.00")
+
+
+class UnitPlan(models.Model):
+    """A unit's yearly plan (预留份额): its canteen food budget and the share reserved for it."""
+
+    unit = models.ForeignKey(
+        WorkUnit, verbose_name=_("work unit"), on_delete=models.PROTECT, related_name="plans"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    food_budget = models.DecimalField(
+        _("canteen food budget (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    reserved_share = models.DecimalField(
+        _("reserved share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=DEFAULT_RESERVED_SHARE,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("At least 10% of the canteen food budget; 15% is encouraged."),
+    )
+    filed_on = models.DateField(_("filed on"), default=timezone.localdate)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("yearly plan")
+        verbose_name_plural = _("yearly plans")
+        ordering = ["unit", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="units_plan_once_a_year"),
+            models.CheckConstraint(
+                condition=models.Q(food_budget__gte=0), name="units_plan_budget_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reserved_share__gte=0) & models.Q(reserved_share__lte=100),
+                name="units_plan_share_a_percentage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.year}"
+
+    @property
+    def reserved_amount(self) -> Decimal:
+        """The yuan the unit commits to buy from poverty-relief areas this year, to the fen."""
+        return (self.food_budget * self.reserved_share / 100).quantize(FEN, ROUND_HALF_UP)
+
+
+class UnitOrder(models.Model):
+    """An order a member placed for their unit: the unit, who, and the latest ship date chosen."""
+
+    class ShipWithin(models.IntegerChoices):
+        WEEK = 7, _("within 7 days")
+        FORTNIGHT = 15, _("within 15 days")
+        MONTH = 30, _("within 30 days")
+
+    order = models.OneToOneField(
+        "order.Order", verbose_name=_("order"), on_delete=models.PROTECT, related_name="unit_order"
+    )
+    unit = models.ForeignKey(
+        WorkUnit, verbose_name=_("work unit"), on_delete=models.PROTECT, related_name="orders"
+    )
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("placed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    ship_within_days = models.PositiveSmallIntegerField(
+        _("ship within (days)"), choices=ShipWithin.choices, default=ShipWithin.MONTH
+    )
+    ship_by = models.DateField(_("latest ship date"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unit order")
+        verbose_name_plural = _("unit orders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ship_within_days__in=[7, 15, 30]),
+                name="units_order_ship_within_choice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.order_id}"
+
+
+class Inspection(models.Model):
+    """The buyer's delivery inspection (验收) of a shipped unit order: once, with a comment."""
+
+    unit_order = models.OneToOneField(
+        UnitOrder, verbose_name=_("unit order"), on_delete=models.PROTECT, related_name="inspection"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("received at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("delivery inspection")
+        verbose_name_plural = _("delivery inspections")
+
+    def __str__(self) -> str:
+        return f"{self.unit_order_id} {self.at:%Y-%m-%d}"
+
+
+class ProducerRating(models.Model):
+    """The inspecting buyer's rating (1–5) of one producer of the order."""
+
+    inspection = models.ForeignKey(
+        Inspection, verbose_name=_("inspection"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    producer = models.ForeignKey(
+        "producers.Producer",
+        verbose_name=_("producer"),
+        on_delete=models.PROTECT,
+        related_name="unit_ratings",
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+
+    class Meta:
+        verbose_name = _("producer rating")
+        verbose_name_plural = _("producer ratings")
+        ordering = ["inspection", "producer"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "producer"], name="units_rating_once_per_producer"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1) & models.Q(rating__lte=5),
+                name="units_rating_one_to_five",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.producer_id}: {self.rating}"
+
+
+class OrderList(models.Model):
+    """A unit's saved order list (常购清单): re-ordered into the basket in one click."""
+
+    unit = models.ForeignKey(
+        WorkUnit, verbose_name=_("work unit"), on_delete=models.PROTECT, related_name="order_lists"
+    )
+    name = models.CharField(_("name"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("order list")
+        verbose_name_plural = _("order lists")
+        ordering = ["unit", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name"], name="units_list_name_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderListLine(models.Model):
+    order_list = models.ForeignKey(
+        OrderList, verbose_name=_("order list"), on_delete=models.CASCADE, related_name="lines"
+    )
+    product = models.ForeignKey(
+        "catalogue.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("order list line")
+        verbose_name_plural = _("order list lines")
+        ordering = ["order_list", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_list", "product"], name="units_list_product_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="units_list_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} × {self.quantity}"

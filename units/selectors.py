@@ -1,10 +1,23 @@
 """Reads of the units app."""
 
-from typing import TYPE_CHECKING
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Case, Count, DecimalField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from .models import WorkUnit, WorkUnitMember, WorkUnitStep
+from .models import (
+    FEN,
+    OrderList,
+    UnitOrder,
+    UnitPlan,
+    WorkUnit,
+    WorkUnitMember,
+    WorkUnitStep,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -56,3 +69,191 @@ def work_unit_members(*, unit: WorkUnit) -> QuerySet[WorkUnitMember]:
 
 def work_unit_steps(*, unit: WorkUnit) -> QuerySet[WorkUnitStep]:
     return unit.steps.select_related("by")
+
+
+def work_unit_membership(*, user: "User | AnonymousUser") -> WorkUnitMember | None:
+    """The user's membership (unit and role), whatever the unit's status; None for anyone else."""
+    if not user.is_authenticated:
+        return None
+    return WorkUnitMember.objects.select_related("unit").filter(user=user).first()
+
+
+# ---------------------------------------------------------------------- the yearly progress
+
+ZERO = Decimal("0.00")
+WARN_FROM_MONTH = 10
+WARN_DAYS_LEFT = 90
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A unit's purchases in a year against its reserved share, figures to the fen."""
+
+    year: int
+    plan: UnitPlan | None
+    paid: Decimal  # confirmed payments of the year's orders
+    refunded: Decimal  # refunds of those orders
+    orders_paid: int
+    today: datetime.date
+
+    @property
+    def days_left(self) -> int:
+        """Days left in the year after today (0 for a past year)."""
+        if self.year < self.today.year:
+            return 0
+        if self.year > self.today.year:
+            return (datetime.date(self.year, 12, 31) - datetime.date(self.year - 1, 12, 31)).days
+        return (datetime.date(self.year, 12, 31) - self.today).days
+
+    @property
+    def purchased(self) -> Decimal:
+        return self.paid - self.refunded
+
+    @property
+    def reserved(self) -> Decimal | None:
+        return self.plan.reserved_amount if self.plan else None
+
+    @property
+    def left_to_buy(self) -> Decimal | None:
+        if self.reserved is None:
+            return None
+        return max(self.reserved - self.purchased, ZERO)
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Purchases as a percentage of the reserved amount, to one decimal (may pass 100)."""
+        if self.reserved is None:
+            return None
+        if self.reserved == ZERO:
+            return Decimal("100.0")
+        return (self.purchased * 100 / self.reserved).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
+    def bar_percent(self) -> Decimal:
+        """The width of the progress bar: the percentage, capped at 100."""
+        return min(self.percent or Decimal("0"), Decimal("100"))
+
+    @property
+    def reached(self) -> bool:
+        return self.reserved is not None and self.purchased >= self.reserved
+
+    @property
+    def year_running_out(self) -> bool:
+        """From October, or with fewer than 90 days left, while the share is not reached."""
+        if self.reserved is None or self.reached or self.year != self.today.year:
+            return False
+        return self.today.month >= WARN_FROM_MONTH or self.days_left < WARN_DAYS_LEFT
+
+
+def _year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime(year, 1, 1, tzinfo=zone)
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)
+    return start, end
+
+
+def unit_progress(
+    *, unit: WorkUnit, year: int | None = None, today: datetime.date | None = None
+) -> Progress:
+    """The unit's purchases of a year's orders, net of refunds, against its plan.
+
+    Counts what was paid (the payments app's "payment confirmed" events) and
+    refunded ("payment refunded" events) for the unit's orders placed in the
+    year, in one aggregate query: an unpaid order counts nothing until it is paid.
+    """
+    from shop.payments.models import PaymentEvent
+
+    today = today or timezone.localdate()
+    year = year or today.year
+    start, end = _year_bounds(year)
+    money = DecimalField(max_digits=14, decimal_places=2)
+    events = PaymentEvent.objects.filter(
+        order_payment__order__unit_order__unit=unit,
+        order_payment__order__date_placed__gte=start,
+        order_payment__order__date_placed__lt=end,
+    )
+    figures = events.aggregate(
+        paid=Coalesce(
+            Sum("amount", filter=Q(kind=PaymentEvent.Kind.CONFIRMED)),
+            Value(ZERO),
+            output_field=money,
+        ),
+        refunded=Coalesce(
+            Sum("amount", filter=Q(kind=PaymentEvent.Kind.REFUNDED)),
+            Value(ZERO),
+            output_field=money,
+        ),
+        orders_paid=Count("pk", filter=Q(kind=PaymentEvent.Kind.CONFIRMED)),
+    )
+    return Progress(
+        year=year,
+        plan=UnitPlan.objects.filter(unit=unit, year=year).first(),
+        paid=Decimal(figures["paid"]).quantize(FEN),
+        refunded=Decimal(figures["refunded"]).quantize(FEN),
+        orders_paid=figures["orders_paid"],
+        today=today,
+    )
+
+
+def unit_plan_due(*, unit: WorkUnit, today: datetime.date | None = None) -> bool:
+    """A unit with a canteen files this year's plan by 31 March; True when it has not yet."""
+    today = today or timezone.localdate()
+    return unit.has_canteen and not UnitPlan.objects.filter(unit=unit, year=today.year).exists()
+
+
+def unit_plans(*, unit: WorkUnit) -> QuerySet[UnitPlan]:
+    return UnitPlan.objects.filter(unit=unit).order_by("-year")
+
+
+# ---------------------------------------------------------------------- orders and lists
+
+
+def unit_orders(*, unit: WorkUnit) -> QuerySet[UnitOrder]:
+    """The unit's orders, newest first, with their payment, buyer and inspection."""
+    return (
+        UnitOrder.objects.filter(unit=unit)
+        .select_related("order", "order__payment", "placed_by", "inspection")
+        .order_by("-order__date_placed", "-pk")
+    )
+
+
+def unit_order_by_number(*, number: str) -> UnitOrder | None:
+    return (
+        UnitOrder.objects.select_related(
+            "order", "order__payment", "unit", "placed_by", "inspection"
+        )
+        .filter(order__number=number)
+        .first()
+    )
+
+
+def unit_order_producers(*, unit_order: UnitOrder) -> list[dict[str, Any]]:
+    """The order's producers: whether each has shipped, and the buyer's rating once inspected."""
+    from producers.models import Producer
+
+    order = unit_order.order
+    shipped = set(order.shipments.values_list("producer_id", flat=True))
+    ratings: dict[int, int] = {}
+    inspection = getattr(unit_order, "inspection", None)
+    if inspection is not None:
+        ratings = dict(inspection.ratings.values_list("producer_id", "rating"))
+    producers = (
+        Producer.objects.filter(partner__order_lines__order=order).distinct().order_by("name")
+    )
+    return [
+        {
+            "producer": producer,
+            "shipped": producer.pk in shipped,
+            "rating": ratings.get(producer.pk),
+        }
+        for producer in producers
+    ]
+
+
+def unit_order_lists(*, unit: WorkUnit) -> QuerySet[OrderList]:
+    return (
+        OrderList.objects.filter(unit=unit)
+        .prefetch_related("lines__product")
+        .select_related("created_by")
+        .order_by("name")
+    )

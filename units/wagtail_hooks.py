@@ -14,6 +14,7 @@ def units_admin_urls():  # type: ignore[no-untyped-def]
         path("units/<int:pk>/", admin_views.unit_detail, name="units_admin_detail"),
         path("units/<int:pk>/review/", admin_views.unit_review, name="units_admin_review"),
         path("units/<int:pk>/members/", admin_views.unit_member_add, name="units_admin_add_member"),
+        path("units/<int:pk>/invoice/", admin_views.unit_invoice, name="units_admin_invoice"),
     ]
 
 

@@ -119,12 +119,17 @@ INSTALLED_APPS = DJANGO_APPS + OSCAR_APPS + WAGTAIL_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cms.middleware.CampaignCountersMiddleware",  # livestream counters from the cache (cms/)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Livestream campaigns (cms/): a visit through ?code= is remembered for checkout;
+    # anonymous visitors of a campaign page are answered from the cache during the rush.
+    "cms.middleware.CampaignCodeMiddleware",
+    "cms.middleware.CampaignPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",

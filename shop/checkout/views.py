@@ -13,10 +13,12 @@ from django.utils.translation import gettext as _
 from oscar.apps.checkout import views
 from oscar.apps.payment.exceptions import UnableToTakePayment
 
+from cms.services import campaign_order_record
 from shop.partner.exceptions import InsufficientStock
 from shop.payments.models import OrderPayment
 from shop.payments.selectors import payment_methods_for
 from shop.payments.services import PAY_LATER_STATUS, order_payment_open
+from units.checkout import unit_order_record
 
 from .forms import PaymentMethodForm
 
@@ -80,6 +82,8 @@ class PaymentDetailsView(views.PaymentDetailsView):
             order_payment_open(
                 order=order, method=self._offer.method, terms_days=self._offer.terms_days
             )
+            campaign_order_record(order=order, request=self.request)
+            unit_order_record(order=order, request=self.request)  # units (#8): the unit's order
         return order
 
     def handle_order_placement(self, order_number, user, basket, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -48,6 +48,20 @@ DEMO_MODELS = [
     "impact.AttributionJob",
     "impact.AttributionEntry",
     "impact.SalesLevelChange",
+    "units.UnitPlan",
+    "units.UnitOrder",
+    "units.OrderList",
+    "units.OrderListLine",
+    "producers.Shipment",
+    "cms.CampaignPage",
+    "cms.CampaignHost",
+    "cms.CampaignProducer",
+    "cms.CampaignProduct",
+    "cms.CampaignSharer",
+    "cms.CampaignLive",
+    "cms.CampaignOrder",
+    "offer.ConditionalOffer",
+    "offer.Range",
 ]
 
 

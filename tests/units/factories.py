@@ -76,3 +76,13 @@ def member(*, of: WorkUnit, role: str = WorkUnitMember.Role.BUYER):  # type: ign
     person = user()
     work_unit_member_add(unit=of, user=person, role=role)
     return person
+
+
+def client_for(user):  # type: ignore[no-untyped-def]
+    """A test client logged in as ``user``, reading the storefront in English."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    return client

@@ -441,7 +441,16 @@ def test_the_demo_school_canteen_buyer_may_pay_after_delivery_within_30_days():
     assert pay_later_terms_for_user(user=canteen) == 30
 
 
-UNIT_TABLES = ["units.WorkUnit", "units.WorkUnitStep", "units.WorkUnitMember", "auth.User"]
+UNIT_TABLES = [
+    "units.WorkUnit",
+    "units.WorkUnitStep",
+    "units.WorkUnitMember",
+    "units.UnitPlan",
+    "units.UnitOrder",
+    "units.OrderList",
+    "units.OrderListLine",
+    "auth.User",
+]
 
 
 def _snapshot() -> dict[str, str]:
@@ -459,3 +468,34 @@ def test_load_demo_again_changes_no_work_unit():
     assert "nothing changed" in out.getvalue()
     assert "canteen / yixiang-demo" in out.getvalue()
     assert _snapshot() == before
+
+
+def test_the_demo_school_canteen_is_part_way_to_its_share():
+    from decimal import Decimal
+
+    from units.selectors import unit_orders, unit_progress
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    canteen = get_user_model().objects.get(username=DEMO_CANTEEN_BUYER["username"])
+    unit = work_unit_for_user(user=canteen)
+    progress = unit_progress(unit=unit)
+    assert (progress.reserved, progress.purchased, progress.left_to_buy, progress.percent) == (
+        Decimal("960.00"),
+        Decimal("575.00"),
+        Decimal("385.00"),
+        Decimal("59.9"),
+    )
+    assert [
+        (u.order.number, u.order.payment.state, u.ship_within_days) for u in unit_orders(unit=unit)
+    ] == [
+        ("YX-DEMO-0002", "pending", 15),
+        ("YX-DEMO-0001", "paid", 7),
+    ]
+    assert unit.has_invoice_details
+    assert [list_.name for list_ in unit.order_lists.all()] == ["每周食材"]
+    client = factories.client_for(canteen)
+    page = client.get("/shop/unit/").content.decode()
+    assert "59.9% of the reserved amount reached" in page
+    shipped = client.get("/shop/unit/orders/YX-DEMO-0002/").content.decode()
+    assert 'id="inspection-form"' in shipped

@@ -1,0 +1,401 @@
+"""Benchmark: a livestream rush on a campaign page and its live counters, with 10,000 campaign orders.
+
+Builds a throw-away PostgreSQL database (``yixiang_bench_campaign`` on the server of
+DATABASE_URL, default postgres://postgres@127.0.0.1:5432), migrates it, loads the demo
+data, publishes a campaign that is live now and writes N paid campaign orders (10,000
+by default) with their payment events, lines and attribution entries, in bulk. Then it
+serves the site with gunicorn on a free loopback port and drives it with wrk (Debian's
+``wrk`` package) from many concurrent connections: first the campaign page as anonymous
+viewers get it, then the counters endpoint the page polls. It prints requests per
+second, p50/p95/p99 latency and errors for each, and the number of SQL queries one
+computation of the counters costs (the same with 10 orders as with 10,000).
+
+    .venv/bin/python bench/campaign_rush.py
+    .venv/bin/python bench/campaign_rush.py --orders 10000 --connections 128 --seconds 20
+
+The cache is CACHE_URL when set (Redis, as in production: redis://127.0.0.1:6379/13),
+otherwise each gunicorn worker's local memory. The database and the scratch folder
+are removed at the end; ``--keep`` leaves both.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _postgres import ROOT, admin_execute, bench_database_url, manage
+
+DATABASE = "yixiang_bench_campaign"
+
+# wrk prints the requested percentiles of the latency distribution (microseconds).
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("yx-p50-us %d\\n", latency:percentile(50)))
+  io.write(string.format("yx-p95-us %d\\n", latency:percentile(95)))
+  io.write(string.format("yx-p99-us %d\\n", latency:percentile(99)))
+  io.write(string.format("yx-requests %d\\n", summary.requests))
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  io.write(string.format("yx-errors %d\\n", errors))
+  io.write(string.format("yx-non2xx %d\\n", summary.errors.status))
+end
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prepare(env: dict, orders: int) -> dict:
+    """A campaign live now, with ``orders`` paid orders of 2,500 distinct buyers; its URLs."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    import datetime
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+    from oscar.core.loading import get_model
+
+    from cms.models import (
+        CampaignHost,
+        CampaignIndexPage,
+        CampaignOrder,
+        CampaignPage,
+        CampaignProduct,
+    )
+    from cms.selectors import campaign_counters
+    from impact.models import AttributionEntry
+    from producers.models import BenefitLink
+    from shop.payments.models import OrderPayment, PaymentEvent
+
+    Order = get_model("order", "Order")
+    Line = get_model("order", "Line")
+    Product = get_model("catalogue", "Product")
+    admin = get_user_model().objects.get(username="admin")
+    now = timezone.now()
+    peanuts = Product.objects.get(upc="YX-DC-003")
+    with transaction.atomic():
+        campaign = CampaignPage(
+            title="压测直播：东川七彩花生专场",
+            slug="bench-rush",
+            platform=CampaignPage.Platform.DOUYIN,
+            starts_at=now - datetime.timedelta(hours=1),
+            ends_at=now + datetime.timedelta(hours=5),
+            stream_url="https://live.yixiang.example/bench",
+            code="BENCH1",
+            live=False,
+        )
+        campaign.hosts.add(CampaignHost(name="压测主播", title="演示干部"))
+        for order, (upc, price) in enumerate(
+            [("YX-DC-003", "35.80"), ("YX-DC-001", "25.90"), ("YX-DC-004", None)]
+        ):
+            campaign.products.add(
+                CampaignProduct(
+                    product=Product.objects.get(upc=upc),
+                    campaign_price=Decimal(price) if price else None,
+                    sort_order=order,
+                )
+            )
+        CampaignIndexPage.objects.get().add_child(instance=campaign)
+        campaign.save_revision(user=admin).publish(user=admin)
+
+    def write(count: int, target) -> None:  # type: ignore[no-untyped-def]
+        amount = Decimal("71.60")
+        link = BenefitLink.objects.filter(product=peanuts).order_by("pk").first()
+        for start in range(0, count, 2000):
+            batch = range(start, min(start + 2000, count))
+            with transaction.atomic():
+                created = Order.objects.bulk_create(
+                    Order(
+                        number=f"RUSH-{target.pk}-{i:06d}",
+                        currency="CNY",
+                        total_incl_tax=amount,
+                        total_excl_tax=amount,
+                        status="Paid",
+                        guest_email=f"viewer{i % 2500}@bench.example",
+                        date_placed=now - datetime.timedelta(seconds=i % 3600),
+                    )
+                    for i in batch
+                )
+                payments = OrderPayment.objects.bulk_create(
+                    OrderPayment(
+                        order=order,
+                        method=OrderPayment.Method.TRANSFER,
+                        state=OrderPayment.State.PAID,
+                        amount_due=amount,
+                        amount_received=amount,
+                        confirmed_at=now,
+                    )
+                    for order in created
+                )
+                events = PaymentEvent.objects.bulk_create(
+                    PaymentEvent(order_payment=p, kind=PaymentEvent.Kind.CONFIRMED, amount=amount)
+                    for p in payments
+                )
+                CampaignOrder.objects.bulk_create(
+                    CampaignOrder(order=order, campaign=target) for order in created
+                )
+                lines = Line.objects.bulk_create(
+                    Line(
+                        order=order,
+                        product=peanuts,
+                        partner_sku=peanuts.upc,
+                        title=peanuts.title,
+                        upc=peanuts.upc,
+                        quantity=2,
+                        line_price_incl_tax=amount,
+                        line_price_excl_tax=amount,
+                        line_price_before_discounts_incl_tax=amount,
+                        line_price_before_discounts_excl_tax=amount,
+                        num_allocated=2,
+                    )
+                    for order in created
+                )
+                AttributionEntry.objects.bulk_create(
+                    AttributionEntry(
+                        line=line,
+                        household_id=link.household_id,
+                        link=link,
+                        kind=AttributionEntry.Kind.ATTRIBUTION,
+                        income_source="operating",
+                        amount=Decimal("8.00"),
+                        year=now.year,
+                        payment_event=event,
+                    )
+                    for line, event in zip(lines, events, strict=True)
+                )
+
+    write(orders, campaign)
+    # A second campaign with 10 orders, to show the counters cost the same.
+    small = CampaignPage.objects.get(slug="xundian-ecommerce-festival-day-1")
+    write(10, small)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as large_queries:
+        figures = campaign_counters(campaign_id=campaign.pk)
+    with CaptureQueriesContext(connection) as small_queries:
+        campaign_counters(campaign_id=small.pk)
+    return {
+        "page": campaign.url,
+        "counters": f"/campaigns/{campaign.pk}/counters.json",
+        "figures": figures,
+        "queries": (len(small_queries), len(large_queries)),
+    }
+
+
+def reused(env: dict) -> dict:
+    """The campaign of an earlier ``--keep`` run."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cms.models import CampaignPage
+    from cms.selectors import campaign_counters
+
+    campaign = CampaignPage.objects.get(slug="bench-rush")
+    small = CampaignPage.objects.get(slug="xundian-ecommerce-festival-day-1")
+    with CaptureQueriesContext(connection) as large_queries:
+        figures = campaign_counters(campaign_id=campaign.pk)
+    with CaptureQueriesContext(connection) as small_queries:
+        campaign_counters(campaign_id=small.pk)
+    return {
+        "page": campaign.url,
+        "counters": f"/campaigns/{campaign.pk}/counters.json",
+        "figures": figures,
+        "queries": (len(small_queries), len(large_queries)),
+    }
+
+
+def serve(env: dict, *, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+    import requests
+
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            f"--threads={threads}",
+            "--backlog=2048",
+            "--timeout=120",
+            "--keep-alive=5",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/", timeout=30).status_code == 200:
+                return server
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        if server.poll() is not None:
+            break
+        time.sleep(0.5)
+    server.terminate()
+    sys.exit(f"gunicorn did not start; see {log}")
+
+
+def wrk(url: str, *, connections: int, seconds: int, threads: int, script: Path) -> dict:
+    result = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout=10s",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = result.stdout
+    figures = {key: int(value) for key, value in re.findall(r"yx-(\S+) (\d+)", out)}
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    figures["rps"] = float(rps.group(1)) if rps else 0.0
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=10_000, help="campaign orders (10000)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (2)")
+    parser.add_argument("--connections", type=int, default=100, help="concurrent clients (100)")
+    parser.add_argument("--seconds", type=int, default=15, help="seconds per run (15)")
+    parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the database a --keep run left (skips building it)",
+    )
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+
+    url = bench_database_url(DATABASE)
+    scratch = Path(tempfile.mkdtemp(prefix="yixiang-bench-campaign-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DEBUG": "false",
+        "PII_KEY": "bench-pii-key",
+        "MEDIA_ROOT": str(scratch / "media"),
+        "WHOOSH_PATH": str(scratch / "whoosh"),
+        "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+    for name in ("CELERY_BROKER_URL", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
+        env.pop(name, None)
+    cache = env.get("CACHE_URL") or "locmem (each worker its own)"
+    if env.get("CACHE_URL"):
+        import redis
+
+        redis.Redis.from_url(env["CACHE_URL"]).flushdb()
+
+    if not args.reuse:
+        admin_execute(
+            url, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"
+        )
+    try:
+        if args.reuse:
+            target = reused(env)
+        else:
+            started = time.perf_counter()
+            manage(env, "migrate", "--noinput")
+            manage(env, "load_demo")
+            print(
+                f"database {DATABASE} migrated with the demo data in {time.perf_counter() - started:.0f} s"
+            )
+            started = time.perf_counter()
+            target = prepare(env, args.orders)
+            print(
+                f"{args.orders} paid campaign orders written in {time.perf_counter() - started:.0f} s"
+            )
+        print(f"counters: {target['figures']}")
+        small, large = target["queries"]
+        print(
+            f"queries per counters computation: {small} with 10 orders, {large} with {args.orders}"
+        )
+
+        from django.db import connections
+
+        connections.close_all()
+        script = scratch / "percentiles.lua"
+        script.write_text(WRK_SCRIPT)
+        port = free_port()
+        server = serve(
+            env, port=port, workers=args.workers, threads=args.threads, log=scratch / "gunicorn.log"
+        )
+        base = f"http://127.0.0.1:{port}"
+        print(
+            f"gunicorn config.wsgi on {base}: {args.workers} workers x {args.threads} threads; "
+            f"cache {cache}; {os.cpu_count()} CPUs shared with wrk"
+        )
+        try:
+            results = {}
+            for name, path in (("campaign page", target["page"]), ("counters", target["counters"])):
+                # A short warm-up fills each worker's caches, then the measured run.
+                wrk(
+                    base + path,
+                    connections=args.connections,
+                    seconds=3,
+                    threads=args.wrk_threads,
+                    script=script,
+                )
+                results[name] = wrk(
+                    base + path,
+                    connections=args.connections,
+                    seconds=args.seconds,
+                    threads=args.wrk_threads,
+                    script=script,
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        print(
+            f"\n== {args.connections} concurrent clients, {args.seconds} s each, {args.orders} campaign orders"
+        )
+        for name, figures in results.items():
+            print(
+                f"{name:14s} {figures['rps']:8.0f} requests/s   "
+                f"p50 {figures['p50-us'] / 1000:6.1f} ms   p95 {figures['p95-us'] / 1000:6.1f} ms   "
+                f"p99 {figures['p99-us'] / 1000:6.1f} ms   "
+                f"{figures['requests']} requests, {figures['errors']} errors ({figures['non2xx']} non-2xx)"
+            )
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep and not args.reuse:
+            admin_execute(url, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

@@ -1,0 +1,236 @@
+"""Campaigns in the back office (/cms/campaigns/): the host's console, sharers, QR codes, the report."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .exports import report_csv, report_rows, report_xlsx
+from .forms import SharerForm
+from .models import CampaignPage, CampaignProduct, CampaignSharer
+from .selectors import campaign_report
+
+
+def campaign_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Loads the campaign; staff and the campaign's own cadre only, others get a 403 page."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        campaign = get_object_or_404(CampaignPage, pk=pk)
+        if not services.campaign_can_run(campaign=campaign, user=request.user):
+            return render(request, "cms/admin/campaign_403.html", status=403)
+        try:
+            return view(request, campaign, *args, **kwargs)
+        except PermissionDenied:
+            return render(request, "cms/admin/campaign_403.html", status=403)
+
+    return wrapped
+
+
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = [
+        campaign
+        for campaign in CampaignPage.objects.select_related("live_state").order_by("-starts_at")
+        if services.campaign_can_run(campaign=campaign, user=request.user)
+    ]
+    rows = [
+        {"campaign": campaign, "state": services.campaign_state_now(campaign=campaign)}
+        for campaign in campaigns
+    ]
+    return render(request, "cms/admin/campaign_list.html", {"rows": rows})
+
+
+def _short_link(request: HttpRequest, code: str) -> str:
+    return request.build_absolute_uri(reverse("campaigns:short-link", kwargs={"code": code}))
+
+
+@campaign_view
+def campaign_console(
+    request: HttpRequest, campaign: CampaignPage, form: SharerForm | None = None
+) -> HttpResponse:
+    live = services.campaign_live_state(campaign=campaign)
+    off_sale = set(live.off_sale_products.values_list("pk", flat=True))
+    shop_prices = {}
+    items = list(CampaignProduct.objects.filter(page=campaign).select_related("product"))
+    for item in items:
+        shop_prices[item.product_id] = services.product_shop_price(product=item.product)
+    report = campaign_report(campaign=campaign)
+    by_sharer = {row["sharer"].pk: row for row in report.by_sharer if row["sharer"]}
+    sharers = [
+        {
+            "sharer": sharer,
+            "link": _short_link(request, sharer.code),
+            "figures": by_sharer.get(sharer.pk),
+        }
+        for sharer in CampaignSharer.objects.filter(campaign=campaign)
+    ]
+    return render(
+        request,
+        "cms/admin/campaign_console.html",
+        {
+            "campaign": campaign,
+            "live": live,
+            "state": services.campaign_state_now(campaign=campaign),
+            "products": [
+                {
+                    "item": item,
+                    "shop_price": shop_prices[item.product_id],
+                    "on_sale": item.product_id not in off_sale,
+                    "pinned": item.product_id == live.pinned_product_id,
+                }
+                for item in items
+            ],
+            "campaign_link": _short_link(request, campaign.code),
+            "sharers": sharers,
+            "sharer_form": form or SharerForm(),
+        },
+    )
+
+
+def _act(
+    request: HttpRequest, campaign: CampaignPage, action: Callable[[], Any], done: str
+) -> HttpResponse:
+    try:
+        action()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect("cms_campaign_console", pk=campaign.pk)
+
+
+@require_POST
+@campaign_view
+def campaign_control(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
+    """Pause, resume or end the stream; put a product on or off sale; pin or unpin it."""
+    action = request.POST.get("action", "")
+    product_id = request.POST.get("product")
+    try:
+        product_id_int = int(product_id) if product_id else None
+    except ValueError:
+        product_id_int = None
+    actions: dict[str, tuple[Callable[[], Any], str]] = {
+        "pause": (lambda: services.campaign_pause(campaign=campaign), _("The stream is paused.")),
+        "resume": (
+            lambda: services.campaign_resume(campaign=campaign),
+            _("The stream is live again."),
+        ),
+        "end": (lambda: services.campaign_end(campaign=campaign), _("The stream has ended.")),
+    }
+    if product_id_int is not None:
+        actions.update(
+            {
+                "on_sale": (
+                    lambda: services.campaign_product_on_sale(
+                        campaign=campaign, product_id=product_id_int, on_sale=True
+                    ),
+                    _("The product is on sale for the stream."),
+                ),
+                "off_sale": (
+                    lambda: services.campaign_product_on_sale(
+                        campaign=campaign, product_id=product_id_int, on_sale=False
+                    ),
+                    _("The product is off sale for the stream."),
+                ),
+                "pin": (
+                    lambda: services.campaign_product_pin(
+                        campaign=campaign, product_id=product_id_int
+                    ),
+                    _("The product is pinned."),
+                ),
+            }
+        )
+    actions["unpin"] = (
+        lambda: services.campaign_product_pin(campaign=campaign, product_id=None),
+        _("Nothing is pinned."),
+    )
+    if action not in actions:
+        messages.error(request, _("Unknown action."))
+        return redirect("cms_campaign_console", pk=campaign.pk)
+    call, done = actions[action]
+    return _act(request, campaign, call, done)
+
+
+@require_POST
+@campaign_view
+def campaign_sharer_add(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
+    form = SharerForm(request.POST)
+    if form.is_valid():
+        try:
+            sharer = services.campaign_sharer_add(
+                campaign=campaign, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(
+                request,
+                _("Sharer %(name)s added with code %(code)s.")
+                % {"name": sharer.name, "code": sharer.code},
+            )
+            return redirect("cms_campaign_console", pk=campaign.pk)
+    return campaign_console.__wrapped__(request, campaign, form=form)  # type: ignore[attr-defined]
+
+
+def _qr_response(request: HttpRequest, code: str, kind: str, filename: str) -> HttpResponse:
+    content = services.campaign_qr(url=_short_link(request, code), kind=kind)
+    response = HttpResponse(content, content_type="image/svg+xml" if kind == "svg" else "image/png")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{kind}"'
+    return response
+
+
+@campaign_view
+def campaign_qr(request: HttpRequest, campaign: CampaignPage, kind: str) -> HttpResponse:
+    return _qr_response(request, campaign.code, kind, f"campaign-{campaign.code}")
+
+
+@campaign_view
+def campaign_sharer_qr(
+    request: HttpRequest, campaign: CampaignPage, sharer_id: int, kind: str
+) -> HttpResponse:
+    sharer = get_object_or_404(CampaignSharer, pk=sharer_id, campaign=campaign)
+    return _qr_response(request, sharer.code, kind, f"sharer-{sharer.code}")
+
+
+@campaign_view
+def campaign_report_view(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
+    report = campaign_report(campaign=campaign)
+    return render(
+        request,
+        "cms/admin/campaign_report.html",
+        {
+            "campaign": campaign,
+            "report": report,
+            "sections": report_rows(report),
+            "state": services.campaign_state_now(campaign=campaign),
+        },
+    )
+
+
+@campaign_view
+def campaign_report_export(request: HttpRequest, campaign: CampaignPage, kind: str) -> HttpResponse:
+    report = campaign_report(campaign=campaign)
+    if kind == "csv":
+        response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            report_xlsx(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = (
+        f'attachment; filename="campaign-{campaign.code}-report.{kind}"'
+    )
+    return response

@@ -1,0 +1,60 @@
+"""A visit through ``?code=…`` remembers the campaign (and sharer) in the session."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from .pagecache import CampaignPageCacheMiddleware, counters_key
+
+__all__ = ["CampaignCodeMiddleware", "CampaignCountersMiddleware", "CampaignPageCacheMiddleware"]
+
+COUNTERS_PATH = re.compile(r"^/campaigns/(\d+)/counters\.json$")
+
+
+def counters_response(counters: dict) -> JsonResponse:
+    response = JsonResponse(counters)
+    response["Cache-Control"] = "public, max-age=2"
+    return response
+
+
+class CampaignCountersMiddleware:
+    """The counters the campaign page polls, answered from the cache before anything else runs.
+
+    Thousands of viewers poll them every few seconds during a stream: a cached
+    answer needs no session, user, basket or URL routing. On a miss the request
+    goes on to the view, which computes the figures and caches them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "GET":
+            match = COUNTERS_PATH.match(request.path_info)
+            if match:
+                counters = cache.get(counters_key(campaign_id=int(match[1])))
+                if counters is not None:
+                    return counters_response(counters)
+        return self.get_response(request)
+
+
+class CampaignCodeMiddleware:
+    """Any page opened with ``?code=<campaign or sharer code>`` remembers it for checkout.
+
+    An unknown or expired code carries nothing: the page is served as usual.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        code = request.GET.get("code") if request.method == "GET" else None
+        if code:
+            from .services import campaign_visit_remember
+
+            campaign_visit_remember(request=request, code=code)
+        return self.get_response(request)

@@ -1,0 +1,100 @@
+"""The campaign page for anonymous visitors, served from the cache during the rush.
+
+A livestream sends thousands of viewers to one page at once, nearly all of them
+anonymous with nothing in their basket. For those (no cookie but the CSRF and
+language ones, no query string) the rendered page is kept in the cache for a
+few seconds; the middleware answers from it before Wagtail routes the request.
+The page is rendered with a placeholder where the CSRF token goes, and each
+answer puts the visitor's own token in its place, so no two visitors share one.
+The live figures on the page come from the counters endpoint, which the page's
+script reads every few seconds, so a page a few seconds old is still current.
+Host actions and publication clear the cached page at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import translation
+
+CSRF_PLACEHOLDER = "yx-csrf-placeholder-0c6f"
+PAGE_SECONDS = 10
+COUNTERS_SECONDS = 3
+SHAREABLE_COOKIES = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
+
+
+def page_key(*, path: str, language: str) -> str:
+    return f"cms:campaign-page:{language}:{path}"
+
+
+def counters_key(*, campaign_id: int) -> str:
+    return f"cms:campaign-counters:{campaign_id}"
+
+
+def cacheable(request: HttpRequest) -> bool:
+    """An anonymous visitor with nothing of their own: no session, basket or messages."""
+    return (
+        request.method == "GET"
+        and not request.META.get("QUERY_STRING")
+        and set(request.COOKIES) <= SHAREABLE_COOKIES
+    )
+
+
+def with_token(request: HttpRequest, content: bytes) -> bytes:
+    if CSRF_PLACEHOLDER.encode() not in content:
+        return content
+    return content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+
+
+def campaign_page_serve(*, page, request: HttpRequest, serve: Callable[[], HttpResponse]):  # type: ignore[no-untyped-def]
+    """Wagtail's serve, keeping the rendered page for the next anonymous visitors."""
+    if not cacheable(request):
+        return serve()
+    request.yx_csrf_placeholder = True  # type: ignore[attr-defined]
+    response = serve()
+    if hasattr(response, "render"):
+        response.render()
+    if response.status_code == 200:
+        cache.set(
+            page_key(path=request.path, language=translation.get_language()),
+            (response.content, response["Content-Type"]),
+            PAGE_SECONDS,
+        )
+    response.content = with_token(request, response.content)
+    return response
+
+
+def campaign_caches_clear(*, campaign_id: int, page: bool = True) -> None:
+    """Forget the campaign's counters and (unless ``page`` is false) its cached page."""
+    from .models import CampaignPage
+
+    keys = [counters_key(campaign_id=campaign_id)]
+    campaign = CampaignPage.objects.filter(pk=campaign_id).first() if page else None
+    if campaign is not None:
+        url = campaign.get_url()
+        if url:
+            keys += [page_key(path=url, language=code) for code, _name in settings.LANGUAGES]
+    cache.delete_many(keys)
+
+
+class CampaignPageCacheMiddleware:
+    """Answers an anonymous visitor's GET of a campaign page from the cache when it is there.
+
+    Sits after the CSRF middleware (it hands out the visitor's token) and the
+    language middleware (the cached page is per language).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if cacheable(request):
+            cached = cache.get(page_key(path=request.path, language=translation.get_language()))
+            if cached is not None:
+                content, content_type = cached
+                return HttpResponse(with_token(request, content), content_type=content_type)
+        return self.get_response(request)

@@ -1,0 +1,12 @@
+from django import template
+
+from cms.services import campaign_state_now
+from cms.state import CampaignState
+
+register = template.Library()
+
+
+@register.simple_tag
+def campaign_state(campaign) -> CampaignState:  # type: ignore[no-untyped-def]
+    """The campaign's state now (its ``live_state`` is read from ``select_related``)."""
+    return campaign_state_now(campaign=campaign)

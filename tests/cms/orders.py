@@ -1,0 +1,108 @@
+"""Campaign orders for the tests: through the real checkout, or bulk-created for volume."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from cms.models import CampaignOrder
+from impact.models import AttributionEntry
+from producers.models import BenefitLink
+from shop.payments.models import OrderPayment, PaymentEvent
+from shop.payments.services import order_transfer_record
+from tests.shop.checkout_flow import checkout_to_preview
+
+Order = get_model("order", "Order")
+Line = get_model("order", "Line")
+Product = get_model("catalogue", "Product")
+
+
+def buy(client, *, upc: str, quantity: int, email: str, pay: bool = True):  # type: ignore[no-untyped-def]
+    """A guest order through Oscar's checkout by bank transfer; staff record the transfer when ``pay``."""
+    before = set(Order.objects.filter(guest_email=email).values_list("pk", flat=True))
+    checkout_to_preview(client, upc=upc, quantity=quantity, email=email)
+    response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    order = Order.objects.filter(guest_email=email).exclude(pk__in=before).get()
+    if pay:
+        order_transfer_record(
+            order=order,
+            amount=order.total_incl_tax,
+            received_on=timezone.localdate(),
+            bank_reference=f"REF-{order.number}",
+            by=get_user_model().objects.get(username="admin"),
+        )
+    return order
+
+
+def bulk_paid_orders(
+    *, campaign, count: int, buyers: int, amount: Decimal = Decimal("10.00")
+) -> None:  # type: ignore[no-untyped-def]
+    """``count`` paid campaign orders of one peanut line each, from ``buyers`` distinct guests,
+    each attributing ¥1.00 to the same household: rows written in bulk, as a rush leaves them."""
+    now = timezone.now()
+    product = Product.objects.get(upc="YX-DC-003")
+    link = BenefitLink.objects.filter(product=product).order_by("pk").first()
+    orders = Order.objects.bulk_create(
+        Order(
+            number=f"BULK-{campaign.pk}-{i:05d}",
+            currency="CNY",
+            total_incl_tax=amount,
+            total_excl_tax=amount,
+            status="Paid",
+            guest_email=f"buyer{i % buyers}@bulk.example",
+            date_placed=now,
+        )
+        for i in range(count)
+    )
+    payments = OrderPayment.objects.bulk_create(
+        OrderPayment(
+            order=order,
+            method=OrderPayment.Method.TRANSFER,
+            state=OrderPayment.State.PAID,
+            amount_due=amount,
+            amount_received=amount,
+            confirmed_at=now,
+        )
+        for order in orders
+    )
+    events = PaymentEvent.objects.bulk_create(
+        PaymentEvent(order_payment=payment, kind=PaymentEvent.Kind.CONFIRMED, amount=amount)
+        for payment in payments
+    )
+    CampaignOrder.objects.bulk_create(
+        CampaignOrder(order=order, campaign=campaign) for order in orders
+    )
+    lines = Line.objects.bulk_create(
+        Line(
+            order=order,
+            product=product,
+            partner_sku=product.upc,
+            title=product.title,
+            upc=product.upc,
+            quantity=1,
+            line_price_incl_tax=amount,
+            line_price_excl_tax=amount,
+            line_price_before_discounts_incl_tax=amount,
+            line_price_before_discounts_excl_tax=amount,
+            num_allocated=1,
+        )
+        for order in orders
+    )
+    AttributionEntry.objects.bulk_create(
+        AttributionEntry(
+            line=line,
+            household_id=link.household_id,
+            link=link,
+            kind=AttributionEntry.Kind.ATTRIBUTION,
+            income_source="operating",
+            amount=Decimal("1.00"),
+            year=now.year,
+            payment_event=event,
+        )
+        for line, event in zip(lines, events, strict=True)
+    )

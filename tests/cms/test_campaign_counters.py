@@ -1,0 +1,178 @@
+"""Live counters: exact figures, served from the cache, a constant number of queries."""
+
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from cms import pagecache
+from cms.selectors import campaign_counters
+from cms.services import campaign_sharer_add
+from impact.models import AttributionEntry
+from shop.payments.services import RefundLineRequest, order_refund_request
+
+from .campaigns import make_campaign
+from .orders import bulk_paid_orders, buy
+
+pytestmark = pytest.mark.django_db
+
+Order = get_model("order", "Order")
+FIGURES = ("orders", "sales", "buyers", "households")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():  # type: ignore[no-untyped-def]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def figures(data: dict) -> dict:
+    return {name: data[name] for name in FIGURES}
+
+
+def test_counters_count_paid_orders_net_sales_distinct_buyers_and_households_reached(
+    client, django_user_model, django_capture_on_commit_callbacks
+):
+    campaign = make_campaign(
+        code="COUNT1", products=[("YX-DC-003", "35.80"), ("YX-DC-004", "52.00")]
+    )
+    sharer = campaign_sharer_add(
+        campaign=campaign, name="志愿者甲", role="volunteer", code="COUNT1-A"
+    )
+    fan, other, unpaid = client, type(client)(), type(client)()
+    fan.get(f"/c/{sharer.code}/")
+    other.get(f"/c/{campaign.code}/")
+    unpaid.get(f"/c/{campaign.code}/")
+
+    # Payments attribute on commit: run those callbacks as the real transactions would.
+    with django_capture_on_commit_callbacks(execute=True):
+        first = buy(fan, upc="YX-DC-003", quantity=2, email="a@example.com")  # 2 × 35.80
+        tea = buy(other, upc="YX-DC-004", quantity=1, email="b@example.com")  # 52.00, refunded
+        buy(fan, upc="YX-DC-003", quantity=1, email="A@example.com")  # the same buyer again
+        buy(unpaid, upc="YX-DC-003", quantity=1, email="c@example.com", pay=False)
+    assert first.total_incl_tax == Decimal("71.60")
+    with django_capture_on_commit_callbacks(execute=True):
+        order_refund_request(
+            order=tea,
+            lines=[RefundLineRequest(line_id=tea.lines.get().pk, quantity=1)],
+            reason="买家退货",
+            by=django_user_model.objects.get(username="admin"),
+        )
+    # The tea reached three households and was reversed; the peanuts reach three, two of them
+    # the tea's too: the one reached only by the refunded tea does not count.
+    assert AttributionEntry.objects.filter(line__order=tea).count() == 6
+    peanut_households = set(
+        AttributionEntry.objects.filter(line__product__upc="YX-DC-003").values_list(
+            "household", flat=True
+        )
+    )
+    tea_households = set(
+        AttributionEntry.objects.filter(line__order=tea).values_list("household", flat=True)
+    )
+    assert len(peanut_households) == 3 and len(tea_households - peanut_households) == 1
+
+    response = client.get(reverse("campaigns:counters", args=[campaign.pk]))
+    assert response.status_code == 200
+    assert figures(response.json()) == {
+        "orders": 3,
+        "sales": "107.40",
+        "buyers": 2,
+        "households": 3,
+    }
+    assert response.json()["state"] == "live"
+    assert response["Cache-Control"] == "public, max-age=2"
+
+
+def test_a_payment_refreshes_the_cached_counters_at_once(
+    client, django_capture_on_commit_callbacks
+):
+    campaign = make_campaign(code="COUNT2", products=[("YX-DC-003", None)])
+    client.get("/c/COUNT2/")
+    url = reverse("campaigns:counters", args=[campaign.pk])
+    order = buy(client, upc="YX-DC-003", quantity=1, email="d@example.com", pay=False)
+    assert client.get(url).json()["orders"] == 0
+    from django.contrib.auth import get_user_model
+
+    from shop.payments.services import order_transfer_record
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_transfer_record(
+            order=order,
+            amount=order.total_incl_tax,
+            received_on=timezone.localdate(),
+            bank_reference="REF-COUNT2",
+            by=get_user_model().objects.get(username="admin"),
+        )
+    assert figures(client.get(url).json()) == {
+        "orders": 1,
+        "sales": "39.80",
+        "buyers": 1,
+        "households": 3,
+    }
+
+
+def test_counters_are_served_from_the_cache_until_it_expires(client, monkeypatch):
+    # The real expiry is a few seconds (pagecache.COUNTERS_SECONDS); one keeps the test short.
+    monkeypatch.setattr(pagecache, "COUNTERS_SECONDS", 1)
+    campaign = make_campaign(code="COUNT3")
+    url = reverse("campaigns:counters", args=[campaign.pk])
+    client.get(url)
+    bulk_paid_orders(campaign=campaign, count=3, buyers=3)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).json()["orders"] == 0
+    assert len(queries) == 0
+    time.sleep(1.2)
+    assert client.get(url).json()["orders"] == 3
+
+
+def _endpoint_queries(client, campaign) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("campaigns:counters", args=[campaign.pk]))
+    assert response.status_code == 200
+    return len(queries), response.json()
+
+
+def test_the_endpoint_costs_the_same_four_queries_with_10_and_with_10000_orders(client):
+    small = make_campaign(code="SMALL1", slug="small")
+    large = make_campaign(code="LARGE1", slug="large")
+    bulk_paid_orders(campaign=small, count=10, buyers=4)
+    bulk_paid_orders(campaign=large, count=10_000, buyers=2_500)
+
+    small_queries, small_data = _endpoint_queries(client, small)
+    large_queries, large_data = _endpoint_queries(client, large)
+    assert figures(small_data) == {"orders": 10, "sales": "100.00", "buyers": 4, "households": 1}
+    assert figures(large_data) == {
+        "orders": 10_000,
+        "sales": "100000.00",
+        "buyers": 2_500,
+        "households": 1,
+    }
+    assert small_queries == large_queries == 4
+
+    with CaptureQueriesContext(connection) as cached:
+        client.get(reverse("campaigns:counters", args=[large.pk]))
+    assert len(cached) == 0
+
+
+def test_counters_of_an_unknown_or_unpublished_campaign_are_not_found(client):
+    draft = make_campaign(code="DRAFT2", publish=False)
+    assert client.get(reverse("campaigns:counters", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("campaigns:counters", args=[999_999])).status_code == 404
+
+
+def test_counters_selector_without_orders_is_all_zero():
+    campaign = make_campaign(code="ZERO01")
+    assert figures(campaign_counters(campaign_id=campaign.pk)) == {
+        "orders": 0,
+        "sales": "0.00",
+        "buyers": 0,
+        "households": 0,
+    }

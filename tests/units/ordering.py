@@ -1,0 +1,76 @@
+"""A unit member's way through checkout, and paying or refunding the order as staff would."""
+
+import datetime
+from decimal import Decimal
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from shop.payments.services import RefundLineRequest, order_refund_request, order_transfer_record
+from tests.shop.checkout_flow import ADDRESS, basket_add
+
+Order = get_model("order", "Order")
+
+
+def place(
+    client: Client,
+    *,
+    lines: list[tuple[str, int]],
+    method: str = "transfer",
+    ship_within: str | None = None,
+):  # type: ignore[no-untyped-def]
+    """The logged-in client buys ``lines`` paying by ``method``; returns (order, place-order response)."""
+    for upc, quantity in lines:
+        basket_add(client, upc=upc, quantity=quantity)
+    return place_basket(client, method=method, ship_within=ship_within)
+
+
+def place_basket(client: Client, *, method: str = "transfer", ship_within: str | None = None):  # type: ignore[no-untyped-def]
+    response = client.post(reverse("checkout:shipping-address"), ADDRESS)
+    assert response.status_code == 302, response.context["form"].errors
+    details = client.get(reverse("checkout:shipping-method"), follow=True)
+    assert details.redirect_chain[-1][0] == reverse("checkout:payment-details")
+    preview = client.post(reverse("checkout:preview"), {"method": method})
+    assert preview.status_code == 200, preview.content.decode()[:2000]
+    data = {"action": "place_order"}
+    if ship_within is not None:
+        data["ship_within_days"] = ship_within
+    before = Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    placed = client.post(reverse("checkout:preview"), data)
+    order = Order.objects.filter(pk__gt=before).order_by("-pk").first()
+    return order, placed
+
+
+def pay(order, *, by, reference: str | None = None):  # type: ignore[no-untyped-def]
+    """Staff record a transfer of the whole total: the order is paid."""
+    order_transfer_record(
+        order=order,
+        amount=order.total_incl_tax,
+        received_on=timezone.localdate(),
+        bank_reference=reference or f"BANK-{order.number}",
+        by=by,
+    )
+
+
+def refund(order, *, upc: str, quantity: int = 0, amount: str | None = None, by):  # type: ignore[no-untyped-def]
+    line = order.lines.get(upc=upc)
+    order_refund_request(
+        order=order,
+        lines=[
+            RefundLineRequest(
+                line_id=line.pk,
+                quantity=quantity,
+                amount=Decimal(amount) if amount is not None else None,
+            )
+        ],
+        reason="测试退款",
+        by=by,
+    )
+
+
+def placed_last_year(order) -> None:  # type: ignore[no-untyped-def]
+    last_year = timezone.localdate().year - 1
+    moment = timezone.make_aware(datetime.datetime(last_year, 12, 31, 23, 59))
+    Order.objects.filter(pk=order.pk).update(date_placed=moment)

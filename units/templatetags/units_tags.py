@@ -1,0 +1,31 @@
+from django import template
+
+from units.models import UnitOrder
+from units.selectors import work_unit_membership
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def unit_membership(context):  # type: ignore[no-untyped-def]
+    """{% unit_membership as membership %}: the user's unit membership, or None."""
+    request = context.get("request")
+    if request is None:
+        return None
+    if not hasattr(request, "_unit_membership"):
+        request._unit_membership = work_unit_membership(user=request.user)
+    return request._unit_membership
+
+
+@register.simple_tag
+def ship_within_choices():  # type: ignore[no-untyped-def]
+    """{% ship_within_choices as choices %}: (days, label) for the latest ship date."""
+    return UnitOrder.ShipWithin.choices
+
+
+@register.simple_tag
+def unit_order_of(order):  # type: ignore[no-untyped-def]
+    """{% unit_order_of order as unit_order %}: the order's UnitOrder, or None."""
+    if order is None or not getattr(order, "pk", None):
+        return None
+    return UnitOrder.objects.select_related("unit").filter(order=order).first()
