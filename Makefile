@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format lock messages worker beat bench clean
+.PHONY: install run test lint format lock messages vendor worker beat bench clean
 
 # A virtual environment with the locked dependencies (hash-checked).
 $(VENV)/.installed: requirements/dev.lock
@@ -51,8 +51,14 @@ lock: install
 
 # Extract, fill and compile the zh_Hans translations.
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=media --ignore=staticfiles --ignore=tests --ignore=bench
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=media --ignore=staticfiles --ignore=tests --ignore=bench --ignore=vendor
 	$(BIN)/python locale/tools/fill.py
+
+# Re-install the front-end libraries shipped in static/vendor/ from vendor/package-lock.json.
+vendor:
+	cd vendor && npm ci --ignore-scripts --no-audit --no-fund
+	cp vendor/node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
+	cp vendor/node_modules/chart.js/LICENSE.md static/vendor/chartjs/
 
 worker: install
 	$(BIN)/celery -A config worker --loglevel=INFO

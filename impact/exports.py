@@ -11,6 +11,7 @@ stdout; ``impact_export`` returns the bytes, for small exports and tests.
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -204,14 +205,12 @@ def _csv(columns: Iterable[str], rows: Iterable[list[Any]], out: IO[bytes]) -> N
         text.detach()  # leave the caller's stream open
 
 
-def _xlsx(columns: Iterable[str], rows: Iterable[list[Any]], out: IO[bytes], *, title: str) -> None:
-    from openpyxl import Workbook
+def _xlsx_sheet(workbook, columns: Iterable[str], rows: Iterable[list[Any]], *, title: str) -> None:  # type: ignore[no-untyped-def]
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
+    sheet = workbook.create_sheet(title[:31])  # Excel's limit on a sheet's name
     bold = Font(bold=True)
     header = []
     for column in columns:
@@ -232,6 +231,13 @@ def _xlsx(columns: Iterable[str], rows: Iterable[list[Any]], out: IO[bytes], *, 
             else:
                 cells.append(value)
         sheet.append(cells)
+
+
+def _xlsx(columns: Iterable[str], rows: Iterable[list[Any]], out: IO[bytes], *, title: str) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    _xlsx_sheet(workbook, columns, rows, title=title)
     workbook.save(out)
 
 
@@ -264,4 +270,47 @@ def impact_export(*, kind: str, fmt: str, households: QuerySet | None = None) ->
     """The export of one kind as file bytes (see ``impact_export_write``)."""
     buffer = io.BytesIO()
     impact_export_write(kind=kind, fmt=fmt, out=buffer, households=households)
+    return buffer.getvalue()
+
+
+@dataclass
+class Table:
+    """A report's table: what the page shows and what its CSV and XLSX files hold, the same rows."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    drill: list[Any] | None = None  # per row, the region id the first cell links to (page only)
+
+    @property
+    def page_rows(self) -> list[tuple[Any, list[Any]]]:
+        drill = self.drill or [None] * len(self.rows)
+        return list(zip(drill, self.rows, strict=True))
+
+
+def tables_export(*, tables: list[Table], fmt: str) -> bytes:
+    """Tables as one file: CSV with each table under its title, or XLSX with a sheet per table."""
+    if fmt not in FORMATS:
+        raise ValueError("未知的导出格式：应为 csv 或 xlsx")
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        text = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="", write_through=True)
+        writer = csv.writer(text)
+        for number, table in enumerate(tables):
+            if number:
+                writer.writerow([])
+            writer.writerow([table.title])
+            writer.writerow(table.columns)
+            for row in table.rows:
+                writer.writerow(["" if value is None else value for value in row])
+        text.flush()
+        text.detach()
+        return buffer.getvalue()
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for table in tables:
+        _xlsx_sheet(workbook, table.columns, table.rows, title=table.title)
+    workbook.save(buffer)
     return buffer.getvalue()

@@ -33,6 +33,7 @@ from .models import (
     HouseholdStatus,
     SalesLevelChange,
 )
+from .rollups import rollups_apply
 from .services import households_reassess
 
 logger = logging.getLogger("yixiang.impact")
@@ -366,6 +367,9 @@ def attribution_run_many(*, payment_event_ids: Iterable[int]) -> dict:
                 report["lines"] += len(batch.lines.get(event.order_payment.order_id, []))
             report["unlinked_lines"] += outcome.get("unlinked_lines", [])
         AttributionEntry.objects.bulk_create(entries, batch_size=1000)
+        rollups_apply(
+            events=[job.payment_event for job in jobs], entries=entries, lines=batch.lines
+        )
         AttributionJob.objects.bulk_update(jobs, ["done_at", "outcome"], batch_size=500)
         report["households"] = len(events_by_household)
         report["moved"] = _reassess_touched(touched, events_by_household)

@@ -1,5 +1,6 @@
 """Background work of the impact app. Thin: each task calls one service, and is safe to retry."""
 
+import datetime
 import logging
 
 from celery import shared_task
@@ -53,3 +54,12 @@ def impact_attribution_catch_up() -> dict:
     from .ledger import attribution_catch_up
 
     return attribution_catch_up()
+
+
+@shared_task(acks_late=True, max_retries=3, default_retry_delay=300)
+def impact_level_snapshot() -> int:
+    """On the 1st: how many households stood at each warning level when last month ended."""
+    from .rollups import level_snapshot_take
+
+    last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    return level_snapshot_take(month=last_month)

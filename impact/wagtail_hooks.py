@@ -4,7 +4,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem, SubmenuMenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from . import admin_views
+from . import admin_views, report_views
 from .models import Threshold
 
 
@@ -54,6 +54,17 @@ def impact_admin_urls():  # type: ignore[no-untyped-def]
         path(
             "impact/clues/<int:pk>/advance/", admin_views.clue_advance, name="impact_clue_advance"
         ),
+        path("impact/reports/", report_views.report_overview, name="impact_report_overview"),
+        path(
+            "impact/reports/platform/",
+            report_views.report_platform,
+            name="impact_report_platform",
+        ),
+        path(
+            "impact/reports/breakdowns/",
+            report_views.report_breakdown,
+            name="impact_report_breakdown",
+        ),
     ]
 
 
@@ -90,6 +101,9 @@ def impact_menu():  # type: ignore[no-untyped-def]
             ),
             StaffMenuItem(
                 _("Review queue"), reverse("impact_clues"), icon_name="warning", order=200
+            ),
+            StaffMenuItem(
+                _("Impact reports"), reverse("impact_report_overview"), icon_name="table", order=300
             ),
             StaffMenuItem(
                 _("Thresholds"), reverse("impact_thresholds:index"), icon_name="cog", order=400

@@ -284,6 +284,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "impact.tasks.impact_periodic_reassess",
         "schedule": crontab(day_of_month="1", hour="2", minute="0"),
     },
+    # Warning levels at the end of last month, for the overview's month-by-month chart; taken
+    # before the periodic evaluation of the 1st changes them.
+    "impact-level-snapshot": {
+        "task": "impact.tasks.impact_level_snapshot",
+        "schedule": crontab(day_of_month="1", hour="0", minute="30"),
+    },
     # Certificates, licences and test reports: reminders at 90/30/7 days, off sale on expiry.
     "producers-certificates-daily": {
         "task": "producers.tasks.producers_certificates_daily",

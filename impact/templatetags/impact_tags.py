@@ -25,3 +25,11 @@ def order_line_attributions(order) -> list:  # type: ignore[no-untyped-def,type-
 def income_source_label(source: str) -> str:
     """{{ entry.income_source|income_source_label }}: 工资性, 经营性, 财产性 or 转移性."""
     return str(INCOME_SOURCE_LABELS.get(source, source))
+
+
+@register.simple_tag
+def public_impact_figures():  # type: ignore[no-untyped-def]
+    """{% public_impact_figures as figures %}: the platform's public figures (cached)."""
+    from impact.reports import public_figures_cached
+
+    return public_figures_cached()

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from impact.attribution import LinkRule, line_reversal, line_split, line_target_after_refunds
 from impact.ledger import attribution_catch_up, attribution_run
 from impact.models import AttributionEntry, AttributionJob, Household
+from impact.rollups import rollups_differences
 from producers.models import BenefitLink, Producer
 from producers.services import benefit_link_create
 from shop.payments.models import PaymentEvent, RefundLine
@@ -387,6 +388,9 @@ class Example:
         for line in self.lines:
             held = sum((e.amount for e in entries if e.line_id == line.pk), ZERO)
             assert ZERO <= held <= line.line_price_incl_tax - refunded_done[line.pk]
+
+        # The reports' summary tables moved with the ledger, exactly.
+        assert rollups_differences() == []
 
     # ------------------------------------------------------------ playing a step
 

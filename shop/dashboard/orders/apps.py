@@ -13,6 +13,7 @@ class OrdersDashboardConfig(apps.OrdersDashboardConfig):
             DashboardPermission.get("order", "view_order"),
             DashboardPermission.partner_dashboard_access,
         )
+        self.permissions_map["producer-impact"] = self.permissions_map["producer-sales"]
 
     def ready(self) -> None:
         super().ready()
@@ -26,10 +27,12 @@ class OrdersDashboardConfig(apps.OrdersDashboardConfig):
         self.shipping_address_view = views.ShippingAddressUpdateView
         self.order_stats_view = views.OrderStatsView
         self.producer_sales_view = views.ProducerSalesView
+        self.producer_impact_view = views.ProducerImpactView
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         # Before Oscar's "<number>/", which would otherwise take the path for an order number.
         urls = [
             path("producer-sales/", self.producer_sales_view.as_view(), name="producer-sales"),
+            path("producer-impact/", self.producer_impact_view.as_view(), name="producer-impact"),
         ]
         return self.post_process_urls(urls) + super().get_urls()

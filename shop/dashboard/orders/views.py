@@ -228,3 +228,70 @@ class ProducerSalesView(TemplateView):
         ctx["sales"] = partner_sales(user=self.request.user)
         ctx["producer_view"] = not self.request.user.is_staff
         return ctx
+
+
+class ProducerImpactView(TemplateView):
+    """A producer's own impact figures: its sales and what reached its linked households.
+
+    A producer's user sees its own producer only; staff choose one with ``?partner=``.
+    ``?format=csv|xlsx`` exports the same table as the page.
+    """
+
+    template_name = "oscar/dashboard/orders/producer_impact.html"
+
+    def producer(self):  # type: ignore[no-untyped-def]
+        from producers.models import Producer
+
+        producers = Producer.objects.select_related("partner")
+        if not self.request.user.is_staff:
+            producer = producers.filter(partner__users=self.request.user).first()
+            if producer is None:
+                raise PermissionDenied
+            return producer
+        partner = self.request.GET.get("partner", "")
+        chosen = producers.filter(partner_id=partner).first() if partner.isdigit() else None
+        return chosen or producers.order_by("partner__name").first()
+
+    def get(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from impact import report_tables, reports
+        from impact.report_views import _export
+
+        producer = self.producer()
+        try:
+            period = reports.period_parse(request.GET.get("period"))
+            self.period_error = None
+        except ValidationError as error:
+            period, self.period_error = reports.period_parse(None), error.messages[0]
+        self.impact = (
+            reports.producer_impact(producer=producer, period=period) if producer else None
+        )
+        self.producer_obj = producer
+        if self.impact is not None:
+            self.tables = report_tables.breakdown_tables(
+                self.impact.products, by="product", period_label=period.label
+            )
+            self.charts = report_tables.breakdown_charts(self.impact.products, by="product")
+            if request.GET.get("format"):
+                return _export(
+                    self.tables, fmt=request.GET["format"], name=f"producer-impact-{period.key}"
+                )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+        from impact import reports
+        from producers.models import Producer
+
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            producer=self.producer_obj,
+            impact=self.impact,
+            tables=getattr(self, "tables", []),
+            charts=getattr(self, "charts", []),
+            periods=reports.period_choices(),
+            period_error=self.period_error,
+            query=self.request.GET.urlencode(),
+            producers=Producer.objects.select_related("partner").order_by("partner__name")
+            if self.request.user.is_staff
+            else [],
+        )
+        return ctx

@@ -1,0 +1,733 @@
+"""The impact reports: what the figures are, read with SQL aggregates from the summary tables.
+
+Reads only. Every function here costs a fixed number of queries whatever the
+size of the ledger: sums and counts come from ``SalesMonth``,
+``AttributionMonth`` and ``HouseholdPeriodIncome`` (kept current by the
+ledger, see ``impact.rollups``), warning levels from ``HouseholdStatus`` and
+``LevelSnapshot``. Nothing loops over ledger rows in Python.
+
+A ``Scope`` is the counties a staff member may read (``None``: all of them).
+Sales are scoped by the producer's county, attributed income and households
+by the household's county.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import (
+    AttributionMonth,
+    BuyerType,
+    Clue,
+    HelpMeasure,
+    Household,
+    HouseholdPeriodIncome,
+    HouseholdStatus,
+    LevelSnapshot,
+    Region,
+    SalesLevelChange,
+    SalesMonth,
+    StaffScope,
+)
+from .rollups import ALL_TIME, month_start
+from .rules import Level
+
+ZERO = Decimal("0.00")
+LEVELS = [level.value for level in Level]  # 1 (Ⅰ red) … 5 (Ⅴ green)
+GREEN = Level.GREEN.value
+SMALL_GROUP = 5  # public figures: a group of fewer households is folded into "other"
+OPEN_STAGES = [Clue.Stage.OPEN, Clue.Stage.VERIFIED, Clue.Stage.NOTICE, Clue.Stage.TOWNSHIP]
+
+
+def money(value: Decimal | None) -> Decimal:
+    """A sum as money, to the fen (SQLite's sums come back with float noise digits)."""
+    return (value or ZERO).quantize(Decimal("0.01"))
+
+
+# Scope and period ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The counties a report covers; ``county_ids`` None means the whole city."""
+
+    county_ids: tuple[int, ...] | None
+
+    def filter(self, queryset: QuerySet, field_name: str = "county_id") -> QuerySet:
+        if self.county_ids is None:
+            return queryset
+        return queryset.filter(**{f"{field_name}__in": self.county_ids})
+
+
+def report_scope(*, user, county: str | int | None = None) -> Scope:  # type: ignore[no-untyped-def]
+    """The scope of a staff member's reports, narrowed to one county if asked and allowed."""
+    if not user.is_authenticated or not user.is_staff:
+        raise PermissionDenied
+    if user.is_superuser:
+        allowed: tuple[int, ...] | None = None
+    else:
+        scope = StaffScope.objects.filter(user=user).first()
+        if scope is None:
+            raise PermissionDenied
+        allowed = None if scope.county_id is None else (scope.county_id,)
+    if county in (None, ""):
+        return Scope(allowed)
+    try:
+        wanted = int(county)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return Scope(allowed)
+    if allowed is not None and wanted not in allowed:
+        raise PermissionDenied
+    return Scope((wanted,))
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year ("2026"), a quarter ("2026Q2") or a month ("2026-05"): [start, end)."""
+
+    key: str
+    kind: str
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def label(self) -> str:
+        if self.kind == "year":
+            return _("%(year)s") % {"year": self.start.year}
+        if self.kind == "quarter":
+            return _("%(year)s Q%(quarter)s") % {
+                "year": self.start.year,
+                "quarter": (self.start.month - 1) // 3 + 1,
+            }
+        return _("%(year)s-%(month)02d") % {"year": self.start.year, "month": self.start.month}
+
+    @property
+    def months(self) -> list[datetime.date]:
+        months, month = [], self.start
+        while month < self.end:
+            months.append(month)
+            month = _next_month(month)
+        return months
+
+
+def _next_month(month: datetime.date) -> datetime.date:
+    return (month.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def period_parse(value: str | None, *, today: datetime.date | None = None) -> Period:
+    """A period from its key; this year when empty. An unknown key is a ValidationError."""
+    today = today or timezone.localdate()
+    value = (value or "").strip() or str(today.year)
+    try:
+        if len(value) == 4 and value.isdigit():
+            year = int(value)
+            period = Period(value, "year", datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1))
+        elif len(value) == 6 and value[4] == "Q" and value[:4].isdigit() and value[5] in "1234":
+            year, quarter = int(value[:4]), int(value[5])
+            start = datetime.date(year, 3 * quarter - 2, 1)
+            period = Period(value, "quarter", start, _next_month(_next_month(_next_month(start))))
+        elif len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit():
+            start = datetime.date(int(value[:4]), int(value[5:]), 1)
+            period = Period(value, "month", start, _next_month(start))
+        else:
+            raise ValueError(value)
+    except ValueError:
+        raise ValidationError(
+            _(
+                "Unknown period “%(value)s”: give a year (2026), a quarter (2026Q2) or a month (2026-05)."
+            )
+            % {"value": value}
+        ) from None
+    if not 2000 <= period.start.year <= 2100:
+        raise ValidationError(_("The period must lie between 2000 and 2100."))
+    return period
+
+
+def period_choices(*, today: datetime.date | None = None, years: int = 3) -> list[Period]:
+    """The periods a report offers: recent years, this and last year's quarters and months."""
+    today = today or timezone.localdate()
+    choices = []
+    for year in range(today.year, today.year - years, -1):
+        choices.append(period_parse(str(year)))
+        if year >= today.year - 1:
+            for quarter in range(4, 0, -1):
+                if datetime.date(year, 3 * quarter - 2, 1) <= today:
+                    choices.append(period_parse(f"{year}Q{quarter}"))
+            for month in range(12, 0, -1):
+                if datetime.date(year, month, 1) <= today:
+                    choices.append(period_parse(f"{year}-{month:02d}"))
+    return choices
+
+
+# Overview: where households stand ---------------------------------------------------------------
+
+
+@dataclass
+class RegionRow:
+    region_id: int
+    name: str
+    counts: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def in_warning(self) -> int:
+        return self.total - self.counts.get(GREEN, 0)
+
+    @property
+    def by_level(self) -> list[int]:
+        return [self.counts.get(level, 0) for level in LEVELS]
+
+
+@dataclass
+class Overview:
+    levels: dict[int, int]
+    unassessed: int
+    region_level: str
+    regions: list[RegionRow]
+    months: list[tuple[datetime.date, dict[int, int]]]
+    clues_open: int
+    clues_overdue: int
+    clues_by_stage: dict[str, int]
+    measures: list[tuple[str, str, int, int]]  # mode, label, in progress, all
+
+    @property
+    def households(self) -> int:
+        return sum(self.levels.values()) + self.unassessed
+
+    @property
+    def in_warning(self) -> int:
+        return sum(count for level, count in self.levels.items() if level != GREEN)
+
+
+def report_overview(
+    *, scope: Scope, region: Region | None = None, months: int = 12, now=None
+) -> Overview:  # type: ignore[no-untyped-def]
+    """Households by level now and month by month, by region; clues; help measures by mode.
+
+    ``region`` drills down: none lists counties, a county its townships, a
+    township its villages. Nine queries whatever the number of households.
+    """
+    now = now or timezone.now()
+    statuses = scope.filter(HouseholdStatus.objects.all(), "household__county_id")
+    households = scope.filter(Household.objects.all())
+    if region is not None:
+        statuses = statuses.filter(
+            Q(household__county_id=region.pk)
+            | Q(household__region__parent_id=region.pk)
+            | Q(household__region_id=region.pk)
+        )
+        households = households.filter(
+            Q(county_id=region.pk) | Q(region__parent_id=region.pk) | Q(region_id=region.pk)
+        )
+    levels = dict.fromkeys(LEVELS, 0)
+    for row in statuses.values("level").annotate(n=Count("pk")):
+        levels[row["level"]] = row["n"]
+    total = households.count()
+
+    if region is None:
+        group, level_name = "household__county_id", Region.Level.COUNTY
+    elif region.level == Region.Level.COUNTY:
+        group, level_name = "household__region__parent_id", Region.Level.TOWNSHIP
+    else:
+        group, level_name = "household__region_id", Region.Level.VILLAGE
+    grouped: dict[int, dict[int, int]] = {}
+    for row in statuses.values(group, "level").annotate(n=Count("pk")):
+        grouped.setdefault(row[group], {})[row["level"]] = row["n"]
+    names = dict(Region.objects.filter(pk__in=list(grouped)).values_list("pk", "name"))
+    rows = sorted(
+        (RegionRow(pk, names.get(pk, "—"), counts) for pk, counts in grouped.items()),
+        key=lambda row: (-row.in_warning, row.name),
+    )
+
+    # Month by month: the snapshots of the past months, then now.
+    this_month = month_start(timezone.localdate(now))
+    first = this_month
+    for _i in range(months - 1):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    snapshots = scope.filter(LevelSnapshot.objects.filter(month__gte=first, month__lt=this_month))
+    if region is not None:
+        snapshots = snapshots.filter(
+            Q(county_id=region.pk) | Q(township_id=region.pk) | Q(village_id=region.pk)
+        )
+    by_month: dict[datetime.date, dict[int, int]] = {}
+    for row in snapshots.values("month", "level").annotate(n=Sum("households")):
+        by_month.setdefault(row["month"], {})[row["level"]] = row["n"]
+    series = []
+    month = first
+    while month < this_month:
+        series.append((month, by_month.get(month, {})))
+        month = _next_month(month)
+    series.append((this_month, dict(levels)))
+
+    clues = scope.filter(Clue.objects.filter(stage__in=OPEN_STAGES))
+    if region is not None:
+        clues = clues.filter(
+            Q(county_id=region.pk)
+            | Q(household__region__parent_id=region.pk)
+            | Q(household__region_id=region.pk)
+        )
+    clue_figures = clues.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
+    by_stage = dict(clues.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
+
+    measures = scope.filter(HelpMeasure.objects.all(), "household__county_id")
+    if region is not None:
+        measures = measures.filter(
+            Q(household__county_id=region.pk)
+            | Q(household__region__parent_id=region.pk)
+            | Q(household__region_id=region.pk)
+        )
+    by_mode = {
+        row["mode"]: (row["active"], row["n"])
+        for row in measures.values("mode").annotate(
+            n=Count("pk"),
+            active=Count("pk", filter=Q(ended__isnull=True) | Q(ended__gt=timezone.localdate(now))),
+        )
+    }
+    mode_rows = [
+        (mode, str(label), *by_mode.get(mode, (0, 0))) for mode, label in HelpMeasure.Mode.choices
+    ]
+    return Overview(
+        levels=levels,
+        unassessed=total - sum(levels.values()),
+        region_level=level_name,
+        regions=rows,
+        months=series,
+        clues_open=clue_figures["open"],
+        clues_overdue=clue_figures["overdue"],
+        clues_by_stage=by_stage,
+        measures=mode_rows,
+    )
+
+
+# Platform impact -----------------------------------------------------------------------------
+
+
+@dataclass
+class PlatformImpact:
+    period: Period
+    sales: Decimal
+    attributed: Decimal
+    households_reached: int
+    median_per_household: Decimal | None
+    moved_out_of_warning: int
+    months: list[tuple[datetime.date, Decimal, Decimal]] = field(default_factory=list)
+
+    @property
+    def attributed_share(self) -> Decimal | None:
+        if not self.sales:
+            return None
+        return (self.attributed * 100 / self.sales).quantize(Decimal("0.1"))
+
+
+def _median(queryset: QuerySet, count: int) -> Decimal | None:
+    """The median of ``amount`` over ``queryset`` (of ``count`` rows), read with ORDER BY/OFFSET."""
+    if not count:
+        return None
+    middle = list(
+        queryset.order_by("amount").values_list("amount", flat=True)[
+            (count - 1) // 2 : count // 2 + 1
+        ]
+    )
+    return (sum(middle, ZERO) / len(middle)).quantize(Decimal("0.01"))
+
+
+def households_reached(*, scope: Scope, period_key: str) -> QuerySet:
+    """The households whose attributed income in the period is above zero, one row each."""
+    return scope.filter(HouseholdPeriodIncome.objects.filter(period=period_key, amount__gt=0))
+
+
+def report_platform(*, scope: Scope, period: Period) -> PlatformImpact:
+    """What the platform's sales did in a period. Seven queries whatever the ledger's size."""
+    sales_rows = scope.filter(
+        SalesMonth.objects.filter(month__gte=period.start, month__lt=period.end)
+    )
+    attribution_rows = scope.filter(
+        AttributionMonth.objects.filter(month__gte=period.start, month__lt=period.end)
+    )
+    sales_by_month = {
+        month: money(total)
+        for month, total in sales_rows.values_list("month")
+        .annotate(total=Sum("amount"))
+        .values_list("month", "total")
+    }
+    attributed_by_month = {
+        month: money(total)
+        for month, total in attribution_rows.values_list("month")
+        .annotate(total=Sum("amount"))
+        .values_list("month", "total")
+    }
+    reached = households_reached(scope=scope, period_key=period.key)
+    count = reached.count()
+    start = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(period.end, datetime.time.min))
+    moved = (
+        scope.filter(SalesLevelChange.objects.all(), "household__county_id")
+        .filter(
+            created_at__gte=start,
+            created_at__lt=end,
+            level_before__lt=GREEN,
+            level_after=GREEN,
+        )
+        .values("household_id")
+        .distinct()
+        .count()
+    )
+    months = [
+        (month, sales_by_month.get(month, ZERO), attributed_by_month.get(month, ZERO))
+        for month in period.months
+    ]
+    return PlatformImpact(
+        period=period,
+        sales=sum(sales_by_month.values(), ZERO),
+        attributed=sum(attributed_by_month.values(), ZERO),
+        households_reached=count,
+        median_per_household=_median(reached, count),
+        moved_out_of_warning=moved,
+        months=months,
+    )
+
+
+# Breakdowns ------------------------------------------------------------------------------------
+
+BREAKDOWNS = {
+    "product": gettext_lazy("Product"),
+    "producer": gettext_lazy("Producer"),
+    "campaign": gettext_lazy("Campaign"),
+    "buyer": gettext_lazy("Buyer type"),
+    "source": gettext_lazy("Income source"),
+    "county": gettext_lazy("County"),
+}
+_BREAKDOWN_FIELD = {
+    "product": "product_id",
+    "producer": "partner_id",
+    "campaign": "campaign_id",
+    "buyer": "buyer",
+    "source": "income_source",
+    "county": "county_id",
+}
+
+
+@dataclass
+class BreakdownRow:
+    key: object
+    label: str
+    sales: Decimal | None
+    attributed: Decimal
+    quantity: int | None = None
+
+    @property
+    def attributed_share(self) -> Decimal | None:
+        if not self.sales:
+            return None
+        return (self.attributed * 100 / self.sales).quantize(Decimal("0.1"))
+
+
+def _labels(by: str, keys: set) -> dict:  # type: ignore[type-arg]
+    """Names for a breakdown's keys, in one query."""
+    from django.apps import apps
+
+    if by == "product":
+        Product = apps.get_model("catalogue", "Product")
+        return dict(Product.objects.filter(pk__in=keys).values_list("pk", "title"))
+    if by == "producer":
+        Partner = apps.get_model("partner", "Partner")
+        return dict(Partner.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if by == "campaign":
+        labels = {0: _("No campaign")}
+        try:
+            Campaign = apps.get_model("cms", "CampaignPage")
+        except LookupError:
+            return labels
+        labels.update(Campaign.objects.filter(pk__in=keys).values_list("pk", "title"))
+        return labels
+    if by == "buyer":
+        return {choice.value: str(choice.label) for choice in BuyerType}
+    if by == "source":
+        from .selectors import INCOME_SOURCE_LABELS
+
+        return {key: str(label) for key, label in INCOME_SOURCE_LABELS.items()}
+    if by == "county":
+        return dict(Region.objects.filter(pk__in=keys).values_list("pk", "name"))
+    raise ValueError(by)
+
+
+def report_breakdown(
+    *, scope: Scope, period: Period, by: str, partner_id: int | None = None
+) -> list[BreakdownRow]:
+    """Sales and attributed income in a period by one dimension, largest first. Three queries.
+
+    ``partner_id`` limits it to one producer (the producer's own figures).
+    By income source there are no sales (a sale has no income source).
+    """
+    if by not in _BREAKDOWN_FIELD:
+        raise ValidationError(_("Unknown breakdown “%(by)s”.") % {"by": by})
+    name = _BREAKDOWN_FIELD[by]
+    attribution = scope.filter(
+        AttributionMonth.objects.filter(month__gte=period.start, month__lt=period.end)
+    )
+    sales = scope.filter(SalesMonth.objects.filter(month__gte=period.start, month__lt=period.end))
+    if partner_id is not None:
+        attribution = attribution.filter(partner_id=partner_id)
+        sales = sales.filter(partner_id=partner_id)
+    attributed = {
+        key: money(total)
+        for key, total in attribution.values_list(name)
+        .annotate(total=Sum("amount"))
+        .values_list(name, "total")
+    }
+    sold: dict = {}
+    quantities: dict = {}
+    if by != "source":
+        for key, total, quantity in (
+            sales.values_list(name)
+            .annotate(total=Sum("amount"), quantity=Sum("quantity"))
+            .values_list(name, "total", "quantity")
+        ):
+            sold[key], quantities[key] = money(total), quantity
+    keys = set(attributed) | set(sold)
+    labels = _labels(by, keys)
+    rows = [
+        BreakdownRow(
+            key=key,
+            label=str(labels.get(key) or (_("Other") if key in (0, "") else f"#{key}")),
+            sales=sold.get(key, ZERO) if by != "source" else None,
+            attributed=attributed.get(key, ZERO),
+            quantity=quantities.get(key) if by != "source" else None,
+        )
+        for key in keys
+    ]
+    rows.sort(key=lambda row: (-(row.sales or ZERO), -row.attributed, row.label))
+    return rows
+
+
+# Public figures -------------------------------------------------------------------------------
+
+
+@dataclass
+class PublicGroup:
+    label: str
+    households: int
+    attributed: Decimal
+
+
+@dataclass
+class PublicFigures:
+    year: int
+    households: int
+    attributed: Decimal
+    sales: Decimal
+    households_year: int
+    attributed_year: Decimal
+    moved_out_of_warning: int
+    counties: list[PublicGroup]
+
+    @property
+    def shown(self) -> bool:
+        """Totals of fewer than five households are not shown at all."""
+        return self.households >= SMALL_GROUP
+
+
+def fold_small_groups(groups: list[PublicGroup], *, other_label: str) -> list[PublicGroup]:
+    """Fold every group of fewer than five households into "other".
+
+    If "other" would itself hold fewer than five (so that it, or the total
+    less the rest, singles out a household), the next-smallest groups join it
+    until it holds five or more, or everything is in it.
+    """
+    kept = sorted(groups, key=lambda group: (-group.households, group.label))
+    folded = [group for group in kept if group.households < SMALL_GROUP]
+    kept = [group for group in kept if group.households >= SMALL_GROUP]
+    if not folded:
+        return kept
+    while kept and sum(group.households for group in folded) < SMALL_GROUP:
+        folded.append(kept.pop())
+    other = PublicGroup(
+        label=other_label,
+        households=sum(group.households for group in folded),
+        attributed=sum((group.attributed for group in folded), ZERO),
+    )
+    if other.households < SMALL_GROUP:
+        return []  # too few in all: nothing by county
+    return kept + [other]
+
+
+def public_figures(*, today: datetime.date | None = None) -> PublicFigures:
+    """The platform's aggregate figures, safe to publish: no group under five households."""
+    today = today or timezone.localdate()
+    everyone = Scope(None)
+    reached_all = households_reached(scope=everyone, period_key=ALL_TIME)
+    per_county = {
+        row["county_id"]: row
+        for row in reached_all.values("county_id").annotate(
+            households=Count("pk"), attributed=Sum("amount")
+        )
+    }
+    year_figures = households_reached(scope=everyone, period_key=str(today.year)).aggregate(
+        households=Count("pk"), attributed=Sum("amount")
+    )
+    totals = AttributionMonth.objects.aggregate(total=Sum("amount"))
+    sales = SalesMonth.objects.aggregate(total=Sum("amount"))
+    moved = (
+        SalesLevelChange.objects.filter(level_before__lt=GREEN, level_after=GREEN)
+        .values("household_id")
+        .distinct()
+        .count()
+    )
+    names = dict(Region.objects.filter(pk__in=list(per_county)).values_list("pk", "name"))
+    groups = [
+        PublicGroup(names.get(county, _("Other")), row["households"], money(row["attributed"]))
+        for county, row in per_county.items()
+    ]
+    return PublicFigures(
+        year=today.year,
+        households=sum(group.households for group in groups),
+        attributed=money(totals["total"]),
+        sales=money(sales["total"]),
+        households_year=year_figures["households"] or 0,
+        attributed_year=money(year_figures["attributed"]),
+        moved_out_of_warning=moved,
+        counties=fold_small_groups(groups, other_label=_("Other counties")),
+    )
+
+
+PUBLIC_CACHE_SECONDS = 300
+
+
+def public_figures_cached() -> PublicFigures:
+    """The public figures from the cache, recomputed once the ledger has moved.
+
+    Every change to the summaries happens in an attribution job, so the
+    newest job's time (one indexed read) keys the cache: a new sale shows at
+    once, and a page under load costs that one query.
+    """
+    from django.core.cache import cache
+    from django.db.models import Max
+    from django.utils.translation import get_language
+
+    from .models import AttributionJob
+
+    latest = AttributionJob.objects.aggregate(at=Max("done_at"))["at"]
+    stamp = latest.timestamp() if latest else 0
+    key = f"impact:public:{get_language()}:{timezone.localdate().isoformat()}:{stamp}"
+    return cache.get_or_set(key, public_figures, PUBLIC_CACHE_SECONDS)
+
+
+# A buyer's own impact ------------------------------------------------------------------------
+
+
+@dataclass
+class MyImpactMonth:
+    month: datetime.date
+    amount: Decimal
+    households: int
+
+
+@dataclass
+class MyImpact:
+    amount: Decimal
+    households: int
+    counties: list[tuple[str, int]]
+    orders: int
+    months: list[MyImpactMonth]
+
+
+def my_impact(*, user) -> MyImpact:  # type: ignore[no-untyped-def]
+    """What a buyer's paid orders reached: amounts and counts only, never who. Four queries."""
+    from django.db.models.functions import TruncMonth
+
+    from .models import AttributionEntry
+
+    mine = AttributionEntry.objects.filter(line__order__user=user)
+    per_household = mine.values("household_id").annotate(total=Sum("amount")).filter(total__gt=0)
+    totals = mine.aggregate(amount=Sum("amount"), orders=Count("line__order", distinct=True))
+    counties = [
+        (row["household__county__name"], row["n"])
+        for row in mine.values("household__county__name")
+        .annotate(
+            n=Count("household", distinct=True),
+            total=Sum("amount"),
+        )
+        .filter(total__gt=0)
+        .order_by("-n", "household__county__name")
+    ]
+    months = [
+        MyImpactMonth(_as_date(row["month"]), money(row["amount"]), row["households"])
+        for row in mine.annotate(
+            month=TruncMonth("payment_event__created_at", tzinfo=timezone.get_current_timezone())
+        )
+        .values("month")
+        .annotate(amount=Sum("amount"), households=Count("household", distinct=True))
+        .order_by("month")
+    ]
+    return MyImpact(
+        amount=money(totals["amount"]),
+        households=per_household.count(),
+        counties=counties,
+        orders=totals["orders"] or 0,
+        months=months,
+    )
+
+
+def _as_date(value) -> datetime.date:  # type: ignore[no-untyped-def]
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+# A producer's own figures -----------------------------------------------------------------------
+
+
+@dataclass
+class ProducerImpact:
+    period: Period
+    sales: Decimal
+    attributed: Decimal
+    households_reached: int
+    products: list[BreakdownRow]
+
+
+def producer_impact(*, producer, period: Period) -> ProducerImpact:  # type: ignore[no-untyped-def]
+    """A producer's own figures for a period: its sales, what reached its linked households."""
+    from .models import AttributionEntry
+
+    products = report_breakdown(
+        scope=Scope(None), period=period, by="product", partner_id=producer.partner_id
+    )
+    start = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(period.end, datetime.time.min))
+    reached = (
+        AttributionEntry.objects.filter(
+            link__producer=producer,
+            payment_event__created_at__gte=start,
+            payment_event__created_at__lt=end,
+        )
+        .values("household_id")
+        .annotate(total=Sum("amount"))
+        .filter(total__gt=0)
+        .count()
+    )
+    return ProducerImpact(
+        period=period,
+        sales=sum((row.sales or ZERO for row in products), ZERO),
+        attributed=sum((row.attributed for row in products), ZERO),
+        households_reached=reached,
+        products=products,
+    )
+
+
+def month_label(month: datetime.date) -> str:
+    return f"{month.year}-{month.month:02d}"
+
+
+def days_in_month(month: datetime.date) -> int:
+    return calendar.monthrange(month.year, month.month)[1]

@@ -1,0 +1,508 @@
+"""The summary tables the reports read, kept current by the ledger.
+
+``rollups_apply`` runs inside ``attribution_run_many``, in the transaction
+that writes a batch's ledger entries, so the summaries move exactly when the
+ledger does: once per payment event, never twice, never lost. It adds each
+batch's figures with one upsert per table (``amount = amount + excluded``),
+keys sorted, so concurrent batches lock rows in one order.
+
+``rollups_rebuild`` recomputes every summary from the ledger and the payments
+with SQL aggregates: the way to build them for data that predates them, and
+the independent check the tests compare the running figures against.
+
+Which month a figure falls in is the month (Asia/Shanghai) of the payment
+event: a sale in the month it was paid, a refund in the month it was made.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, TruncMonth
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from .models import (
+    AttributionEntry,
+    AttributionMonth,
+    BuyerType,
+    Household,
+    HouseholdPeriodIncome,
+    LevelSnapshot,
+    Region,
+    SalesMonth,
+)
+
+ZERO = Decimal("0.00")
+ALL_TIME = "all"
+
+
+# Periods --------------------------------------------------------------------------------------
+
+
+def period_keys(day: datetime.date) -> list[str]:
+    """The periods a day belongs to, as ``HouseholdPeriodIncome`` keys them."""
+    return [
+        ALL_TIME,
+        f"{day.year}",
+        f"{day.year}Q{(day.month - 1) // 3 + 1}",
+        f"{day.year}-{day.month:02d}",
+    ]
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+# Dimensions of an order: the campaign it came through and who bought -------------------------
+
+
+def _campaign_expression(prefix: str):  # type: ignore[no-untyped-def]
+    """The order's campaign id (0 for none), as an SQL expression from ``prefix`` (the order)."""
+    return Coalesce(F(f"{prefix}campaign_order__campaign_id"), 0, output_field=IntegerField())
+
+
+def _buyer_expression(prefix: str):  # type: ignore[no-untyped-def]
+    """'unit' when the order was placed for a work unit (it has a UnitOrder), else 'consumer'."""
+    return Case(
+        When(Q(**{f"{prefix}unit_order__isnull": False}), then=Value(BuyerType.UNIT)),
+        default=Value(BuyerType.CONSUMER),
+        output_field=CharField(),
+    )
+
+
+def order_dimensions(order_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """order id → (campaign id or 0, buyer type), in one query."""
+    Order = get_model("order", "Order")
+    return {
+        row["pk"]: (row["campaign"], row["buyer"])
+        for row in Order.objects.filter(pk__in=list(order_ids))
+        .annotate(campaign=_campaign_expression(""), buyer=_buyer_expression(""))
+        .values("pk", "campaign", "buyer")
+    }
+
+
+def _county_case(prefix: str) -> Case:
+    """The county id of a region reached by ``prefix`` (a county, township or village)."""
+    county = Region.Level.COUNTY
+    return Case(
+        When(**{f"{prefix}level": county}, then=F(f"{prefix}id")),
+        When(**{f"{prefix}parent__level": county}, then=F(f"{prefix}parent_id")),
+        default=Coalesce(F(f"{prefix}parent__parent_id"), 0),
+        output_field=IntegerField(),
+    )
+
+
+def partner_counties(partner_ids: Iterable[int]) -> dict[int, int]:
+    """partner id → its producer's county id (0 when the partner is no producer)."""
+    from producers.models import Producer
+
+    return dict(
+        Producer.objects.filter(partner_id__in=list(partner_ids))
+        .annotate(county_id=_county_case("region__"))
+        .values_list("partner_id", "county_id")
+    )
+
+
+# Keeping them current --------------------------------------------------------------------------
+
+
+def _upsert_add(
+    model,  # type: ignore[no-untyped-def]
+    keys: list[str],
+    adds: list[str],
+    rows: dict[tuple, tuple],
+    *,
+    sets: list[str] = (),  # type: ignore[assignment]
+) -> None:
+    """Add ``rows`` to ``model``'s table, creating missing rows: key tuple → (adds…, sets…).
+
+    ``adds`` columns are added to what the row holds; ``sets`` columns take the new value.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [quote(column) for column in [*keys, *adds, *sets]]
+    assignments = ", ".join(
+        [f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in adds]
+        + [f"{quote(c)} = excluded.{quote(c)}" for c in sets]
+    )
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    items = sorted(rows.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
+            # Table and column names come from the model's meta; every value is a parameter.
+            sql = (
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608
+                + ", ".join([placeholders] * len(chunk))
+                + f" ON CONFLICT ({', '.join(columns[: len(keys)])}) DO UPDATE SET {assignments}"
+            )
+            params: list = []
+            for key, values in chunk:
+                params += [*key, *values]
+            cursor.execute(sql, params)
+
+
+def rollups_apply(*, events: list, entries: list[AttributionEntry], lines: dict) -> None:  # type: ignore[type-arg]
+    """Add a batch of payment events and their ledger entries to the summary tables.
+
+    ``events`` are the batch's payment events, ``entries`` the entries written
+    for them, ``lines`` order id → the ledger's line records (pk, partner_id,
+    product_id, quantity, net).
+    """
+    from shop.payments.models import RefundLine
+
+    if not events:
+        return
+    order_of = {event.pk: event.order_payment.order_id for event in events}
+    month_of = {event.pk: month_start(timezone.localdate(event.created_at)) for event in events}
+    day_of = {event.pk: timezone.localdate(event.created_at) for event in events}
+    dims = order_dimensions(set(order_of.values()))
+    line_index = {line.pk: line for order_lines in lines.values() for line in order_lines}
+    counties = partner_counties(
+        {line.partner_id for line in line_index.values() if line.partner_id}
+    )
+
+    sales: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
+    refund_events = [event for event in events if event.kind == "refunded"]
+    refunded = (
+        RefundLine.objects.filter(refund__event__in=refund_events).values_list(
+            "refund__event__id", "line_id", "quantity", "amount"
+        )
+        if refund_events
+        else []
+    )
+
+    def sales_key(event_id: int, line) -> tuple:  # type: ignore[no-untyped-def]
+        campaign, buyer = dims[order_of[event_id]]
+        partner = line.partner_id or 0
+        return (
+            month_of[event_id],
+            counties.get(partner, 0),
+            partner,
+            line.product_id or 0,
+            campaign,
+            buyer,
+        )
+
+    for event in events:
+        if event.kind == "confirmed":
+            for line in lines.get(order_of[event.pk], []):
+                row = sales[sales_key(event.pk, line)]
+                row[0] += line.net
+                row[1] += line.quantity
+    for event_id, line_id, quantity, amount in refunded:
+        # a refund's lines are its order's, which the batch has read
+        row = sales[sales_key(event_id, line_index[line_id])]
+        row[0] -= amount
+        row[1] -= quantity
+
+    household_county = dict(
+        Household.objects.filter(pk__in={entry.household_id for entry in entries}).values_list(
+            "pk", "county_id"
+        )
+    )
+    attributed: dict[tuple, list] = defaultdict(lambda: [ZERO])
+    per_household: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
+    for entry in entries:
+        event_id = entry.payment_event_id or entry.payment_event.pk
+        line = line_index[entry.line_id]
+        campaign, buyer = dims[order_of[event_id]]
+        county = household_county.get(entry.household_id) or 0
+        attributed[
+            (
+                month_of[event_id],
+                county,
+                line.partner_id or 0,
+                line.product_id or 0,
+                campaign,
+                buyer,
+                entry.income_source,
+            )
+        ][0] += entry.amount
+        for period in period_keys(day_of[event_id]):
+            row = per_household[(period, entry.household_id)]
+            row[0] += entry.amount
+            row[1] = county
+
+    _upsert_add(
+        SalesMonth,
+        ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer"],
+        ["amount", "quantity"],
+        {key: tuple(value) for key, value in sales.items()},
+    )
+    _upsert_add(
+        AttributionMonth,
+        [
+            "month",
+            "county_id",
+            "partner_id",
+            "product_id",
+            "campaign_id",
+            "buyer",
+            "income_source",
+        ],
+        ["amount"],
+        {key: tuple(value) for key, value in attributed.items()},
+    )
+    _upsert_add(
+        HouseholdPeriodIncome,
+        ["period", "household_id"],
+        ["amount"],
+        {key: tuple(value) for key, value in per_household.items()},
+        sets=["county_id"],
+    )
+
+
+# Rebuilding them from the ledger ---------------------------------------------------------------
+
+
+def _month(field: str) -> TruncMonth:
+    return TruncMonth(field, tzinfo=timezone.get_current_timezone())
+
+
+def rollups_computed() -> dict[str, list[dict]]:
+    """Every summary row, computed afresh by SQL aggregates over the ledger and the payments."""
+    from shop.payments.models import PaymentEvent, RefundLine
+
+    Line = get_model("order", "Line")
+    # Only the events the ledger has reckoned (their job done): the summaries move with the ledger.
+    paid = Line.objects.filter(
+        order__payment__events__kind=PaymentEvent.Kind.CONFIRMED,
+        order__payment__events__attribution_job__done_at__isnull=False,
+    ).annotate(
+        event_at=F("order__payment__events__created_at"),
+    )
+    sales_keys = ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer"]
+    sales: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
+    for row in (
+        paid.annotate(
+            month=_month("event_at"),
+            county_id=Coalesce(_county_case("partner__producer__region__"), 0),
+            campaign_id=_campaign_expression("order__"),
+            buyer=_buyer_expression("order__"),
+            p_id=Coalesce("partner_id", 0),
+            pr_id=Coalesce("product_id", 0),
+        )
+        .values("month", "county_id", "p_id", "pr_id", "campaign_id", "buyer")
+        .annotate(amount=Sum("line_price_incl_tax"), quantity=Sum("quantity"))
+    ):
+        key = (
+            row["month"].date() if hasattr(row["month"], "date") else row["month"],
+            row["county_id"],
+            row["p_id"],
+            row["pr_id"],
+            row["campaign_id"],
+            row["buyer"],
+        )
+        sales[key][0] += row["amount"]
+        sales[key][1] += row["quantity"]
+    for row in (
+        RefundLine.objects.filter(refund__event__attribution_job__done_at__isnull=False)
+        .annotate(
+            month=_month("refund__event__created_at"),
+            county_id=Coalesce(_county_case("line__partner__producer__region__"), 0),
+            campaign_id=_campaign_expression("line__order__"),
+            buyer=_buyer_expression("line__order__"),
+            p_id=Coalesce("line__partner_id", 0),
+            pr_id=Coalesce("line__product_id", 0),
+        )
+        .values("month", "county_id", "p_id", "pr_id", "campaign_id", "buyer")
+        .annotate(amount=Sum("amount"), quantity=Sum("quantity"))
+    ):
+        key = (
+            row["month"].date() if hasattr(row["month"], "date") else row["month"],
+            row["county_id"],
+            row["p_id"],
+            row["pr_id"],
+            row["campaign_id"],
+            row["buyer"],
+        )
+        sales[key][0] -= row["amount"]
+        sales[key][1] -= row["quantity"]
+
+    entries = AttributionEntry.objects.annotate(
+        month=_month("payment_event__created_at"),
+        county_id=Coalesce("household__county_id", 0),
+        campaign_id=_campaign_expression("line__order__"),
+        buyer=_buyer_expression("line__order__"),
+        p_id=Coalesce("line__partner_id", 0),
+        pr_id=Coalesce("line__product_id", 0),
+    )
+    attributed = [
+        {
+            "month": _as_date(row["month"]),
+            "county_id": row["county_id"],
+            "partner_id": row["p_id"],
+            "product_id": row["pr_id"],
+            "campaign_id": row["campaign_id"],
+            "buyer": row["buyer"],
+            "income_source": row["income_source"],
+            "amount": row["amount"],
+        }
+        for row in entries.values(
+            "month", "county_id", "p_id", "pr_id", "campaign_id", "buyer", "income_source"
+        ).annotate(amount=Sum("amount"))
+    ]
+
+    local = AttributionEntry.objects.annotate(
+        y=ExtractYear("payment_event__created_at"),
+        m=ExtractMonth("payment_event__created_at"),
+        county_id=Coalesce("household__county_id", 0),
+    )
+    households: list[dict] = []
+    for row in local.values("household_id", "county_id", "y", "m").annotate(amount=Sum("amount")):
+        day = datetime.date(row["y"], row["m"], 1)
+        for period in period_keys(day):
+            households.append(
+                {
+                    "period": period,
+                    "household_id": row["household_id"],
+                    "county_id": row["county_id"],
+                    "amount": row["amount"],
+                }
+            )
+    merged: dict[tuple, dict] = {}
+    for row in households:
+        key = (row["period"], row["household_id"])
+        if key in merged:
+            merged[key]["amount"] += row["amount"]
+        else:
+            merged[key] = dict(row)
+    return {
+        "sales": [
+            dict(zip(sales_keys, key, strict=True), amount=value[0], quantity=value[1])
+            for key, value in sales.items()
+        ],
+        "attribution": attributed,
+        "households": list(merged.values()),
+    }
+
+
+def _as_date(value) -> datetime.date:  # type: ignore[no-untyped-def]
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+_TABLES = {
+    "sales": (
+        SalesMonth,
+        ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer"],
+        ["amount", "quantity"],
+    ),
+    "attribution": (
+        AttributionMonth,
+        ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer", "income_source"],
+        ["amount"],
+    ),
+    "households": (HouseholdPeriodIncome, ["period", "household_id", "county_id"], ["amount"]),
+}
+
+
+def _keyed(rows, keys: list[str], values: list[str]) -> dict[tuple, tuple]:  # type: ignore[no-untyped-def]
+    """Rows as key → values, money to the fen (SQLite sums carry float noise), zero rows left out."""
+    keyed = {}
+    for row in rows:
+        figures = tuple(
+            row[value].quantize(Decimal("0.01")) if isinstance(row[value], Decimal) else row[value]
+            for value in values
+        )
+        if any(figures):
+            keyed[tuple(row[key] for key in keys)] = figures
+    return keyed
+
+
+def rollups_differences() -> list[str]:
+    """Where the summary tables differ from the ledger (rows that sum to nothing are ignored)."""
+    computed = rollups_computed()
+    differences = []
+    for name, (model, keys, values) in _TABLES.items():
+        stored = _keyed(model.objects.values(*keys, *values), keys, values)
+        fresh = _keyed(computed[name], keys, values)
+        for key in sorted(set(stored) | set(fresh), key=str):
+            if stored.get(key) != fresh.get(key):
+                differences.append(
+                    f"{name} {key}: stored {stored.get(key)}, ledger {fresh.get(key)}"
+                )
+    return differences
+
+
+def rollups_rebuild() -> dict[str, int]:
+    """Replace every summary row by one recomputed from the ledger and the payments."""
+    with transaction.atomic():
+        computed = rollups_computed()
+        SalesMonth.objects.all().delete()
+        AttributionMonth.objects.all().delete()
+        HouseholdPeriodIncome.objects.all().delete()
+        SalesMonth.objects.bulk_create(
+            [SalesMonth(**row) for row in computed["sales"]], batch_size=2000
+        )
+        AttributionMonth.objects.bulk_create(
+            [AttributionMonth(**row) for row in computed["attribution"]], batch_size=2000
+        )
+        HouseholdPeriodIncome.objects.bulk_create(
+            [HouseholdPeriodIncome(**row) for row in computed["households"]], batch_size=5000
+        )
+    return {name: len(rows) for name, rows in computed.items()}
+
+
+# Warning levels month by month -----------------------------------------------------------------
+
+
+def level_snapshot_take(*, month: datetime.date) -> int:
+    """Record how many households of each village stood at each level at the end of ``month``.
+
+    Read from the assessments made before the month ended (the latest one of
+    each household), so a month can be taken late, or again, with the same
+    result. Run on the 1st for the month before (beat), and by ``load_demo``.
+    """
+    from .models import Assessment
+
+    first = month_start(month)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    end = timezone.make_aware(datetime.datetime.combine(following, datetime.time.min))
+    latest = (
+        Assessment.objects.filter(household=OuterRef("pk"), assessed_at__lt=end)
+        .order_by("-assessed_at", "-pk")
+        .values("level")[:1]
+    )
+    rows = (
+        Household.objects.annotate(level=Subquery(latest))
+        .filter(level__isnull=False)
+        .values("county_id", "region__parent_id", "region_id", "level")
+        .annotate(households=Count("pk"))
+    )
+    with transaction.atomic():
+        LevelSnapshot.objects.filter(month=first).delete()
+        made = LevelSnapshot.objects.bulk_create(
+            [
+                LevelSnapshot(
+                    month=first,
+                    county_id=row["county_id"],
+                    township_id=row["region__parent_id"],
+                    village_id=row["region_id"],
+                    level=row["level"],
+                    households=row["households"],
+                )
+                for row in rows
+            ]
+        )
+    return len(made)
