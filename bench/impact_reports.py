@@ -85,6 +85,18 @@ def populate() -> dict[str, float]:
             Household.objects.bulk_create(households)
             households = []
     Household.objects.bulk_create(households)
+    from decimal import Decimal
+
+    from impact.models import IncomeRecord
+
+    year = timezone.localdate().year
+    IncomeRecord.objects.bulk_create(
+        [
+            IncomeRecord(household_id=pk, year=year, wages=Decimal(4000 + (pk * 37) % 9000))
+            for pk in Household.objects.filter(code__startswith="B-").values_list("pk", flat=True)
+        ],
+        batch_size=5000,
+    )
     producers = list(Producer.objects.order_by("pk"))
     start_on = timezone.localdate() - datetime.timedelta(days=400)
     ids = list(Household.objects.filter(code__startswith="B-").values_list("pk", flat=True))
@@ -286,13 +298,12 @@ def measure() -> None:
     month = timezone.localdate().strftime("%Y-%m")
     quarter = f"{year}Q{(timezone.localdate().month - 1) // 3 + 1}"
     producer = Producer.objects.order_by("pk").first()
+    township = Region.objects.filter(level="township").first()
     buyer = get_user_model().objects.get(username="bench-buyer")
     cases = {
         "overview, city": lambda: reports.report_overview(scope=city),
         "overview, 东川区": lambda: reports.report_overview(scope=dongchuan),
-        "overview, a township": lambda: reports.report_overview(
-            scope=city, region=Region.objects.filter(level="township").first()
-        ),
+        "overview, a township": lambda: reports.report_overview(scope=city, region=township),
         f"platform {year}, city": lambda: reports.report_platform(
             scope=city, period=reports.period_parse(year)
         ),

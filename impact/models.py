@@ -821,3 +821,47 @@ class LevelSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} village {self.village_id} level {self.level}: {self.households}"
+
+
+class ReachPeriod(models.Model):
+    """What one buyer's orders ("user", all time) or one producer's sales ("partner", by year,
+    quarter, month and all time) brought one household: "my impact" and a producer's figures."""
+
+    class Owner(models.TextChoices):
+        USER = "user", _("Buyer")
+        PARTNER = "partner", _("Producer")
+
+    owner = models.CharField(_("whose"), max_length=8, choices=Owner.choices)
+    owner_id = models.IntegerField(_("buyer or producer (partner)"))
+    period = models.CharField(_("period"), max_length=7)
+    household_id = models.IntegerField(_("household"))
+    county_id = models.IntegerField(_("county"))
+    amount = models.DecimalField(_("attributed income"), **MONEY)
+
+    class Meta:
+        verbose_name = _("income reached by a buyer or producer")
+        verbose_name_plural = _("income reached by buyers and producers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "owner_id", "period", "household_id"], name="reach_period_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.owner_id} {self.period} household {self.household_id}"
+
+
+class BuyerMonth(models.Model):
+    """What one buyer's paid orders brought households in one month, net of refunds."""
+
+    user_id = models.IntegerField(_("buyer"))
+    month = models.DateField(_("month"))
+    amount = models.DecimalField(_("attributed income"), **MONEY)
+
+    class Meta:
+        verbose_name = _("a buyer's monthly impact")
+        verbose_name_plural = _("buyers' monthly impact")
+        constraints = [models.UniqueConstraint(fields=["user_id", "month"], name="buyer_month_key")]
+
+    def __str__(self) -> str:
+        return f"buyer {self.user_id} {self.month:%Y-%m}: {self.amount}"

@@ -631,7 +631,6 @@ def public_figures_cached() -> PublicFigures:
 class MyImpactMonth:
     month: datetime.date
     amount: Decimal
-    households: int
 
 
 @dataclass
@@ -639,43 +638,35 @@ class MyImpact:
     amount: Decimal
     households: int
     counties: list[tuple[str, int]]
-    orders: int
     months: list[MyImpactMonth]
 
 
 def my_impact(*, user) -> MyImpact:  # type: ignore[no-untyped-def]
-    """What a buyer's paid orders reached: amounts and counts only, never who. Four queries."""
-    from django.db.models.functions import TruncMonth
+    """What a buyer's paid orders reached: amounts and counts only, never who. Three queries.
 
-    from .models import AttributionEntry
+    Read from the buyer's summaries (``ReachPeriod``, ``BuyerMonth``), kept by the ledger.
+    """
+    from .models import BuyerMonth, ReachPeriod
 
-    mine = AttributionEntry.objects.filter(line__order__user=user)
-    per_household = mine.values("household_id").annotate(total=Sum("amount")).filter(total__gt=0)
-    totals = mine.aggregate(amount=Sum("amount"), orders=Count("line__order", distinct=True))
-    counties = [
-        (row["household__county__name"], row["n"])
-        for row in mine.values("household__county__name")
-        .annotate(
-            n=Count("household", distinct=True),
-            total=Sum("amount"),
-        )
-        .filter(total__gt=0)
-        .order_by("-n", "household__county__name")
-    ]
+    reached = ReachPeriod.objects.filter(
+        owner=ReachPeriod.Owner.USER, owner_id=user.pk, period=ALL_TIME, amount__gt=0
+    )
+    counties = []
+    for row in reached.values("county_id").annotate(n=Count("pk")).order_by("-n", "county_id"):
+        counties.append((row["county_id"], row["n"]))
+    names = dict(
+        Region.objects.filter(pk__in=[county for county, _n in counties]).values_list("pk", "name")
+    )
     months = [
-        MyImpactMonth(_as_date(row["month"]), money(row["amount"]), row["households"])
-        for row in mine.annotate(
-            month=TruncMonth("payment_event__created_at", tzinfo=timezone.get_current_timezone())
-        )
-        .values("month")
-        .annotate(amount=Sum("amount"), households=Count("household", distinct=True))
+        MyImpactMonth(month, money(amount))
+        for month, amount in BuyerMonth.objects.filter(user_id=user.pk)
         .order_by("month")
+        .values_list("month", "amount")
     ]
     return MyImpact(
-        amount=money(totals["amount"]),
-        households=per_household.count(),
-        counties=counties,
-        orders=totals["orders"] or 0,
+        amount=sum((row.amount for row in months), ZERO),
+        households=sum(n for _county, n in counties),
+        counties=[(names.get(county, _("Other")), n) for county, n in counties],
         months=months,
     )
 
@@ -697,25 +688,21 @@ class ProducerImpact:
 
 
 def producer_impact(*, producer, period: Period) -> ProducerImpact:  # type: ignore[no-untyped-def]
-    """A producer's own figures for a period: its sales, what reached its linked households."""
-    from .models import AttributionEntry
+    """A producer's own figures for a period: its sales, what reached its linked households.
+
+    Five queries, from the summaries (``SalesMonth``, ``AttributionMonth``, ``ReachPeriod``).
+    """
+    from .models import ReachPeriod
 
     products = report_breakdown(
         scope=Scope(None), period=period, by="product", partner_id=producer.partner_id
     )
-    start = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
-    end = timezone.make_aware(datetime.datetime.combine(period.end, datetime.time.min))
-    reached = (
-        AttributionEntry.objects.filter(
-            link__producer=producer,
-            payment_event__created_at__gte=start,
-            payment_event__created_at__lt=end,
-        )
-        .values("household_id")
-        .annotate(total=Sum("amount"))
-        .filter(total__gt=0)
-        .count()
-    )
+    reached = ReachPeriod.objects.filter(
+        owner=ReachPeriod.Owner.PARTNER,
+        owner_id=producer.partner_id,
+        period=period.key,
+        amount__gt=0,
+    ).count()
     return ProducerImpact(
         period=period,
         sales=sum((row.sales or ZERO for row in products), ZERO),

@@ -42,10 +42,12 @@ from oscar.core.loading import get_model
 from .models import (
     AttributionEntry,
     AttributionMonth,
+    BuyerMonth,
     BuyerType,
     Household,
     HouseholdPeriodIncome,
     LevelSnapshot,
+    ReachPeriod,
     Region,
     SalesMonth,
 )
@@ -88,14 +90,14 @@ def _buyer_expression(prefix: str):  # type: ignore[no-untyped-def]
     )
 
 
-def order_dimensions(order_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
-    """order id → (campaign id or 0, buyer type), in one query."""
+def order_dimensions(order_ids: Iterable[int]) -> dict[int, tuple[int, str, int | None]]:
+    """order id → (campaign id or 0, buyer type, buyer's user id or None), in one query."""
     Order = get_model("order", "Order")
     return {
-        row["pk"]: (row["campaign"], row["buyer"])
+        row["pk"]: (row["campaign"], row["buyer"], row["user_id"])
         for row in Order.objects.filter(pk__in=list(order_ids))
         .annotate(campaign=_campaign_expression(""), buyer=_buyer_expression(""))
-        .values("pk", "campaign", "buyer")
+        .values("pk", "campaign", "buyer", "user_id")
     }
 
 
@@ -193,7 +195,7 @@ def rollups_apply(*, events: list, entries: list[AttributionEntry], lines: dict)
     )
 
     def sales_key(event_id: int, line) -> tuple:  # type: ignore[no-untyped-def]
-        campaign, buyer = dims[order_of[event_id]]
+        campaign, buyer, _user = dims[order_of[event_id]]
         partner = line.partner_id or 0
         return (
             month_of[event_id],
@@ -223,10 +225,12 @@ def rollups_apply(*, events: list, entries: list[AttributionEntry], lines: dict)
     )
     attributed: dict[tuple, list] = defaultdict(lambda: [ZERO])
     per_household: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
+    reach: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
+    buyer_months: dict[tuple, list] = defaultdict(lambda: [ZERO])
     for entry in entries:
         event_id = entry.payment_event_id or entry.payment_event.pk
         line = line_index[entry.line_id]
-        campaign, buyer = dims[order_of[event_id]]
+        campaign, buyer, user_id = dims[order_of[event_id]]
         county = household_county.get(entry.household_id) or 0
         attributed[
             (
@@ -243,6 +247,15 @@ def rollups_apply(*, events: list, entries: list[AttributionEntry], lines: dict)
             row = per_household[(period, entry.household_id)]
             row[0] += entry.amount
             row[1] = county
+            if line.partner_id:
+                row = reach[("partner", line.partner_id, period, entry.household_id)]
+                row[0] += entry.amount
+                row[1] = county
+        if user_id:
+            row = reach[("user", user_id, ALL_TIME, entry.household_id)]
+            row[0] += entry.amount
+            row[1] = county
+            buyer_months[(user_id, month_of[event_id])][0] += entry.amount
 
     _upsert_add(
         SalesMonth,
@@ -270,6 +283,19 @@ def rollups_apply(*, events: list, entries: list[AttributionEntry], lines: dict)
         ["amount"],
         {key: tuple(value) for key, value in per_household.items()},
         sets=["county_id"],
+    )
+    _upsert_add(
+        ReachPeriod,
+        ["owner", "owner_id", "period", "household_id"],
+        ["amount"],
+        {key: tuple(value) for key, value in reach.items()},
+        sets=["county_id"],
+    )
+    _upsert_add(
+        BuyerMonth,
+        ["user_id", "month"],
+        ["amount"],
+        {key: tuple(value) for key, value in buyer_months.items()},
     )
 
 
@@ -388,6 +414,45 @@ def rollups_computed() -> dict[str, list[dict]]:
             merged[key]["amount"] += row["amount"]
         else:
             merged[key] = dict(row)
+    reach: dict[tuple, dict] = {}
+
+    def reach_add(owner: str, owner_id: int, period: str, row: dict) -> None:
+        key = (owner, owner_id, period, row["household_id"])
+        if key in reach:
+            reach[key]["amount"] += row["amount"]
+        else:
+            reach[key] = {
+                "owner": owner,
+                "owner_id": owner_id,
+                "period": period,
+                "household_id": row["household_id"],
+                "county_id": row["county_id"],
+                "amount": row["amount"],
+            }
+
+    for row in (
+        local.filter(line__partner_id__isnull=False)
+        .values("line__partner_id", "household_id", "county_id", "y", "m")
+        .annotate(amount=Sum("amount"))
+    ):
+        for period in period_keys(datetime.date(row["y"], row["m"], 1)):
+            reach_add("partner", row["line__partner_id"], period, row)
+    for row in (
+        local.filter(line__order__user_id__isnull=False)
+        .values("line__order__user_id", "household_id", "county_id")
+        .annotate(amount=Sum("amount"))
+    ):
+        reach_add("user", row["line__order__user_id"], ALL_TIME, row)
+    buyer_months = [
+        {
+            "user_id": row["line__order__user_id"],
+            "month": _as_date(row["month"]),
+            "amount": row["amount"],
+        }
+        for row in entries.filter(line__order__user_id__isnull=False)
+        .values("line__order__user_id", "month")
+        .annotate(amount=Sum("amount"))
+    ]
     return {
         "sales": [
             dict(zip(sales_keys, key, strict=True), amount=value[0], quantity=value[1])
@@ -395,6 +460,8 @@ def rollups_computed() -> dict[str, list[dict]]:
         ],
         "attribution": attributed,
         "households": list(merged.values()),
+        "reach": list(reach.values()),
+        "buyer_months": buyer_months,
     }
 
 
@@ -414,6 +481,12 @@ _TABLES = {
         ["amount"],
     ),
     "households": (HouseholdPeriodIncome, ["period", "household_id", "county_id"], ["amount"]),
+    "reach": (
+        ReachPeriod,
+        ["owner", "owner_id", "period", "household_id", "county_id"],
+        ["amount"],
+    ),
+    "buyer_months": (BuyerMonth, ["user_id", "month"], ["amount"]),
 }
 
 
@@ -452,6 +525,8 @@ def rollups_rebuild() -> dict[str, int]:
         SalesMonth.objects.all().delete()
         AttributionMonth.objects.all().delete()
         HouseholdPeriodIncome.objects.all().delete()
+        ReachPeriod.objects.all().delete()
+        BuyerMonth.objects.all().delete()
         SalesMonth.objects.bulk_create(
             [SalesMonth(**row) for row in computed["sales"]], batch_size=2000
         )
@@ -460,6 +535,12 @@ def rollups_rebuild() -> dict[str, int]:
         )
         HouseholdPeriodIncome.objects.bulk_create(
             [HouseholdPeriodIncome(**row) for row in computed["households"]], batch_size=5000
+        )
+        ReachPeriod.objects.bulk_create(
+            [ReachPeriod(**row) for row in computed["reach"]], batch_size=5000
+        )
+        BuyerMonth.objects.bulk_create(
+            [BuyerMonth(**row) for row in computed["buyer_months"]], batch_size=5000
         )
     return {name: len(rows) for name, rows in computed.items()}
 

@@ -51,6 +51,8 @@ DEMO_MODELS = [
     "impact.SalesMonth",
     "impact.AttributionMonth",
     "impact.HouseholdPeriodIncome",
+    "impact.ReachPeriod",
+    "impact.BuyerMonth",
     "units.UnitPlan",
     "units.UnitOrder",
     "units.OrderList",
