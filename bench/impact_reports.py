@@ -356,7 +356,7 @@ def main() -> None:
     }
     env.pop("CELERY_BROKER_URL", None)  # tasks run eagerly: nothing to queue
     env.pop("CACHE_URL", None)
-    if "--measure-only" not in sys.argv:
+    if "--measure-only" not in sys.argv and "--resume" not in sys.argv:
         admin_execute(
             url, f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)", f"CREATE DATABASE {NAME}"
         )
@@ -366,8 +366,9 @@ def main() -> None:
     os.environ.update(env)
     os.chdir(ROOT)
     if "--measure-only" not in sys.argv:
-        for step, seconds in populate().items():
-            print(f"  {step}: {seconds:.1f} s")
+        if "--resume" not in sys.argv:
+            for step, seconds in populate().items():
+                print(f"  {step}: {seconds:.1f} s")
         for step, seconds in summarise().items():
             print(f"  {step}: {seconds:.1f} s")
     measure()

@@ -553,26 +553,43 @@ def level_snapshot_take(*, month: datetime.date) -> int:
 
     Read from the assessments made before the month ended (the latest one of
     each household), so a month can be taken late, or again, with the same
-    result. Run on the 1st for the month before (beat), and by ``load_demo``.
+    result. Run on the 1st for the month before (beat ``impact-level-snapshot``).
     """
     from .models import Assessment
 
     first = month_start(month)
     following = (first + datetime.timedelta(days=32)).replace(day=1)
     end = timezone.make_aware(datetime.datetime.combine(following, datetime.time.min))
-    latest = (
-        Assessment.objects.filter(household=OuterRef("pk"), assessed_at__lt=end)
-        .order_by("-assessed_at", "-pk")
-        .values("level")[:1]
-    )
-    rows = (
-        Household.objects.annotate(level=Subquery(latest))
-        .filter(level__isnull=False)
-        .values("county_id", "region__parent_id", "region_id", "level")
-        .annotate(households=Count("pk"))
-    )
     with transaction.atomic():
         LevelSnapshot.objects.filter(month=first).delete()
+        if connection.vendor == "postgresql":
+            # Each household's latest assessment in one sorted pass (DISTINCT ON), counted by
+            # village and level in the same statement: seconds for 96,000 households.
+            table = connection.ops.quote_name(LevelSnapshot._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (month, county_id, township_id, village_id, level, households) "  # noqa: S608
+                    "SELECT %s, h.county_id, r.parent_id, h.region_id, a.level, count(*) "
+                    "FROM (SELECT DISTINCT ON (household_id) household_id, level "
+                    "      FROM impact_assessment WHERE assessed_at < %s "
+                    "      ORDER BY household_id, assessed_at DESC, id DESC) a "
+                    "JOIN impact_household h ON h.id = a.household_id "
+                    "JOIN impact_region r ON r.id = h.region_id "
+                    "GROUP BY h.county_id, r.parent_id, h.region_id, a.level",
+                    [first, end],
+                )
+                return cursor.rowcount
+        latest = (
+            Assessment.objects.filter(household=OuterRef("pk"), assessed_at__lt=end)
+            .order_by("-assessed_at", "-pk")
+            .values("level")[:1]
+        )
+        rows = (
+            Household.objects.annotate(level=Subquery(latest))
+            .filter(level__isnull=False)
+            .values("county_id", "region__parent_id", "region_id", "level")
+            .annotate(households=Count("pk"))
+        )
         made = LevelSnapshot.objects.bulk_create(
             [
                 LevelSnapshot(
