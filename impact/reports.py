@@ -211,6 +211,15 @@ class Overview:
         return sum(count for level, count in self.levels.items() if level != GREEN)
 
 
+def _within(region: Region, prefix: str) -> Q:
+    """Households (reached by ``prefix``) in a county, a township or a village: one indexed test."""
+    if region.level == Region.Level.COUNTY:
+        return Q(**{f"{prefix}county_id": region.pk})
+    if region.level == Region.Level.TOWNSHIP:
+        return Q(**{f"{prefix}region__parent_id": region.pk})
+    return Q(**{f"{prefix}region_id": region.pk})
+
+
 def report_overview(
     *, scope: Scope, region: Region | None = None, months: int = 12, now=None
 ) -> Overview:  # type: ignore[no-untyped-def]
@@ -223,14 +232,8 @@ def report_overview(
     statuses = scope.filter(HouseholdStatus.objects.all(), "household__county_id")
     households = scope.filter(Household.objects.all())
     if region is not None:
-        statuses = statuses.filter(
-            Q(household__county_id=region.pk)
-            | Q(household__region__parent_id=region.pk)
-            | Q(household__region_id=region.pk)
-        )
-        households = households.filter(
-            Q(county_id=region.pk) | Q(region__parent_id=region.pk) | Q(region_id=region.pk)
-        )
+        statuses = statuses.filter(_within(region, "household__"))
+        households = households.filter(_within(region, ""))
     levels = dict.fromkeys(LEVELS, 0)
     for row in statuses.values("level").annotate(n=Count("pk")):
         levels[row["level"]] = row["n"]
@@ -259,7 +262,11 @@ def report_overview(
     snapshots = scope.filter(LevelSnapshot.objects.filter(month__gte=first, month__lt=this_month))
     if region is not None:
         snapshots = snapshots.filter(
-            Q(county_id=region.pk) | Q(township_id=region.pk) | Q(village_id=region.pk)
+            **{
+                {"county": "county_id", "township": "township_id"}.get(
+                    region.level, "village_id"
+                ): region.pk
+            }
         )
     by_month: dict[datetime.date, dict[int, int]] = {}
     for row in snapshots.values("month", "level").annotate(n=Sum("households")):
@@ -273,21 +280,13 @@ def report_overview(
 
     clues = scope.filter(Clue.objects.filter(stage__in=OPEN_STAGES))
     if region is not None:
-        clues = clues.filter(
-            Q(county_id=region.pk)
-            | Q(household__region__parent_id=region.pk)
-            | Q(household__region_id=region.pk)
-        )
+        clues = clues.filter(_within(region, "household__"))
     clue_figures = clues.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
     by_stage = dict(clues.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
 
     measures = scope.filter(HelpMeasure.objects.all(), "household__county_id")
     if region is not None:
-        measures = measures.filter(
-            Q(household__county_id=region.pk)
-            | Q(household__region__parent_id=region.pk)
-            | Q(household__region_id=region.pk)
-        )
+        measures = measures.filter(_within(region, "household__"))
     by_mode = {
         row["mode"]: (row["active"], row["n"])
         for row in measures.values("mode").annotate(
