@@ -5,6 +5,7 @@ on its own connection, change the order's state once. Committed data, so these
 tests clear the database afterwards and load the demo data themselves.
 """
 
+import json
 import threading
 import time
 from decimal import Decimal
@@ -38,18 +39,29 @@ def wait_for(condition, *, seconds: float = 15.0):  # type: ignore[no-untyped-de
     return False
 
 
+@pytest.fixture
+def localstripe_webhook(live_server, stripe_buyer):  # type: ignore[no-untyped-def]
+    """localstripe delivers every event, signed with our endpoint secret, to the live server.
+
+    localstripe lives for the whole session and cannot forget a webhook: afterwards it is
+    pointed at a closed port, so later tests' payments send nothing to the live server.
+    """
+
+    def point_to(url: str) -> None:
+        requests.post(
+            f"{stripe_buyer.base}/_config/webhooks/yixiang",
+            data={"url": url, "secret": WEBHOOK_SECRET},
+            timeout=5,
+        ).raise_for_status()
+
+    point_to(f"{live_server.url}{reverse('payments:stripe-webhook')}")
+    yield
+    point_to("http://127.0.0.1:9/nowhere")
+
+
 def test_stripe_checkout_end_to_end_with_localstripe_webhooks(
-    committed_demo, live_server, stripe_buyer, django_capture_on_commit_callbacks
+    committed_demo, localstripe_webhook, stripe_buyer, django_capture_on_commit_callbacks
 ):
-    # localstripe delivers every event, signed with our endpoint secret, to the live server.
-    requests.post(
-        f"{stripe_buyer.base}/_config/webhooks/yixiang",
-        data={
-            "url": f"{live_server.url}{reverse('payments:stripe-webhook')}",
-            "secret": WEBHOOK_SECRET,
-        },
-        timeout=5,
-    ).raise_for_status()
 
     client = Client()
     order, placed = checkout(client, lines=[("YX-DC-004", 2)], method="stripe")
@@ -127,6 +139,7 @@ def test_twenty_concurrent_deliveries_of_one_event_change_the_state_once(
     assert not any(thread.is_alive() for thread in threads)
 
     assert sorted(answers) == sorted([(200, b"paid")] + [(200, b"duplicate")] * 19)
+    assert StripeEvent.objects.filter(stripe_id=json.loads(payload)["id"]).count() == 1
     assert StripeEvent.objects.count() == 1
     assert PaymentEvent.objects.filter(order_payment=payment).count() == 1
     order.refresh_from_db()
