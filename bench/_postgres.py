@@ -1,8 +1,10 @@
-"""What the benchmarks share: a throw-away PostgreSQL database of their own, and manage.py."""
+"""What the benchmarks share: a throw-away PostgreSQL database of their own, manage.py, gunicorn."""
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -36,3 +38,53 @@ def manage(env: dict, *args: str) -> None:
         text=True,
         check=True,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(
+    env: dict,
+    *,
+    port: int,
+    workers: int,
+    threads: int,
+    log: Path,
+    ready_path: str = "/",
+    keep_alive: int | None = None,
+) -> subprocess.Popen:
+    """gunicorn serving the project on loopback, once ``ready_path`` answers 200."""
+    import requests
+
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            f"--threads={threads}",
+            "--backlog=2048",
+            "--timeout=120",
+            *([f"--keep-alive={keep_alive}"] if keep_alive else []),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            # The first page of each worker loads the Chinese word list: give it time.
+            if requests.get(f"http://127.0.0.1:{port}{ready_path}", timeout=30).status_code == 200:
+                return server
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        if server.poll() is not None:
+            break
+        time.sleep(0.5)
+    server.terminate()
+    sys.exit(f"gunicorn did not start; see {log}")

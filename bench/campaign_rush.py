@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _postgres import ROOT, admin_execute, bench_database_url, manage
+from _postgres import ROOT, admin_execute, bench_database_url, free_port, manage, serve
 
 DATABASE = "yixiang_bench_campaign"
 
@@ -45,14 +45,6 @@ done = function(summary, latency, requests)
   io.write(string.format("yx-non2xx %d\\n", summary.errors.status))
 end
 """
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def prepare(env: dict, orders: int) -> dict:
@@ -223,39 +215,6 @@ def reused(env: dict) -> dict:
     }
 
 
-def serve(env: dict, *, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
-    import requests
-
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={workers}",
-            f"--threads={threads}",
-            "--backlog=2048",
-            "--timeout=120",
-            "--keep-alive=5",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/", timeout=30).status_code == 200:
-                return server
-        except (requests.ConnectionError, requests.Timeout):
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.5)
-    server.terminate()
-    sys.exit(f"gunicorn did not start; see {log}")
-
-
 def wrk(url: str, *, connections: int, seconds: int, threads: int, script: Path) -> dict:
     result = subprocess.run(
         [
@@ -349,7 +308,12 @@ def main() -> None:
         script.write_text(WRK_SCRIPT)
         port = free_port()
         server = serve(
-            env, port=port, workers=args.workers, threads=args.threads, log=scratch / "gunicorn.log"
+            env,
+            port=port,
+            workers=args.workers,
+            threads=args.threads,
+            log=scratch / "gunicorn.log",
+            keep_alive=5,
         )
         base = f"http://127.0.0.1:{port}"
         print(

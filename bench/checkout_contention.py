@@ -25,9 +25,7 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-from _postgres import ROOT, admin_execute, bench_database_url, manage
+from _postgres import ROOT, admin_execute, bench_database_url, free_port, manage, serve
 
 DATABASE = "yixiang_bench_checkout"
 UPC = "YX-DC-003"
@@ -49,43 +47,6 @@ ADDRESS = {
     "phone_number": "13800138000",
     "country": "CN",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def serve(env: dict, *, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={workers}",
-            f"--threads={threads}",
-            "--backlog=2048",
-            "--timeout=120",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            # The first page of each worker loads the Chinese word list: give it time.
-            if requests.get(f"http://127.0.0.1:{port}/shop/", timeout=30).status_code == 200:
-                return server
-        except (requests.ConnectionError, requests.Timeout):
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.5)
-    server.terminate()
-    sys.exit(f"gunicorn did not start; see {log}")
 
 
 class Guest:
@@ -263,7 +224,9 @@ def run(args: argparse.Namespace, *, env: dict, log: Path) -> tuple[bool, bool]:
     )
 
     port = free_port()
-    server = serve(env, port=port, workers=args.workers, threads=args.threads, log=log)
+    server = serve(
+        env, port=port, workers=args.workers, threads=args.threads, log=log, ready_path="/shop/"
+    )
     base = f"http://127.0.0.1:{port}"
     print(f"gunicorn config.wsgi on {base}: {args.workers} workers x {args.threads} threads")
     try:
