@@ -62,6 +62,7 @@ def prepare(env: dict, orders: int) -> dict:
     from django.utils import timezone
     from oscar.core.loading import get_model
 
+    from cms.campaigns.selectors import campaign_counters
     from cms.models import (
         CampaignHost,
         CampaignIndexPage,
@@ -69,7 +70,6 @@ def prepare(env: dict, orders: int) -> dict:
         CampaignPage,
         CampaignProduct,
     )
-    from cms.selectors import campaign_counters
     from impact.models import AttributionEntry
     from producers.models import BenefitLink
     from shop.payments.models import OrderPayment, PaymentEvent
@@ -198,8 +198,8 @@ def reused(env: dict) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from cms.campaigns.selectors import campaign_counters
     from cms.models import CampaignPage
-    from cms.selectors import campaign_counters
 
     campaign = CampaignPage.objects.get(slug="bench-rush")
     small = CampaignPage.objects.get(slug="xundian-ecommerce-festival-day-1")

@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CmsConfig(AppConfig):
+    """The site's pages (Wagtail) and the livestream campaigns (``cms/campaigns/``)."""
+
     name = "cms"
     verbose_name = _("Site pages")
 

@@ -1,35 +1,49 @@
-"""Where campaigns listen: publication syncs the campaign price offer; payments refresh the counters."""
+"""Where cms listens: publication syncs the campaign price offer, a new campaigns index
+gets its permissions and workflow, a placed order records its campaign, payments
+refresh the counters. One thin receiver per concern; the work is in cms/campaigns/."""
+
+from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.http import HttpRequest
 from wagtail.signals import page_published, page_unpublished
 
+from shop.checkout.signals import order_placing
 from shop.payments.signals import payment_confirmed, payment_refunded
 
-from .models import CampaignIndexPage, CampaignOrder, CampaignPage
-from .pagecache import campaign_caches_clear
+from .campaigns.models import CampaignOrder
+from .campaigns.pagecache import campaign_caches_clear
+from .campaigns.services import campaign_index_setup, campaign_offer_sync, campaign_order_record
+from .models import CampaignIndexPage, CampaignPage
 
 
 @receiver(page_published, sender=CampaignPage, dispatch_uid="cms_campaign_published")
 @receiver(page_unpublished, sender=CampaignPage, dispatch_uid="cms_campaign_unpublished")
-def campaign_published(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
-    from .services import campaign_offer_sync
-
+def campaign_published(sender: type, instance: CampaignPage, **kwargs: Any) -> None:
     campaign_offer_sync(campaign=instance)
     campaign_id = instance.pk
     transaction.on_commit(lambda: campaign_caches_clear(campaign_id=campaign_id))
 
 
 @receiver(post_save, sender=CampaignIndexPage, dispatch_uid="cms_campaign_index_setup")
-def campaign_index_created(sender, instance, created, raw=False, **kwargs):  # type: ignore[no-untyped-def]
+def campaign_index_created(
+    sender: type, instance: CampaignIndexPage, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
     if created and not raw:
-        from .services import campaign_index_setup
-
         campaign_index_setup(index=instance)
 
 
-def _counters_refresh(order) -> None:  # type: ignore[no-untyped-def]
+@receiver(order_placing, dispatch_uid="cms_campaign_order_on_placing")
+def campaign_order_on_placing(
+    sender: type, order: Any, request: HttpRequest, **kwargs: Any
+) -> None:
+    """Inside checkout's transaction: the order came through a campaign's or a sharer's code."""
+    campaign_order_record(order=order, request=request)
+
+
+def _counters_refresh(order: Any) -> None:
     campaign_id = (
         CampaignOrder.objects.filter(order=order).values_list("campaign_id", flat=True).first()
     )
@@ -40,10 +54,10 @@ def _counters_refresh(order) -> None:  # type: ignore[no-untyped-def]
 
 
 @receiver(payment_confirmed, dispatch_uid="cms_counters_on_payment")
-def counters_on_payment(sender, event, order, **kwargs):  # type: ignore[no-untyped-def]
+def counters_on_payment(sender: type, event: Any, order: Any, **kwargs: Any) -> None:
     _counters_refresh(order)
 
 
 @receiver(payment_refunded, dispatch_uid="cms_counters_on_refund")
-def counters_on_refund(sender, event, order, refund, **kwargs):  # type: ignore[no-untyped-def]
+def counters_on_refund(sender: type, event: Any, order: Any, refund: Any, **kwargs: Any) -> None:
     _counters_refresh(order)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET
 
-from .middleware import counters_response
+from .campaigns.middleware import counters_response
+from .campaigns.selectors import campaign_counters_cached
+from .campaigns.services import campaign_visit_remember
 from .models import CampaignIndexPage, CampaignPage
-from .selectors import campaign_counters_cached
-from .services import campaign_visit_remember
 
 
 @require_GET

@@ -4,7 +4,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
-from . import admin_views
+from .campaigns import admin_views
 from .choosers import product_chooser_viewset
 from .models import CampaignPage
 

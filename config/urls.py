@@ -15,7 +15,7 @@ urlpatterns = [
     path("payments/", include("shop.payments.urls")),
     path("shop/dashboard/payments/", include("shop.payments.dashboard_urls")),
     path("shop/producers/", include("producers.urls")),
-    path("shop/unit/", include("units.urls")),  # work units (#8): account, bulk orders
+    path("shop/unit/", include("shop.units.urls")),  # work units (#8): account, bulk orders
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
     path("", include("impact.urls")),
     path("", include("cms.urls")),  # livestream campaigns: /c/<code>/, counters

@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from cms.campaigns.services import CADRE_GROUP, campaign_index_setup, campaign_sharer_add
 from cms.models import (
     CampaignHost,
     CampaignIndexPage,
@@ -25,7 +26,6 @@ from cms.models import (
     CampaignProduct,
     HomePage,
 )
-from cms.services import CADRE_GROUP, campaign_index_setup, campaign_sharer_add
 from producers.models import Producer
 
 from .images import produce_picture

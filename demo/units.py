@@ -18,8 +18,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from units.models import OrderList, UnitOrder, UnitPlan, WorkUnit, WorkUnitMember
-from units.services import (
+from shop.units.models import OrderList, UnitOrder, UnitPlan, WorkUnit, WorkUnitMember
+from shop.units.services import (
     order_list_save,
     unit_order_record,
     unit_plan_file,
@@ -90,7 +90,7 @@ def demo_work_units(report: DemoReport) -> None:
         )
         report.count("work unit plans", True)
     if not OrderList.objects.filter(unit=unit, name=ORDER_LIST_NAME).exists():
-        from units.bulk import BasketLine
+        from shop.units.bulk import BasketLine
 
         Product = get_model("catalogue", "Product")
         lines = [

@@ -1,7 +1,10 @@
 """Reads of the storefront's data."""
 
+from decimal import Decimal
+from typing import Any
+
 from django.db.models import QuerySet
-from oscar.core.loading import get_model
+from oscar.core.loading import get_class, get_model
 
 # Product cards show the producer and its county, and whether the product can
 # be bought (the partner strategy reads the producer and the certificates):
@@ -28,3 +31,12 @@ def product_origin(*, product) -> dict:  # type: ignore[no-untyped-def]
         if producer is not None:
             return {"producer": producer, "county": producer.region.county}
     return {"producer": None, "county": None}
+
+
+def product_shop_price(*, product: Any) -> Decimal | None:
+    """The product's price in the shop when it can be bought there today; None otherwise."""
+    Selector = get_class("partner.strategy", "Selector")
+    info = Selector().strategy().fetch_for_product(product)
+    if not info.availability.is_available_to_buy or info.price.incl_tax is None:
+        return None
+    return info.price.incl_tax

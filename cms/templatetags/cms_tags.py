@@ -1,7 +1,7 @@
 from django import template
 
-from cms.services import campaign_state_now
-from cms.state import CampaignState
+from cms.campaigns.services import campaign_state_now
+from cms.campaigns.state import CampaignState
 
 register = template.Library()
 

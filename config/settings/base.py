@@ -110,7 +110,7 @@ LOCAL_APPS = [
     "shop.payments.apps.PaymentsConfig",
     "impact.apps.ImpactConfig",
     "producers.apps.ProducersConfig",
-    "units.apps.UnitsConfig",
+    "shop.units.apps.UnitsConfig",
     "cms.apps.CmsConfig",
     "demo.apps.DemoConfig",
 ]
@@ -119,7 +119,7 @@ INSTALLED_APPS = DJANGO_APPS + OSCAR_APPS + WAGTAIL_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "cms.middleware.CampaignCountersMiddleware",  # livestream counters from the cache (cms/)
+    "cms.campaigns.middleware.CampaignCountersMiddleware",  # livestream counters from the cache (cms/)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
@@ -128,8 +128,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Livestream campaigns (cms/): a visit through ?code= is remembered for checkout;
     # anonymous visitors of a campaign page are answered from the cache during the rush.
-    "cms.middleware.CampaignCodeMiddleware",
-    "cms.middleware.CampaignPageCacheMiddleware",
+    "cms.campaigns.middleware.CampaignCodeMiddleware",
+    "cms.campaigns.middleware.CampaignPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",

@@ -13,14 +13,13 @@ from django.utils.translation import gettext as _
 from oscar.apps.checkout import views
 from oscar.apps.payment.exceptions import UnableToTakePayment
 
-from cms.services import campaign_order_record
 from shop.partner.exceptions import InsufficientStock
 from shop.payments.models import OrderPayment
 from shop.payments.selectors import payment_methods_for
 from shop.payments.services import PAY_LATER_STATUS, order_payment_open
-from units.checkout import unit_order_record
 
 from .forms import PaymentMethodForm
+from .signals import order_placing
 
 logger = logging.getLogger("yixiang.checkout")
 
@@ -76,14 +75,15 @@ class PaymentDetailsView(views.PaymentDetailsView):
         self._offer = offer
 
     def place_order(self, **kwargs):  # type: ignore[no-untyped-def]
-        # The order, its stock allocation and its payment record are written together or not at all.
+        # The order, its stock allocation, its payment record and what other apps keep
+        # about it (the campaign it came from, the work unit it is for) are written
+        # together or not at all: a receiver of ``order_placing`` may refuse the order.
         with transaction.atomic():
             order = super().place_order(**kwargs)
             order_payment_open(
                 order=order, method=self._offer.method, terms_days=self._offer.terms_days
             )
-            campaign_order_record(order=order, request=self.request)
-            unit_order_record(order=order, request=self.request)  # units (#8): the unit's order
+            order_placing.send(sender=type(self), order=order, request=self.request)
         return order
 
     def handle_order_placement(self, order_number, user, basket, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -8,6 +8,8 @@ from datetime import date
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from shop.units.selectors import pay_later_terms_for_user
+
 from .models import OrderPayment
 from .stripe_api import stripe_enabled
 
@@ -24,8 +26,6 @@ class MethodOffer:
 
 def payment_methods_for(*, user) -> list[MethodOffer]:  # type: ignore[no-untyped-def]
     """Stripe only with keys; bank transfer always; pay after delivery for approved units' buyers."""
-    from units.selectors import pay_later_terms_for_user
-
     offers = []
     if stripe_enabled():
         offers.append(MethodOffer(OrderPayment.Method.STRIPE))

@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from cms.campaigns.services import campaign_sharer_add
 from cms.models import CampaignHost, CampaignIndexPage, CampaignOrder, CampaignPage, CampaignProduct
-from cms.services import campaign_sharer_add
 from shop.payments.services import order_transfer_record
 
 from .conftest import screenshot

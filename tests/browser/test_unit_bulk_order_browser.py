@@ -6,7 +6,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from demo.data import DEMO_CANTEEN_BUYER
-from units.models import UnitOrder
+from shop.units.models import UnitOrder
 
 from .conftest import screenshot
 

@@ -11,8 +11,8 @@ from oscar.core.loading import get_model
 from wagtail.models import WorkflowState
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
+from cms.campaigns.services import CADRE_GROUP
 from cms.models import CampaignIndexPage, CampaignPage
-from cms.services import CADRE_GROUP
 from producers.models import Certificate
 
 from .campaigns import make_campaign
@@ -204,7 +204,7 @@ def test_the_host_pauses_pins_and_takes_products_off_sale_from_the_console(clien
 def test_qr_codes_download_as_svg_and_png_and_encode_the_short_link(client):
     import segno
 
-    from cms.services import campaign_sharer_add
+    from cms.campaigns.services import campaign_sharer_add
 
     campaign = make_campaign(code="QRCODE")
     sharer = campaign_sharer_add(campaign=campaign, name="甲", role="cadre", code="QRCODE-A")

@@ -9,8 +9,8 @@ from django.utils import timezone
 from freezegun import freeze_time
 from oscar.core.loading import get_model
 
+from cms.campaigns.services import SESSION_KEY, campaign_sharer_add
 from cms.models import CampaignOrder, CampaignSharer
-from cms.services import SESSION_KEY, campaign_sharer_add
 from tests.shop.checkout_flow import checkout_to_preview
 
 from .campaigns import make_campaign

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from cms import pagecache
-from cms.selectors import campaign_counters
-from cms.services import campaign_sharer_add
+from cms.campaigns import pagecache
+from cms.campaigns.selectors import campaign_counters
+from cms.campaigns.services import campaign_sharer_add
 from impact.models import AttributionEntry
 from shop.payments.services import RefundLineRequest, order_refund_request
 

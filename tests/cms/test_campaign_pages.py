@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
 
-from cms import services
-from cms.pagecache import campaign_caches_clear
+from cms.campaigns import services
+from cms.campaigns.pagecache import campaign_caches_clear
 
 from .campaigns import make_campaign
 

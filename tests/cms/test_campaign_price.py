@@ -8,7 +8,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 from oscar.core.loading import get_class, get_model
 
-from cms import services
+from cms.campaigns import services
 from cms.models import CampaignLive
 
 from .campaigns import make_campaign

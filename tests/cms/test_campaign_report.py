@@ -10,7 +10,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
-from cms.services import campaign_sharer_add
+from cms.campaigns.services import campaign_sharer_add
 from shop.payments.services import RefundLineRequest, order_refund_request
 
 from .campaigns import make_campaign

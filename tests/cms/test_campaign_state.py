@@ -2,7 +2,7 @@
 
 import datetime
 
-from cms.state import CampaignState, campaign_state
+from cms.campaigns.state import CampaignState, campaign_state
 
 START = datetime.datetime(2026, 6, 3, 15, 0, tzinfo=datetime.UTC)
 END = START + datetime.timedelta(hours=2)

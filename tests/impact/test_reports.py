@@ -53,7 +53,7 @@ def paid(lines, *, user=None, staff=None):  # type: ignore[no-untyped-def]
     """An order paid by bank transfer, its attribution run (as the on-commit task would)."""
     from impact.ledger import attribution_run
     from shop.payments.models import PaymentEvent
-    from units.services import unit_order_record
+    from shop.units.services import unit_order_record
 
     order = make_order(lines=lines, status="Pending payment", user=user)
     unit_order_record(

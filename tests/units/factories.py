@@ -7,8 +7,8 @@ from django.contrib.auth.models import Permission
 from stdnum.cn import uscc
 from wagtail.users.models import UserProfile
 
-from units.models import WorkUnit, WorkUnitMember
-from units.services import (
+from shop.units.models import WorkUnit, WorkUnitMember
+from shop.units.services import (
     work_unit_approve,
     work_unit_member_add,
     work_unit_register,

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from oscar.core.loading import get_model
 
 from producers.models import Certificate
-from units.models import OrderList
+from shop.units.models import OrderList
 
 from . import factories
 

@@ -9,8 +9,8 @@ import logging
 import pytest
 from django.utils import timezone
 
-from units.models import Inspection, OrderList, UnitPlan
-from units.services import unit_plan_file, work_unit_invoice_update
+from shop.units.models import Inspection, OrderList, UnitPlan
+from shop.units.services import unit_plan_file, work_unit_invoice_update
 
 from . import factories
 from .ordering import place

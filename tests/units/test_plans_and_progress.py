@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from units.models import UnitPlan, WorkUnit
-from units.selectors import unit_progress
-from units.services import unit_plan_file, work_unit_register
+from shop.units.models import UnitPlan, WorkUnit
+from shop.units.selectors import unit_progress
+from shop.units.services import unit_plan_file, work_unit_register
 
 from . import factories
 from .ordering import pay, place, placed_last_year, refund

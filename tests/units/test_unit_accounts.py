@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from units.models import WorkUnit, WorkUnitMember, WorkUnitStep
-from units.services import work_unit_approve, work_unit_invoice_update
+from shop.units.models import WorkUnit, WorkUnitMember, WorkUnitStep
+from shop.units.services import work_unit_approve, work_unit_invoice_update
 
 from . import factories
 

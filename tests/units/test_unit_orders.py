@@ -10,8 +10,8 @@ from oscar.core.loading import get_model
 from producers.models import Producer
 from producers.services import order_ship
 from shop.payments.models import OrderPayment
-from units.models import Inspection, ProducerRating, UnitOrder
-from units.services import unit_order_record, work_unit_invoice_update
+from shop.units.models import Inspection, ProducerRating, UnitOrder
+from shop.units.services import unit_order_record, work_unit_invoice_update
 
 from . import factories
 from .ordering import pay, place, refund

@@ -12,9 +12,9 @@ from django.utils import translation
 from stdnum.cn import uscc
 
 from demo.data import DEMO_CANTEEN_BUYER, DEMO_STAFF, DEMO_WORK_UNIT
-from units.models import WorkUnit, WorkUnitMember, WorkUnitStep
-from units.selectors import pay_later_terms_for_user, work_unit_for_user
-from units.services import (
+from shop.units.models import WorkUnit, WorkUnitMember, WorkUnitStep
+from shop.units.selectors import pay_later_terms_for_user, work_unit_for_user
+from shop.units.services import (
     work_unit_approve,
     work_unit_member_add,
     work_unit_register,
@@ -473,7 +473,7 @@ def test_load_demo_again_changes_no_work_unit():
 def test_the_demo_school_canteen_is_part_way_to_its_share():
     from decimal import Decimal
 
-    from units.selectors import unit_orders, unit_progress
+    from shop.units.selectors import unit_orders, unit_progress
 
     out = StringIO()
     call_command("load_demo", stdout=out)

@@ -13,11 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.models import Page
+
+from shop.selectors import product_shop_price
 
 from . import services
 from .exports import report_csv, report_rows, report_xlsx
 from .forms import SharerForm
-from .models import CampaignPage, CampaignProduct, CampaignSharer
+from .models import CampaignProduct, CampaignSharer, campaign_pages
 from .selectors import campaign_report
 
 
@@ -26,7 +29,7 @@ def campaign_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
-        campaign = get_object_or_404(CampaignPage, pk=pk)
+        campaign = get_object_or_404(campaign_pages(), pk=pk)
         if not services.campaign_can_run(campaign=campaign, user=request.user):
             return render(request, "cms/admin/campaign_403.html", status=403)
         try:
@@ -40,7 +43,7 @@ def campaign_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 def campaign_list(request: HttpRequest) -> HttpResponse:
     campaigns = [
         campaign
-        for campaign in CampaignPage.objects.select_related("live_state").order_by("-starts_at")
+        for campaign in campaign_pages().select_related("live_state").order_by("-starts_at")
         if services.campaign_can_run(campaign=campaign, user=request.user)
     ]
     rows = [
@@ -56,14 +59,14 @@ def _short_link(request: HttpRequest, code: str) -> str:
 
 @campaign_view
 def campaign_console(
-    request: HttpRequest, campaign: CampaignPage, form: SharerForm | None = None
+    request: HttpRequest, campaign: Page, form: SharerForm | None = None
 ) -> HttpResponse:
     live = services.campaign_live_state(campaign=campaign)
     off_sale = set(live.off_sale_products.values_list("pk", flat=True))
     shop_prices = {}
     items = list(CampaignProduct.objects.filter(page=campaign).select_related("product"))
     for item in items:
-        shop_prices[item.product_id] = services.product_shop_price(product=item.product)
+        shop_prices[item.product_id] = product_shop_price(product=item.product)
     report = campaign_report(campaign=campaign)
     by_sharer = {row["sharer"].pk: row for row in report.by_sharer if row["sharer"]}
     sharers = [
@@ -98,7 +101,7 @@ def campaign_console(
 
 
 def _act(
-    request: HttpRequest, campaign: CampaignPage, action: Callable[[], Any], done: str
+    request: HttpRequest, campaign: Page, action: Callable[[], Any], done: str
 ) -> HttpResponse:
     try:
         action()
@@ -112,7 +115,7 @@ def _act(
 
 @require_POST
 @campaign_view
-def campaign_control(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
+def campaign_control(request: HttpRequest, campaign: Page) -> HttpResponse:
     """Pause, resume or end the stream; put a product on or off sale; pin or unpin it."""
     action = request.POST.get("action", "")
     product_id = request.POST.get("product")
@@ -164,7 +167,7 @@ def campaign_control(request: HttpRequest, campaign: CampaignPage) -> HttpRespon
 
 @require_POST
 @campaign_view
-def campaign_sharer_add(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
+def campaign_sharer_add(request: HttpRequest, campaign: Page) -> HttpResponse:
     form = SharerForm(request.POST)
     if form.is_valid():
         try:
@@ -193,20 +196,20 @@ def _qr_response(request: HttpRequest, code: str, kind: str, filename: str) -> H
 
 
 @campaign_view
-def campaign_qr(request: HttpRequest, campaign: CampaignPage, kind: str) -> HttpResponse:
+def campaign_qr(request: HttpRequest, campaign: Page, kind: str) -> HttpResponse:
     return _qr_response(request, campaign.code, kind, f"campaign-{campaign.code}")
 
 
 @campaign_view
 def campaign_sharer_qr(
-    request: HttpRequest, campaign: CampaignPage, sharer_id: int, kind: str
+    request: HttpRequest, campaign: Page, sharer_id: int, kind: str
 ) -> HttpResponse:
     sharer = get_object_or_404(CampaignSharer, pk=sharer_id, campaign=campaign)
     return _qr_response(request, sharer.code, kind, f"sharer-{sharer.code}")
 
 
 @campaign_view
-def campaign_report_view(request: HttpRequest, campaign: CampaignPage) -> HttpResponse:
+def campaign_report_view(request: HttpRequest, campaign: Page) -> HttpResponse:
     report = campaign_report(campaign=campaign)
     return render(
         request,
@@ -221,7 +224,7 @@ def campaign_report_view(request: HttpRequest, campaign: CampaignPage) -> HttpRe
 
 
 @campaign_view
-def campaign_report_export(request: HttpRequest, campaign: CampaignPage, kind: str) -> HttpResponse:
+def campaign_report_export(request: HttpRequest, campaign: Page, kind: str) -> HttpResponse:
     report = campaign_report(campaign=campaign)
     if kind == "csv":
         response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")

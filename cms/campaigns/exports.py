@@ -89,7 +89,7 @@ def report_csv(report: CampaignReport) -> bytes:
 
 def report_xlsx(report: CampaignReport) -> bytes:
     """One sheet per section; money as numbers with two decimals."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # lazy import for start-up cost: only XLSX downloads need it
     from openpyxl.styles import Font
 
     workbook = Workbook()

@@ -6,6 +6,10 @@ its dates are the stream's schedule and its status is suspended while the host
 has paused or ended the stream (``services.campaign_offer_sync``). So Oscar's
 own machinery decides when it applies, and this benefit only says by how much:
 each unit comes down to its campaign price.
+
+Oscar finds this class by the dotted path stored in ``Benefit.proxy_class``
+(``services.BENEFIT_CLASS``): moving it means a data migration of that path
+(``cms/migrations/0004_campaign_benefit_path.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_class, get_classes, get_model
+
+from .models import CampaignProduct
 
 Benefit = get_model("offer", "Benefit")
 BasketDiscount, ZERO_DISCOUNT = get_classes("offer.results", ["BasketDiscount", "ZERO_DISCOUNT"])
@@ -40,8 +46,6 @@ class CampaignPriceBenefit(Benefit):
         return self.name
 
     def campaign_prices(self, offer) -> dict[int, Decimal]:  # type: ignore[no-untyped-def]
-        from .models import CampaignProduct
-
         return dict(
             CampaignProduct.objects.filter(
                 page__live_state__offer=offer, campaign_price__isnull=False

@@ -1,11 +1,16 @@
-"""Writes for livestream campaigns: codes, the host's controls, the offer, orders, permissions."""
+"""Writes for livestream campaigns: codes, the host's controls, the offer, orders, permissions.
+
+``campaign`` is always a campaign page (``cms.CampaignPage``), annotated as
+Wagtail's ``Page`` since its class is defined above this package (see
+``cms/campaigns/__init__.py``); ``campaign_pages()`` finds one by code or id.
+"""
 
 from __future__ import annotations
 
 import datetime
 import io
 import secrets
-from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -14,16 +19,25 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from oscar.core.loading import get_class, get_model
+from oscar.core.loading import get_model
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 from .models import (
     CODE_ALPHABET,
-    CampaignIndexPage,
     CampaignLive,
     CampaignOrder,
-    CampaignPage,
     CampaignProduct,
     CampaignSharer,
+    campaign_pages,
 )
 from .pagecache import campaign_caches_clear
 from .state import CampaignState, campaign_state
@@ -42,7 +56,7 @@ CADRE_GROUP = "带货干部"
 APPROVER_GROUP = "Moderators"
 WORKFLOW_NAME = "直播活动审核"
 TASK_NAME = "平台工作人员审核"
-BENEFIT_CLASS = "cms.offers.CampaignPriceBenefit"
+BENEFIT_CLASS = "cms.campaigns.offers.CampaignPriceBenefit"
 
 
 def code_days_after_end() -> int:
@@ -58,7 +72,7 @@ def campaign_code_taken(
 ) -> bool:
     """Whether ``code`` is used by another campaign or another sharer (codes are one namespace)."""
     code = code.strip().upper()
-    campaigns = CampaignPage.objects.filter(code=code)
+    campaigns = campaign_pages().filter(code=code)
     if campaign_id is not None:
         campaigns = campaigns.exclude(pk=campaign_id)
     sharers = CampaignSharer.objects.filter(code=code)
@@ -76,7 +90,7 @@ def campaign_code_new(*, length: int = 6) -> str:
 
 def campaign_for_code(
     *, code: str, now: datetime.datetime | None = None
-) -> tuple[CampaignPage, CampaignSharer | None] | None:
+) -> tuple[Page, CampaignSharer | None] | None:
     """The published campaign (and sharer) a code belongs to, while the code is valid.
 
     A code is valid from the campaign's publication until ``CAMPAIGN_CODE_DAYS_AFTER_END``
@@ -90,7 +104,7 @@ def campaign_for_code(
     if sharer is not None:
         campaign = sharer.campaign
     else:
-        campaign = CampaignPage.objects.filter(code=code).select_related("live_state").first()
+        campaign = campaign_pages().filter(code=code).select_related("live_state").first()
     if campaign is None or not campaign.live:
         return None
     live = campaign_live_state(campaign=campaign)
@@ -100,7 +114,7 @@ def campaign_for_code(
     return campaign, sharer
 
 
-def campaign_visit_remember(*, request: HttpRequest, code: str) -> CampaignPage | None:
+def campaign_visit_remember(*, request: HttpRequest, code: str) -> Page | None:
     """A visit through a code: remember the campaign and sharer in the session.
 
     An unknown or expired code carries nothing and leaves the session as it was.
@@ -116,7 +130,7 @@ def campaign_visit_remember(*, request: HttpRequest, code: str) -> CampaignPage 
     return campaign
 
 
-def campaign_order_record(*, order, request: HttpRequest) -> CampaignOrder | None:  # type: ignore[no-untyped-def]
+def campaign_order_record(*, order: Any, request: HttpRequest) -> CampaignOrder | None:
     """Called as the order is placed (inside checkout's transaction): the campaign it came from.
 
     Reads the code remembered in the session and checks it again, so a code
@@ -133,7 +147,8 @@ def campaign_order_record(*, order, request: HttpRequest) -> CampaignOrder | Non
     code = sharer.code if sharer else None
     if code is None:
         code = (
-            CampaignPage.objects.filter(pk=remembered["campaign"])
+            campaign_pages()
+            .filter(pk=remembered["campaign"])
             .values_list("code", flat=True)
             .first()
         )
@@ -145,8 +160,8 @@ def campaign_order_record(*, order, request: HttpRequest) -> CampaignOrder | Non
 
 
 def campaign_sharer_add(
-    *, campaign: CampaignPage, name: str, role: str, code: str = "", by=None
-) -> CampaignSharer:  # type: ignore[no-untyped-def]
+    *, campaign: Page, name: str, role: str, code: str = "", by: Any = None
+) -> CampaignSharer:
     """A new sharer with their own code (made up when none is given); codes are unique across campaigns."""
     code = (code or "").strip().upper() or campaign_code_new()
     sharer = CampaignSharer(
@@ -169,7 +184,7 @@ def campaign_sharer_add(
 
 def campaign_qr(*, url: str, kind: str) -> bytes:
     """A QR code for ``url`` as SVG or PNG, big enough for a poster or a stream overlay."""
-    import segno
+    import segno  # lazy import for start-up cost: only the console's QR downloads need it
 
     if kind not in ("svg", "png"):
         raise ValueError(kind)
@@ -182,7 +197,7 @@ def campaign_qr(*, url: str, kind: str) -> bytes:
 # ---------------------------------------------------------------------- state and host controls
 
 
-def campaign_live_state(*, campaign: CampaignPage) -> CampaignLive:
+def campaign_live_state(*, campaign: Page) -> CampaignLive:
     try:
         return campaign.live_state
     except CampaignLive.DoesNotExist:
@@ -191,9 +206,7 @@ def campaign_live_state(*, campaign: CampaignPage) -> CampaignLive:
         return live
 
 
-def campaign_state_now(
-    *, campaign: CampaignPage, now: datetime.datetime | None = None
-) -> CampaignState:
+def campaign_state_now(*, campaign: Page, now: datetime.datetime | None = None) -> CampaignState:
     live = campaign_live_state(campaign=campaign)
     return campaign_state(
         starts_at=campaign.starts_at,
@@ -204,18 +217,18 @@ def campaign_state_now(
     )
 
 
-def _locked_live(campaign: CampaignPage) -> CampaignLive:
+def _locked_live(campaign: Page) -> CampaignLive:
     campaign_live_state(campaign=campaign)
     return CampaignLive.objects.select_for_update().get(campaign=campaign)
 
 
-def _after_change(campaign: CampaignPage) -> None:
+def _after_change(campaign: Page) -> None:
     campaign_offer_sync(campaign=campaign)
     campaign_id = campaign.pk
     transaction.on_commit(lambda: campaign_caches_clear(campaign_id=campaign_id))
 
 
-def campaign_pause(*, campaign: CampaignPage, now: datetime.datetime | None = None) -> CampaignLive:
+def campaign_pause(*, campaign: Page, now: datetime.datetime | None = None) -> CampaignLive:
     """The host pauses a live stream: the campaign price stops at once."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -229,9 +242,7 @@ def campaign_pause(*, campaign: CampaignPage, now: datetime.datetime | None = No
     return live
 
 
-def campaign_resume(
-    *, campaign: CampaignPage, now: datetime.datetime | None = None
-) -> CampaignLive:
+def campaign_resume(*, campaign: Page, now: datetime.datetime | None = None) -> CampaignLive:
     now = now or timezone.now()
     with transaction.atomic():
         live = _locked_live(campaign)
@@ -244,7 +255,7 @@ def campaign_resume(
     return live
 
 
-def campaign_end(*, campaign: CampaignPage, now: datetime.datetime | None = None) -> CampaignLive:
+def campaign_end(*, campaign: Page, now: datetime.datetime | None = None) -> CampaignLive:
     """The host ends the stream before its scheduled end."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -262,7 +273,7 @@ def campaign_end(*, campaign: CampaignPage, now: datetime.datetime | None = None
     return live
 
 
-def _campaign_product(campaign: CampaignPage, product_id: int) -> CampaignProduct:
+def _campaign_product(campaign: Page, product_id: int) -> CampaignProduct:
     item = (
         CampaignProduct.objects.filter(page=campaign, product_id=product_id)
         .select_related("product")
@@ -273,7 +284,7 @@ def _campaign_product(campaign: CampaignPage, product_id: int) -> CampaignProduc
     return item
 
 
-def campaign_product_on_sale(*, campaign: CampaignPage, product_id: int, on_sale: bool) -> None:
+def campaign_product_on_sale(*, campaign: Page, product_id: int, on_sale: bool) -> None:
     """The host puts a featured product on or off sale for the stream (上架/下架)."""
     item = _campaign_product(campaign, product_id)
     with transaction.atomic():
@@ -289,7 +300,7 @@ def campaign_product_on_sale(*, campaign: CampaignPage, product_id: int, on_sale
         _after_change(campaign)
 
 
-def campaign_product_pin(*, campaign: CampaignPage, product_id: int | None) -> None:
+def campaign_product_pin(*, campaign: Page, product_id: int | None) -> None:
     """The host pins the product being presented (讲解中); None unpins."""
     with transaction.atomic():
         live = _locked_live(campaign)
@@ -305,7 +316,7 @@ def campaign_product_pin(*, campaign: CampaignPage, product_id: int | None) -> N
         _after_change(campaign)
 
 
-def campaign_offer_sync(*, campaign: CampaignPage) -> ConditionalOffer | None:
+def campaign_offer_sync(*, campaign: Page) -> ConditionalOffer | None:
     """Make the campaign's Oscar offer match the published page and the host's controls.
 
     Range: the featured products with a campaign price that are on sale for the
@@ -313,7 +324,7 @@ def campaign_offer_sync(*, campaign: CampaignPage) -> ConditionalOffer | None:
     early). Status: open only while the page is published and the stream not
     paused or ended early, so Oscar applies the price exactly while it is live.
     """
-    campaign = CampaignPage.objects.select_related("live_state").get(pk=campaign.pk)
+    campaign = campaign_pages().select_related("live_state").get(pk=campaign.pk)
     live = campaign_live_state(campaign=campaign)
     off_sale = set(live.off_sale_products.values_list("pk", flat=True))
     priced = [
@@ -366,19 +377,10 @@ def campaign_offer_sync(*, campaign: CampaignPage) -> ConditionalOffer | None:
     return offer
 
 
-def product_shop_price(*, product) -> Decimal | None:  # type: ignore[no-untyped-def]
-    """The product's price in the shop when it can be bought there today; None otherwise."""
-    Selector = get_class("partner.strategy", "Selector")
-    info = Selector().strategy().fetch_for_product(product)
-    if not info.availability.is_available_to_buy or info.price.incl_tax is None:
-        return None
-    return info.price.incl_tax
-
-
 # ---------------------------------------------------------------------- who may do what
 
 
-def campaign_index_setup(*, index: CampaignIndexPage) -> None:
+def campaign_index_setup(*, index: Page) -> None:
     """Cadres may create campaigns under the index and edit their own; staff approve them.
 
     The cadres' group gets Wagtail's "add" permission on the index (add pages and
@@ -387,17 +389,6 @@ def campaign_index_setup(*, index: CampaignIndexPage) -> None:
     by the moderators (platform staff), so a cadre's campaign is published
     only when staff approve it.
     """
-    from wagtail.models import (
-        Collection,
-        GroupApprovalTask,
-        GroupCollectionPermission,
-        GroupPagePermission,
-        Page,
-        Workflow,
-        WorkflowPage,
-        WorkflowTask,
-    )
-
     cadres, _created = Group.objects.get_or_create(name=CADRE_GROUP)
     cadres.permissions.add(
         Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
@@ -428,7 +419,7 @@ def campaign_index_setup(*, index: CampaignIndexPage) -> None:
     )
 
 
-def campaign_can_run(*, campaign: CampaignPage, user) -> bool:  # type: ignore[no-untyped-def]
+def campaign_can_run(*, campaign: Page, user: Any) -> bool:
     """Whether the user may use the campaign's console and read its report: staff, or its cadre."""
     if not user.is_authenticated or not user.is_active:
         return False

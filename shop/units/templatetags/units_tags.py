@@ -1,7 +1,7 @@
 from django import template
 
-from units.models import UnitOrder
-from units.selectors import work_unit_membership
+from shop.units.models import UnitOrder
+from shop.units.selectors import work_unit_membership
 
 register = template.Library()
 

@@ -9,6 +9,9 @@ from django.db.models import Case, Count, DecimalField, Q, QuerySet, Sum, Value,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from producers.models import Producer
+from shop.payments.models import PaymentEvent
+
 from .models import (
     FEN,
     OrderList,
@@ -161,8 +164,6 @@ def unit_progress(
     refunded ("payment refunded" events) for the unit's orders placed in the
     year, in one aggregate query: an unpaid order counts nothing until it is paid.
     """
-    from shop.payments.models import PaymentEvent
-
     today = today or timezone.localdate()
     year = year or today.year
     start, end = _year_bounds(year)
@@ -229,8 +230,6 @@ def unit_order_by_number(*, number: str) -> UnitOrder | None:
 
 def unit_order_producers(*, unit_order: UnitOrder) -> list[dict[str, Any]]:
     """The order's producers: whether each has shipped, and the buyer's rating once inspected."""
-    from producers.models import Producer
-
     order = unit_order.order
     shipped = set(order.shipments.values_list("producer_id", flat=True))
     ratings: dict[int, int] = {}

@@ -1,7 +1,17 @@
+"""The campaign page's editor form, and the console's form for a new sharer."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
 
 from .models import CampaignSharer
+
+
+class CampaignPageForm(WagtailAdminPageForm):
+    """The editor's form: codes are written upper case."""
+
+    def clean_code(self) -> str:
+        return (self.cleaned_data.get("code") or "").strip().upper()
 
 
 class SharerForm(forms.Form):

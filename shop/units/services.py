@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from producers.models import Producer
 from producers.services import credit_code_clean
 
 from .models import (
@@ -379,8 +380,6 @@ def unit_order_inspect(
     *, unit_order: UnitOrder, by: "User", ratings: Mapping[int, int], comment: str = ""
 ) -> Inspection:
     """The buyer confirms delivery of a shipped order and rates each of its producers (1–5), once."""
-    from producers.models import Producer
-
     unit_order = UnitOrder.objects.select_for_update().get(pk=unit_order.pk)
     if Inspection.objects.filter(unit_order=unit_order).exists():
         raise ValidationError(_("This order's delivery has already been confirmed."))

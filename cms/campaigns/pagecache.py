@@ -20,6 +20,9 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
+from wagtail.models import Page
+
+from .models import campaign_pages
 
 CSRF_PLACEHOLDER = "yx-csrf-placeholder-0c6f"
 PAGE_SECONDS = 10
@@ -50,7 +53,9 @@ def with_token(request: HttpRequest, content: bytes) -> bytes:
     return content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
 
 
-def campaign_page_serve(*, page, request: HttpRequest, serve: Callable[[], HttpResponse]):  # type: ignore[no-untyped-def]
+def campaign_page_serve(
+    *, page: Page, request: HttpRequest, serve: Callable[[], HttpResponse]
+) -> HttpResponse:
     """Wagtail's serve, keeping the rendered page for the next anonymous visitors."""
     if not cacheable(request):
         return serve()
@@ -70,10 +75,8 @@ def campaign_page_serve(*, page, request: HttpRequest, serve: Callable[[], HttpR
 
 def campaign_caches_clear(*, campaign_id: int, page: bool = True) -> None:
     """Forget the campaign's counters and (unless ``page`` is false) its cached page."""
-    from .models import CampaignPage
-
     keys = [counters_key(campaign_id=campaign_id)]
-    campaign = CampaignPage.objects.filter(pk=campaign_id).first() if page else None
+    campaign = campaign_pages().filter(pk=campaign_id).first() if page else None
     if campaign is not None:
         url = campaign.get_url()
         if url:

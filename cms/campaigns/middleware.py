@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .pagecache import CampaignPageCacheMiddleware, counters_key
+from .services import campaign_visit_remember
 
 __all__ = ["CampaignCodeMiddleware", "CampaignCountersMiddleware", "CampaignPageCacheMiddleware"]
 
@@ -54,7 +55,5 @@ class CampaignCodeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         code = request.GET.get("code") if request.method == "GET" else None
         if code:
-            from .services import campaign_visit_remember
-
             campaign_visit_remember(request=request, code=code)
         return self.get_response(request)

@@ -4,7 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .bulk import WantedLine
 from .models import WorkUnit, WorkUnitMember
+from .services import INVOICE_FIELDS
 
 
 class WorkUnitForm(forms.Form):
@@ -76,8 +78,6 @@ class InvoiceDetailsForm(forms.Form):
 
     @classmethod
     def for_unit(cls, unit: WorkUnit, data=None) -> "InvoiceDetailsForm":  # type: ignore[no-untyped-def]
-        from .services import INVOICE_FIELDS
-
         return cls(data, initial={field: getattr(unit, field) for field in INVOICE_FIELDS})
 
 
@@ -138,8 +138,6 @@ class QuickOrderForm(forms.Form):
         ]
 
     def wanted(self):  # type: ignore[no-untyped-def]
-        from .bulk import WantedLine
-
         lines = []
         for number in range(1, self.rows + 1):
             code = (self.cleaned_data.get(f"code_{number}") or "").strip()

@@ -1,0 +1,289 @@
+"""Reads for livestream campaigns: the lists of campaigns, a campaign's page, its figures, its report.
+
+``campaign`` is a campaign page (``cms.CampaignPage``), annotated as Wagtail's
+``Page`` (see ``cms/campaigns/__init__.py``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import CharField, Count, Q, Sum
+from django.db.models.functions import Cast, Coalesce, Lower, TruncHour
+from django.utils import timezone
+from oscar.core.loading import get_model
+from wagtail.models import Page
+from wagtail.query import PageQuerySet
+
+from impact.models import AttributionEntry
+from shop.payments.models import PaymentEvent, Refund, RefundLine
+from shop.selectors import product_card_queryset
+
+from . import pagecache
+from .models import CampaignOrder, CampaignSharer, campaign_pages
+from .services import campaign_live_state, campaign_state_now
+from .state import CampaignState
+
+ZERO = Decimal("0.00")
+
+
+def _campaigns() -> PageQuerySet:
+    return (
+        campaign_pages()
+        .live()
+        .public()
+        .select_related("live_state", "cover_image")
+        .prefetch_related("hosts")
+    )
+
+
+def _ended(now: datetime.datetime) -> Q:
+    return Q(ends_at__lt=now) | Q(live_state__ended_at__lte=now)
+
+
+def campaigns_by_state(
+    *, index: Page | None = None, now: datetime.datetime | None = None
+) -> dict[str, list[Any]]:
+    """Live (or paused) campaigns, the upcoming ones soonest first, the past ones latest first."""
+    now = now or timezone.now()
+    campaigns = _campaigns()
+    if index is not None:
+        campaigns = campaigns.child_of(index)
+    return {
+        "live_campaigns": list(
+            campaigns.filter(starts_at__lte=now).exclude(_ended(now)).order_by("starts_at")
+        ),
+        "upcoming_campaigns": list(campaigns.filter(starts_at__gt=now).order_by("starts_at")),
+        "past_campaigns": list(campaigns.filter(_ended(now)).order_by("-starts_at")),
+    }
+
+
+def campaigns_now_and_next(*, now: datetime.datetime | None = None, upcoming: int = 2) -> list[Any]:
+    """For the home page: every campaign live now, then the next upcoming ones."""
+    grouped = campaigns_by_state(now=now)
+    return grouped["live_campaigns"] + grouped["upcoming_campaigns"][:upcoming]
+
+
+def campaign_page_context(*, campaign: Page) -> dict[str, Any]:
+    """What the campaign page shows: state, hosts, producers, products on sale, the pinned one."""
+    live = campaign_live_state(campaign=campaign)
+    state = campaign_state_now(campaign=campaign)
+    off_sale = set(live.off_sale_products.values_list("pk", flat=True))
+    items = list(campaign.products.order_by("sort_order", "pk"))
+    cards = {
+        product.pk: product
+        for product in product_card_queryset().filter(pk__in=[item.product_id for item in items])
+    }
+    products = [
+        {
+            "product": cards[item.product_id],
+            "campaign_price": item.campaign_price,
+            "pinned": item.product_id == live.pinned_product_id,
+        }
+        for item in items
+        if item.product_id in cards and item.product_id not in off_sale
+    ]
+    products.sort(key=lambda row: not row["pinned"])
+    return {
+        "campaign_state": state,
+        "campaign_live": live,
+        "campaign_price_on": state == CampaignState.LIVE,
+        "campaign_products": products,
+        "campaign_hosts": list(campaign.hosts.all()),
+        "campaign_producers": [
+            row.producer for row in campaign.producers.select_related("producer__region__parent")
+        ],
+    }
+
+
+def campaign_counters(*, campaign_id: int) -> dict:
+    """The live figures, from a constant number of aggregate queries whatever the number of orders.
+
+    orders and buyers: the campaign's paid orders and their distinct buyers
+    (account, or guest e-mail); sales: money received for them net of refunds;
+    households: distinct registered households whose attributed income from
+    the campaign's order lines is positive net of reversals.
+    """
+    campaign = campaign_pages().live().select_related("live_state").get(pk=campaign_id)
+    state = campaign_state_now(campaign=campaign)
+    paid = CampaignOrder.objects.filter(
+        campaign_id=campaign_id, order__payment__confirmed_at__isnull=False
+    ).aggregate(orders=Count("pk"), buyers=_buyers_count("order__"))
+    money = PaymentEvent.objects.filter(
+        order_payment__order__campaign_order__campaign_id=campaign_id
+    ).aggregate(
+        received=Sum("amount", filter=Q(kind=PaymentEvent.Kind.CONFIRMED)),
+        refunded=Sum("amount", filter=Q(kind=PaymentEvent.Kind.REFUNDED)),
+    )
+    households = (
+        AttributionEntry.objects.filter(line__order__campaign_order__campaign_id=campaign_id)
+        .values("household_id")
+        .annotate(net=Sum("amount"))
+        .filter(net__gt=0)
+        .count()
+    )
+    sales = _fen((money["received"] or ZERO) - (money["refunded"] or ZERO))
+    return {
+        "campaign": campaign_id,
+        "state": str(state),
+        "orders": paid["orders"],
+        "sales": f"{sales:.2f}",
+        "buyers": paid["buyers"],
+        "households": households,
+        "starts_at": campaign.starts_at.isoformat(),
+        "ends_at": (campaign.live_state.ended_at or campaign.ends_at).isoformat(),
+        "as_of": timezone.now().isoformat(),
+    }
+
+
+def campaign_counters_cached(*, campaign_id: int) -> dict:
+    """The counters from the cache; computed at most once every few seconds per campaign."""
+    key = pagecache.counters_key(campaign_id=campaign_id)
+    counters = cache.get(key)
+    if counters is None:
+        counters = campaign_counters(campaign_id=campaign_id)
+        cache.set(key, counters, pagecache.COUNTERS_SECONDS)
+    return counters
+
+
+def _fen(amount: Decimal) -> Decimal:
+    """Money to the fen (SQLite's sums of decimals come back with float noise)."""
+    return Decimal(amount).quantize(Decimal("0.01"))
+
+
+def _buyers_count(prefix: str) -> Count:
+    """Distinct buyers: the account when there is one, else the guest's e-mail (case-insensitive)."""
+    return Count(
+        Coalesce(Cast(f"{prefix}user_id", output_field=CharField()), Lower(f"{prefix}guest_email")),
+        distinct=True,
+    )
+
+
+# ---------------------------------------------------------------------- the report after the stream
+
+
+@dataclass
+class CampaignReport:
+    campaign: Page
+    totals: dict = field(default_factory=dict)
+    by_product: list[dict] = field(default_factory=list)
+    by_sharer: list[dict] = field(default_factory=list)
+    by_hour: list[dict] = field(default_factory=list)
+
+
+def campaign_report(*, campaign: Page) -> CampaignReport:
+    """Sales by product, by sharer and by hour (of the order, local time), paid orders only, net of refunds.
+
+    Product figures are the order lines (after the campaign price) less what was
+    refunded on them; sharer and hourly figures are the money received for the
+    orders less refunds, as on the counters (the same when shipping is free).
+    """
+    Line = get_model("order", "Line")
+    paid_orders = CampaignOrder.objects.filter(
+        campaign=campaign, order__payment__confirmed_at__isnull=False
+    )
+    events = PaymentEvent.objects.filter(order_payment__order__campaign_order__campaign=campaign)
+    net = {
+        "received": Sum("amount", filter=Q(kind=PaymentEvent.Kind.CONFIRMED)),
+        "refunded": Sum("amount", filter=Q(kind=PaymentEvent.Kind.REFUNDED)),
+    }
+
+    def net_of(row: dict) -> Decimal:
+        return _fen((row.get("received") or ZERO) - (row.get("refunded") or ZERO))
+
+    report = CampaignReport(campaign=campaign)
+
+    # By product.
+    lines = (
+        Line.objects.filter(
+            order__campaign_order__campaign=campaign,
+            order__payment__confirmed_at__isnull=False,
+        )
+        .values("product_id", "upc", "title")
+        .annotate(quantity=Sum("quantity"), amount=Sum("line_price_incl_tax"))
+        .order_by("upc")
+    )
+    refunded_lines = {
+        row["line__product_id"]: row
+        for row in RefundLine.objects.filter(
+            line__order__campaign_order__campaign=campaign,
+            refund__state=Refund.State.SUCCEEDED,
+        )
+        .values("line__product_id")
+        .annotate(quantity=Sum("quantity"), amount=Sum("amount"))
+    }
+    for row in lines:
+        refund = refunded_lines.get(row["product_id"], {})
+        report.by_product.append(
+            {
+                "upc": row["upc"],
+                "title": row["title"],
+                "quantity": row["quantity"] - (refund.get("quantity") or 0),
+                "sales": _fen(row["amount"] - (refund.get("amount") or ZERO)),
+            }
+        )
+    report.by_product.sort(key=lambda row: (-row["sales"], row["upc"]))
+
+    # By sharer (None: the campaign's own code).
+    counts = {
+        row["sharer_id"]: row
+        for row in paid_orders.values("sharer_id").annotate(
+            orders=Count("pk"), buyers=_buyers_count("order__")
+        )
+    }
+    money = {
+        row["order_payment__order__campaign_order__sharer_id"]: net_of(row)
+        for row in events.values("order_payment__order__campaign_order__sharer_id").annotate(**net)
+    }
+    sharers = {sharer.pk: sharer for sharer in CampaignSharer.objects.filter(campaign=campaign)}
+    for sharer_id in [None, *sharers]:
+        row = counts.get(sharer_id, {})
+        if sharer_id is None and not row:
+            continue
+        sharer = sharers.get(sharer_id)
+        report.by_sharer.append(
+            {
+                "sharer": sharer,
+                "name": sharer.name if sharer else None,
+                "code": sharer.code if sharer else campaign.code,
+                "orders": row.get("orders", 0),
+                "buyers": row.get("buyers", 0),
+                "sales": money.get(sharer_id, ZERO),
+            }
+        )
+
+    # By hour of the order (local time).
+    tz = timezone.get_current_timezone()
+    hourly_orders = {
+        row["hour"]: row["orders"]
+        for row in paid_orders.annotate(hour=TruncHour("order__date_placed", tzinfo=tz))
+        .values("hour")
+        .annotate(orders=Count("pk"))
+    }
+    hourly_money = {
+        row["hour"]: net_of(row)
+        for row in events.annotate(hour=TruncHour("order_payment__order__date_placed", tzinfo=tz))
+        .values("hour")
+        .annotate(**net)
+    }
+    for hour in sorted(set(hourly_orders) | set(hourly_money)):
+        report.by_hour.append(
+            {
+                "hour": timezone.localtime(hour, tz),
+                "orders": hourly_orders.get(hour, 0),
+                "sales": hourly_money.get(hour, ZERO),
+            }
+        )
+
+    totals = paid_orders.aggregate(orders=Count("pk"), buyers=_buyers_count("order__"))
+    report.totals = {
+        "orders": totals["orders"],
+        "buyers": totals["buyers"],
+        "sales": net_of(events.aggregate(**net)),
+        "quantity": sum(row["quantity"] for row in report.by_product),
+    }
+    return report

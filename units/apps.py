@@ -1,8 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class UnitsConfig(AppConfig):
-    name = "units"
-    label = "units"
-    verbose_name = _("Work units")
