@@ -64,7 +64,7 @@ def populate(*, orders: int, households: int, producers: int, products: int) -> 
         Region,
         Threshold,
     )
-    from impact.pii import pii_hash
+    from impact.monitoring.pii import pii_hash
     from producers.models import BenefitLink, Producer
     from shop.payments.models import OrderPayment, PaymentEvent
 
@@ -298,7 +298,7 @@ def populate(*, orders: int, households: int, producers: int, products: int) -> 
     )
     # Some history first: the measurement starts from a ledger with entries (and the planner's
     # statistics of one), as a running platform has, not from empty tables.
-    from impact.ledger import attribution_run_many
+    from impact.ledger.services import attribution_run_many
 
     earlier = [event.pk for event in events[:history]]
     for start in range(0, len(earlier), 500):
@@ -333,7 +333,7 @@ def measure(*, batch: int, profile: bool) -> None:
     from django.db import connection
     from django.db.models import Sum
 
-    from impact.ledger import attribution_run_many
+    from impact.ledger.services import attribution_run_many
     from impact.models import Assessment, AttributionEntry, AttributionJob, SalesLevelChange
     from impact.tasks import impact_attribute_payment
 
@@ -402,7 +402,7 @@ def check_ledger() -> None:
     from django.db.models import Sum
     from oscar.core.loading import get_model
 
-    from impact.attribution import LinkRule, line_split
+    from impact.ledger.attribution import LinkRule, line_split
     from impact.models import AttributionEntry, AttributionJob
     from producers.models import BenefitLink
 

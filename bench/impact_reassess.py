@@ -63,7 +63,7 @@ def populate(count: int) -> float:
     from stdnum.cn import ric
 
     from impact.models import Household, IncomeRecord, Region, RigidExpenditure, Threshold
-    from impact.pii import pii_hash
+    from impact.monitoring.pii import pii_hash
 
     started = time.perf_counter()
     rng = random.Random(96000)

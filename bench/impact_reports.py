@@ -54,7 +54,7 @@ def populate() -> dict[str, float]:
     from stdnum.cn import ric
 
     from impact.models import Household, Region
-    from impact.pii import pii_hash
+    from impact.monitoring.pii import pii_hash
     from producers.models import BenefitLink, Producer
     from shop.payments.models import OrderPayment, PaymentEvent
     from shop.payments.services import order_payment_open, order_transfer_record
@@ -246,9 +246,9 @@ def summarise() -> dict[str, float]:
     from django.db import connection
     from django.utils import timezone
 
+    from impact.ledger.rollups import level_snapshot_take, rollups_differences, rollups_rebuild
     from impact.models import Assessment
-    from impact.rollups import level_snapshot_take, rollups_differences, rollups_rebuild
-    from impact.services import households_reassess
+    from impact.monitoring.assessment import households_reassess
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -287,14 +287,18 @@ def measure() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from impact import reports
     from impact.models import Region
+    from impact.monitoring.access import Scope
+    from impact.reporting import staff as reports
+    from impact.reporting.buyer import my_impact
+    from impact.reporting.producer import producer_impact
+    from impact.reporting.public import public_figures
     from producers.models import Producer
 
     year = str(timezone.localdate().year)
     last_year = str(timezone.localdate().year - 1)
-    dongchuan = reports.Scope((Region.objects.get(code="530113").pk,))
-    city = reports.Scope(None)
+    dongchuan = Scope((Region.objects.get(code="530113").pk,))
+    city = Scope(None)
     month = timezone.localdate().strftime("%Y-%m")
     quarter = f"{year}Q{(timezone.localdate().month - 1) // 3 + 1}"
     producer = Producer.objects.order_by("pk").first()
@@ -324,11 +328,11 @@ def measure() -> None:
         cases[f"by {by} {year}, city"] = lambda by=by: reports.report_breakdown(
             scope=city, period=reports.period_parse(year), by=by
         )
-    cases["public figures"] = reports.public_figures
-    cases[f"producer's own, {year}"] = lambda: reports.producer_impact(
+    cases["public figures"] = public_figures
+    cases[f"producer's own, {year}"] = lambda: producer_impact(
         producer=producer, period=reports.period_parse(year)
     )
-    cases["my impact, 4,000 orders"] = lambda: reports.my_impact(user=buyer)
+    cases["my impact, 4,000 orders"] = lambda: my_impact(user=buyer)
 
     print(f"\n{'report':34} {'best ms':>9} {'median ms':>10} {'queries':>8}")
     worst = 0.0

@@ -40,7 +40,7 @@ from impact.models import (
     StaffScope,
     Threshold,
 )
-from impact.services import households_reassess
+from impact.monitoring.assessment import households_reassess
 from producers.models import Producer
 
 from . import data
@@ -342,7 +342,7 @@ def _sale(report: DemoReport) -> None:
     from oscar.apps.shipping.methods import Free
     from oscar.core.loading import get_class
 
-    from impact.ledger import attribution_run
+    from impact.ledger.services import attribution_run
     from shop.payments.models import OrderPayment, PaymentEvent
     from shop.payments.services import order_payment_open, order_transfer_record
 

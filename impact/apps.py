@@ -7,4 +7,5 @@ class ImpactConfig(AppConfig):
     verbose_name = _("Impact")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from .ledger import receivers as ledger_receivers  # noqa: F401
+        from .monitoring import receivers as monitoring_receivers  # noqa: F401

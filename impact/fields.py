@@ -2,7 +2,7 @@ from typing import Any
 
 from django.db import models
 
-from .pii import pii_decrypt, pii_encrypt
+from .monitoring.pii import pii_decrypt, pii_encrypt
 
 
 class EncryptedTextField(models.TextField):

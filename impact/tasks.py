@@ -1,4 +1,8 @@
-"""Background work of the impact app. Thin: each task calls one service, and is safe to retry."""
+"""Background work of the impact app. Thin: each task calls one service, and is safe to retry.
+
+The tasks' registered names (``impact.tasks.<function>``) are what the beat
+schedule in ``config.settings`` names: they stay here, at the top of the app.
+"""
 
 import datetime
 import logging
@@ -7,7 +11,10 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from .ledger.rollups import level_snapshot_take
+from .ledger.services import attribution_catch_up, attribution_run
 from .models import Assessment, Household
+from .monitoring.assessment import households_reassess
 
 logger = logging.getLogger("yixiang.impact")
 
@@ -15,8 +22,6 @@ logger = logging.getLogger("yixiang.impact")
 @shared_task(acks_late=True, max_retries=3, default_retry_delay=30)
 def impact_reassess_households(household_ids: list[int], channel: str) -> dict:
     """System screening of households whose data changed (re-running it only adds an assessment)."""
-    from .services import households_reassess
-
     year = timezone.localdate().year
     try:
         report = households_reassess(
@@ -32,8 +37,6 @@ def impact_reassess_households(household_ids: list[int], channel: str) -> dict:
 @shared_task(acks_late=True)
 def impact_periodic_reassess() -> dict:
     """The monthly periodic comprehensive evaluation of every household (Celery beat)."""
-    from .services import households_reassess
-
     report = households_reassess(
         year=timezone.localdate().year, channel=Assessment.Channel.PERIODIC
     )
@@ -43,23 +46,17 @@ def impact_periodic_reassess() -> dict:
 @shared_task(acks_late=True, max_retries=5, default_retry_delay=10)
 def impact_attribute_payment(payment_event_id: int) -> dict:
     """Write a payment event's attribution (exactly once: the job row is locked and marked done)."""
-    from .ledger import attribution_run
-
     return attribution_run(payment_event_id=payment_event_id)
 
 
 @shared_task(acks_late=True)
 def impact_attribution_catch_up() -> dict:
     """Attribution jobs whose task never ran (broker down at payment time): run them (beat)."""
-    from .ledger import attribution_catch_up
-
     return attribution_catch_up()
 
 
 @shared_task(acks_late=True, max_retries=3, default_retry_delay=300)
 def impact_level_snapshot() -> int:
     """On the 1st: how many households stood at each warning level when last month ended."""
-    from .rollups import level_snapshot_take
-
     last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     return level_snapshot_take(month=last_month)

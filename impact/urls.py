@@ -1,10 +1,11 @@
 from django.urls import path
 
 from . import views
+from .reporting import views as reporting_views
 
 app_name = "impact"
 urlpatterns = [
     path("declare/", views.declare, name="declare"),
-    path("impact/", views.public_impact, name="public"),
-    path("impact/mine/", views.my_impact, name="mine"),
+    path("impact/", reporting_views.public_impact, name="public"),
+    path("impact/mine/", reporting_views.my_impact, name="mine"),
 ]

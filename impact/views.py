@@ -1,17 +1,17 @@
-"""Public views of the impact app: the self-declaration form, the public figures, a buyer's impact."""
+"""The household self-declaration form (/declare/, 农户申报): public, rate-limited.
+
+The public figures and a buyer's impact are in ``impact.reporting.views``.
+"""
 
 import hashlib
 
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import report_tables, reports
-from .forms import DeclarationForm
-from .services import declaration_submit
+from .monitoring.declarations import declaration_submit
+from .monitoring.forms import DeclarationForm
 
 DECLARATIONS_PER_HOUR = 5
 
@@ -47,24 +47,3 @@ def declare(request: HttpRequest) -> HttpResponse:
     else:
         form = DeclarationForm()
     return render(request, "impact/declare.html", {"form": form})
-
-
-def public_impact(request: HttpRequest) -> HttpResponse:
-    """/impact/: the platform's aggregate figures; no group of fewer than five households."""
-    return render(request, "impact/public.html", {"figures": reports.public_figures_cached()})
-
-
-@login_required
-def my_impact(request: HttpRequest) -> HttpResponse:
-    """A buyer's own impact: what their paid orders reached, month by month (never who)."""
-    impact = reports.my_impact(user=request.user)
-    return render(
-        request,
-        "impact/my_impact.html",
-        {
-            "impact": impact,
-            "charts": [report_tables.my_impact_chart(impact)] if impact.months else [],
-            "page_title": _("My impact"),
-            "active_tab": "impact",
-        },
-    )

@@ -1,68 +1,75 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem, SubmenuMenuItem
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from . import admin_views, report_views
 from .models import Threshold
+from .monitoring import views as monitoring_views
+from .reporting import views as reporting_views
 
 
 @hooks.register("register_admin_urls")
 def impact_admin_urls():  # type: ignore[no-untyped-def]
     return [
-        path("impact/households/", admin_views.household_list, name="impact_households"),
-        path("impact/households/<int:pk>/", admin_views.household_detail, name="impact_household"),
+        path("impact/households/", monitoring_views.household_list, name="impact_households"),
+        path(
+            "impact/households/<int:pk>/",
+            monitoring_views.household_detail,
+            name="impact_household",
+        ),
         path(
             "impact/households/<int:pk>/reveal/",
-            admin_views.household_reveal,
+            monitoring_views.household_reveal,
             name="impact_household_reveal",
         ),
         path(
             "impact/households/<int:pk>/measures/",
-            admin_views.household_add_measure,
+            monitoring_views.household_add_measure,
             name="impact_household_add_measure",
         ),
         path(
             "impact/households/<int:pk>/edit/",
-            admin_views.household_edit,
+            monitoring_views.household_edit,
             name="impact_household_edit",
         ),
         path(
             "impact/households/<int:pk>/incomes/",
-            admin_views.household_add_income,
+            monitoring_views.household_add_income,
             name="impact_household_add_income",
         ),
         path(
             "impact/households/<int:pk>/expenditures/",
-            admin_views.household_add_expenditure,
+            monitoring_views.household_add_expenditure,
             name="impact_household_add_expenditure",
         ),
         path(
             "impact/households/<int:pk>/expenditures/<int:expenditure_pk>/resolve/",
-            admin_views.expenditure_resolve,
+            monitoring_views.expenditure_resolve,
             name="impact_expenditure_resolve",
         ),
-        path("impact/clues/", admin_views.clue_queue, name="impact_clues"),
-        path("impact/import/", admin_views.data_import, name="impact_import"),
-        path("impact/export/warnings.<str:fmt>", admin_views.data_export, name="impact_export"),
+        path("impact/clues/", monitoring_views.clue_queue, name="impact_clues"),
+        path("impact/import/", monitoring_views.data_import, name="impact_import"),
+        path("impact/export/warnings.<str:fmt>", reporting_views.data_export, name="impact_export"),
         path(
             "impact/export/attribution.<str:fmt>",
-            admin_views.attribution_export,
+            reporting_views.attribution_export,
             name="impact_export_attribution",
         ),
         path(
-            "impact/clues/<int:pk>/advance/", admin_views.clue_advance, name="impact_clue_advance"
+            "impact/clues/<int:pk>/advance/",
+            monitoring_views.clue_advance,
+            name="impact_clue_advance",
         ),
-        path("impact/reports/", report_views.report_overview, name="impact_report_overview"),
+        path("impact/reports/", reporting_views.report_overview, name="impact_report_overview"),
         path(
             "impact/reports/platform/",
-            report_views.report_platform,
+            reporting_views.report_platform,
             name="impact_report_platform",
         ),
         path(
             "impact/reports/breakdowns/",
-            report_views.report_breakdown,
+            reporting_views.report_breakdown,
             name="impact_report_breakdown",
         ),
     ]
@@ -92,8 +99,6 @@ def register_threshold_viewset():  # type: ignore[no-untyped-def]
 
 @hooks.register("register_admin_menu_item")
 def impact_menu():  # type: ignore[no-untyped-def]
-    from wagtail.admin.menu import Menu
-
     submenu = Menu(
         items=[
             StaffMenuItem(

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.backoffice import forbidden_as_403
-from impact.services import counties_visible_to
+from impact.monitoring.access import counties_visible_to
 
 from . import services
 from .forms import BenefitLinkForm, ReviewForm

@@ -2,9 +2,10 @@
 
 from django import template
 
-from impact.receipts import Receipt
-from impact.receipts import order_impact_receipt as select_order_impact_receipt
-from impact.selectors import INCOME_SOURCE_LABELS, order_lines_with_attributions
+from impact.ledger.receipts import Receipt
+from impact.ledger.receipts import order_impact_receipt as select_order_impact_receipt
+from impact.ledger.selectors import INCOME_SOURCE_LABELS, order_lines_with_attributions
+from impact.reporting.public import PublicFigures, public_figures_cached
 
 register = template.Library()
 
@@ -28,8 +29,6 @@ def income_source_label(source: str) -> str:
 
 
 @register.simple_tag
-def public_impact_figures():  # type: ignore[no-untyped-def]
+def public_impact_figures() -> PublicFigures:
     """{% public_impact_figures as figures %}: the platform's public figures (cached)."""
-    from impact.reports import public_figures_cached
-
     return public_figures_cached()

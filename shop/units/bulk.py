@@ -26,9 +26,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from impact.imports import ImportFileError
-from impact.imports import _read as read_spreadsheet
-from impact.imports import _text as cell_text
+from impact.monitoring.imports.base import ImportFileError, cell_text, read_spreadsheet
 from shop.partner.availability import NotCertified, ProducerNotApproved
 
 Product = get_model("catalogue", "Product")

@@ -105,7 +105,7 @@ def test_demo_household_personal_data_is_encrypted_at_rest():
     from django.db import connection
 
     from impact.models import Household
-    from impact.pii import pii_hash
+    from impact.monitoring.pii import pii_hash
 
     household = Household.objects.order_by("pk").first()
     with connection.cursor() as cursor:

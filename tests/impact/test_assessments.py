@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from impact.models import Assessment, Clue, Household, IncomeRecord, RigidExpenditure
-from impact.services import households_reassess
+from impact.monitoring.assessment import households_reassess
 
 from . import factories
 
@@ -139,7 +139,7 @@ def test_reassess_without_thresholds_for_the_year_says_so():
 def test_an_edit_queues_screening_on_commit(django_capture_on_commit_callbacks):
     from django.utils import timezone
 
-    from impact.services import households_data_changed
+    from impact.monitoring.households import households_data_changed
 
     factories.threshold(timezone.localdate().year, "4000.00")
     household = factories.household(members=1, labour=1)

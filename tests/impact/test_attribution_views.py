@@ -21,10 +21,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from oscar.core.loading import get_model
 
-from impact.exports import ATTRIBUTION_COLUMNS, impact_export
+from impact.ledger.receipts import Receipt, order_impact_receipt
 from impact.models import AttributionEntry, Household, Region, SalesLevelChange, StaffScope
-from impact.receipts import Receipt, order_impact_receipt
-from impact.services import households_reassess
+from impact.monitoring.assessment import households_reassess
+from impact.reporting.exports import ATTRIBUTION_COLUMNS, impact_export
 from producers.models import BenefitLink
 from shop.payments.models import PaymentEvent
 from shop.payments.services import (

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from impact.models import AuditEvent, Clue, ClueStep, HelpMeasure, Region, StaffScope
-from impact.services import clue_advance, households_reassess
+from impact.monitoring.assessment import households_reassess
+from impact.monitoring.clues import clue_advance
 
 from . import factories
 

@@ -12,9 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from impact.exports import impact_export
 from impact.models import Assessment, Household, IncomeRecord, Threshold
-from impact.services import households_reassess
+from impact.monitoring.assessment import households_reassess
+from impact.reporting.exports import impact_export
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,6 @@ from django.utils.translation import gettext
 from openpyxl import Workbook
 from stdnum.cn.ric import calc_check_digit
 
-from impact.imports import ID_NUMBER_MESSAGES, ImportFileError, RowError, impact_import
 from impact.models import (
     Assessment,
     Household,
@@ -23,7 +22,9 @@ from impact.models import (
     RigidExpenditure,
     Threshold,
 )
-from impact.pii import pii_hash
+from impact.monitoring.imports import impact_import
+from impact.monitoring.imports.base import ID_NUMBER_MESSAGES, ImportFileError, RowError
+from impact.monitoring.pii import pii_hash
 
 from . import factories
 

@@ -29,10 +29,10 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from impact.attribution import LinkRule, line_reversal, line_split, line_target_after_refunds
-from impact.ledger import attribution_catch_up, attribution_run
+from impact.ledger.attribution import LinkRule, line_reversal, line_split, line_target_after_refunds
+from impact.ledger.rollups import rollups_differences
+from impact.ledger.services import attribution_catch_up, attribution_run
 from impact.models import AttributionEntry, AttributionJob, Household
-from impact.rollups import rollups_differences
 from producers.models import BenefitLink, Producer
 from producers.services import benefit_link_create
 from shop.payments.models import PaymentEvent, RefundLine

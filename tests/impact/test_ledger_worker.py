@@ -36,9 +36,9 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from config.celery_app import app as celery_app
-from impact.attribution import LinkRule, line_split
+from impact.ledger.attribution import LinkRule, line_split
 from impact.models import Assessment, AttributionEntry, AttributionJob, Household, HouseholdStatus
-from impact.services import households_reassess
+from impact.monitoring.assessment import households_reassess
 from impact.tasks import impact_attribute_payment
 from producers.models import BenefitLink
 from shop.payments.models import PaymentEvent

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from impact import reports
+from impact.ledger.rollups import level_snapshot_take, rollups_differences, rollups_rebuild
 from impact.models import (
     Assessment,
     AttributionEntry,
@@ -29,8 +29,11 @@ from impact.models import (
     SalesLevelChange,
     StaffScope,
 )
-from impact.reports import PublicGroup, Scope, fold_small_groups
-from impact.rollups import level_snapshot_take, rollups_differences, rollups_rebuild
+from impact.monitoring.access import Scope
+from impact.reporting import staff as reports
+from impact.reporting.buyer import my_impact
+from impact.reporting.producer import producer_impact
+from impact.reporting.public import PublicGroup, fold_small_groups, public_figures
 from producers.models import BenefitLink, Producer
 from shop.payments.models import RefundLine
 from shop.payments.services import (
@@ -51,7 +54,7 @@ THIS_YEAR = str(timezone.localdate().year)
 
 def paid(lines, *, user=None, staff=None):  # type: ignore[no-untyped-def]
     """An order paid by bank transfer, its attribution run (as the on-commit task would)."""
-    from impact.ledger import attribution_run
+    from impact.ledger.services import attribution_run
     from shop.payments.models import PaymentEvent
     from shop.units.services import unit_order_record
 
@@ -74,7 +77,7 @@ def paid(lines, *, user=None, staff=None):  # type: ignore[no-untyped-def]
 
 
 def refund(order, line, *, quantity=0, amount=None):  # type: ignore[no-untyped-def]
-    from impact.ledger import attribution_run
+    from impact.ledger.services import attribution_run
 
     made = order_refund_request(
         order=order,
@@ -294,7 +297,7 @@ def test_staff_without_a_scope_and_buyers_are_refused(client):
 
 def test_overview_counts_households_by_level_region_and_month(client):
     factories.threshold(year=int(THIS_YEAR))
-    from impact.services import households_reassess
+    from impact.monitoring.assessment import households_reassess
 
     # Assessed two months ago (a snapshot is taken at that month's end), then again now.
     past = timezone.now() - datetime.timedelta(days=62)
@@ -377,7 +380,7 @@ def test_report_queries_do_not_grow_with_the_data():
         "platform": lambda: reports.report_platform(scope=scope, period=period),
         "overview": lambda: reports.report_overview(scope=scope),
         "product": lambda: reports.report_breakdown(scope=scope, period=period, by="product"),
-        "public": lambda: reports.public_figures(),
+        "public": lambda: public_figures(),
     }
     paid([("YX-DC-004", 1)])
     few = {name: _queries(call) for name, call in calls.items()}
@@ -394,14 +397,14 @@ def test_my_impact_and_a_producers_figures_cost_the_same_few_queries_whatever_th
     period = reports.period_parse(THIS_YEAR)
     paid([("YX-DC-004", 1)], user=me)
     few = (
-        _queries(lambda: reports.my_impact(user=me)),
-        _queries(lambda: reports.producer_impact(producer=producer, period=period)),
+        _queries(lambda: my_impact(user=me)),
+        _queries(lambda: producer_impact(producer=producer, period=period)),
     )
     for _i in range(6):
         paid([("YX-DC-004", 1), ("YX-DC-001", 2)], user=me)
     many = (
-        _queries(lambda: reports.my_impact(user=me)),
-        _queries(lambda: reports.producer_impact(producer=producer, period=period)),
+        _queries(lambda: my_impact(user=me)),
+        _queries(lambda: producer_impact(producer=producer, period=period)),
     )
     assert few == many == (3, 4)
 
@@ -500,7 +503,7 @@ def test_the_public_page_shows_no_group_under_five(client):
     _link_households("dongchuan-hongtudi", "530113", 6)
     paid([("YX-DC-004", 1)])
     paid([("YX-LQ-001", 1)])
-    figures = reports.public_figures()
+    figures = public_figures()
     per_county = ledger_by_household(AttributionEntry.objects.all())
     by_county: dict[str, int] = defaultdict(int)
     for household in Household.objects.filter(pk__in=per_county).select_related("county"):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from impact.rules import HouseholdFigures, Level, Outcome, RuleHit, Thresholds, assess
+from impact.monitoring.rules import HouseholdFigures, Level, Outcome, RuleHit, Thresholds, assess
 
 D = Decimal
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from impact.exports import FORMATS, KINDS, impact_export_write
+from impact.reporting.exports import FORMATS, KINDS, impact_export_write
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from impact.imports import KINDS, impact_import
+from impact.monitoring.imports import KINDS, impact_import
 
 KIND_NAMES = {
     "households": "农户",

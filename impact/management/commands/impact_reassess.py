@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from impact.models import Assessment, Household
-from impact.services import households_reassess
+from impact.monitoring.assessment import households_reassess
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from impact.rollups import level_snapshot_take, rollups_differences, rollups_rebuild
+from impact.ledger.rollups import level_snapshot_take, rollups_differences, rollups_rebuild
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 Counts only, never names. A paid order whose attribution is written is read
 from the ledger, net of reversals. An order not yet paid (or paid, with its
 attribution still being written) is projected with the same pure split
-(``impact.attribution.line_split``) over the benefit links in force on the
+(``impact.ledger.attribution.line_split``) over the benefit links in force on the
 day it was placed, which is what the ledger will use once it is paid.
 
 The number of queries does not depend on the number of lines or links.
@@ -20,9 +20,10 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from producers.models import BenefitLink
+from shop.payments.models import OrderPayment
 
+from ..models import AttributionEntry, AttributionJob
 from . import attribution
-from .models import AttributionEntry, AttributionJob
 
 ZERO = Decimal("0.00")
 FEN = Decimal("0.01")
@@ -45,8 +46,6 @@ class Receipt:
 
 def _payment_state(order) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
     """(paid, cancelled) of the order's payment record; an order without one counts as unpaid."""
-    from shop.payments.models import OrderPayment
-
     row = (
         OrderPayment.objects.filter(order_id=order.pk).values_list("confirmed_at", "state").first()
     )

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
-from .models import AttributionEntry, AttributionJob, Household, SalesLevelChange
+from ..models import AttributionEntry, AttributionJob, Household, SalesLevelChange
 
 ZERO = Decimal("0.00")
 FEN = Decimal("0.01")

@@ -1,18 +1,19 @@
-"""The monitoring back office inside Wagtail admin (/cms/impact/…).
+"""The monitoring back office inside Wagtail admin (/cms/impact/…): households, clues, imports.
 
 Every query goes through the staff member's county scope
-(``services.households_visible_to`` / ``clues_for``), so a county's staff
-never read another county's households, whatever URL they type.
+(``access.households_visible_to`` / ``access.clues_visible_to``), so a county's
+staff never read another county's households, whatever URL they type.
 """
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +23,9 @@ from django.views.decorators.http import require_POST
 
 from config.backoffice import forbidden_as_403
 
-from . import selectors, services
+from ..ledger import selectors
+from ..models import WARNING_LEVELS, Clue, Household, Region
+from . import access, clues, households
 from .forms import (
     ClueAdvanceForm,
     ExpenditureForm,
@@ -32,36 +35,30 @@ from .forms import (
     IncomeForm,
     RevealForm,
 )
-from .models import Clue, Household, Region
+from .imports import KINDS, impact_import
+from .imports.base import ImportFileError
 from .pii import mask_id_number, pii_hash
 from .rules import Level
-
-LEVEL_CHOICES = [(level.value, f"{level.numeral} {level.colour}") for level in Level]
-
-
-def _require_staff(request: HttpRequest) -> None:
-    if not request.user.is_staff:
-        raise PermissionDenied
 
 
 @forbidden_as_403
 def household_list(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
-    households = services.households_visible_to(user=request.user).select_related(
+    access.require_staff(request.user)
+    visible = access.households_visible_to(user=request.user).select_related(
         "region__parent", "county", "status__assessment"
     )
-    counties = services.counties_visible_to(user=request.user)
+    counties = access.counties_visible_to(user=request.user)
     params = request.GET
     if params.get("county"):
-        households = households.filter(county_id=params["county"])
+        visible = visible.filter(county_id=params["county"])
     if params.get("township"):
-        households = households.filter(region__parent_id=params["township"])
+        visible = visible.filter(region__parent_id=params["township"])
     if params.get("level"):
-        households = households.filter(status__level=params["level"])
+        visible = visible.filter(status__level=params["level"])
     if params.get("kind"):
-        households = households.filter(kind=params["kind"])
+        visible = visible.filter(kind=params["kind"])
     if params.get("overdue"):
-        households = households.filter(
+        visible = visible.filter(
             clues__stage__in=[
                 Clue.Stage.OPEN,
                 Clue.Stage.VERIFIED,
@@ -73,8 +70,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
     query = params.get("q", "").strip()
     if query:
         # by household code, or by the exact ID number through its keyed hash
-        households = households.filter(Q(code__icontains=query) | Q(id_number_hash=pii_hash(query)))
-    page = Paginator(households.order_by("code"), 50).get_page(params.get("p"))
+        visible = visible.filter(Q(code__icontains=query) | Q(id_number_hash=pii_hash(query)))
+    page = Paginator(visible.order_by("code"), 50).get_page(params.get("p"))
     townships = Region.objects.filter(parent__in=counties, level=Region.Level.TOWNSHIP).order_by(
         "name"
     )
@@ -85,7 +82,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "counties": counties,
             "townships": townships,
-            "levels": LEVEL_CHOICES,
+            "levels": WARNING_LEVELS,
             "kinds": Household.Kind.choices,
             "params": params,
             # an ID number typed into the search box is not echoed back unmasked
@@ -94,7 +91,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _household_context(request: HttpRequest, household: Household, **extra) -> dict:  # type: ignore[no-untyped-def]
+def _household_context(request: HttpRequest, household: Household, **extra: Any) -> dict[str, Any]:
     attributions = Paginator(selectors.household_attributions(household=household), 50)
     return {
         "household": household,
@@ -124,8 +121,8 @@ def _household_context(request: HttpRequest, household: Household, **extra) -> d
 
 @forbidden_as_403
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_staff(request)
-    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    access.require_staff(request.user)
+    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
     return render(
         request, "impact/admin/household_detail.html", _household_context(request, household)
     )
@@ -134,13 +131,13 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_staff(request)
-    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    access.require_staff(request.user)
+    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
     form = RevealForm(request.POST)
     revealed = None
     if form.is_valid():
         try:
-            revealed = services.household_reveal_id_number(
+            revealed = access.household_reveal_id_number(
                 user=request.user, household=household, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
@@ -154,12 +151,12 @@ def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_add_measure(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_staff(request)
-    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    access.require_staff(request.user)
+    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
     form = HelpMeasureForm(request.POST)
     if form.is_valid():
         try:
-            services.help_measure_record(household=household, by=request.user, **form.cleaned_data)
+            clues.help_measure_record(household=household, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -171,11 +168,11 @@ def household_add_measure(request: HttpRequest, pk: int) -> HttpResponse:
 
 @forbidden_as_403
 def clue_queue(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
-    clues = services.clues_for(user=request.user).exclude(stage__in=Clue.CLOSED)
+    access.require_staff(request.user)
+    queue = access.clues_visible_to(user=request.user).exclude(stage__in=Clue.CLOSED)
     if request.GET.get("overdue"):
-        clues = clues.filter(due_at__lt=timezone.now()).exclude(stage=Clue.Stage.ASSISTING)
-    page = Paginator(clues.order_by("due_at"), 50).get_page(request.GET.get("p"))
+        queue = queue.filter(due_at__lt=timezone.now()).exclude(stage=Clue.Stage.ASSISTING)
+    page = Paginator(queue.order_by("due_at"), 50).get_page(request.GET.get("p"))
     return render(
         request,
         "impact/admin/clue_queue.html",
@@ -191,14 +188,14 @@ def clue_queue(request: HttpRequest) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def clue_advance(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_staff(request)
-    clue = services.clues_for(user=request.user).filter(pk=pk).first()
+    access.require_staff(request.user)
+    clue = access.clues_visible_to(user=request.user).filter(pk=pk).first()
     if clue is None:
         raise PermissionDenied
     form = ClueAdvanceForm(request.POST)
     if form.is_valid():
         try:
-            services.clue_advance(
+            clues.clue_advance(
                 clue=clue,
                 to_stage=form.cleaned_data["stage"],
                 by=request.user,
@@ -223,8 +220,6 @@ def data_import(request: HttpRequest) -> HttpResponse:
     """Staff upload the same files `impact_import` reads: all rows or none."""
     if not request.user.has_perm("impact.add_household"):
         raise PermissionDenied
-    from .imports import KINDS, ImportFileError, impact_import
-
     form = ImportForm(request.POST or None, request.FILES or None, kinds=KINDS)
     result = None
     status = 200
@@ -252,62 +247,6 @@ def data_import(request: HttpRequest) -> HttpResponse:
     )
 
 
-@forbidden_as_403
-def data_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The warnings export, limited to the staff member's county."""
-    _require_staff(request)
-    from .exports import impact_export
-
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
-    content = impact_export(
-        kind="warnings", fmt=fmt, households=services.households_visible_to(user=request.user)
-    )
-    content_type = (
-        "text/csv; charset=utf-8"
-        if fmt == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response = HttpResponse(content, content_type=content_type)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="warnings-{stamp}.{fmt}"'
-    return response
-
-
-@forbidden_as_403
-def attribution_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The attribution ledger, one row per entry, limited to the staff member's county.
-
-    Written row by row into a temporary file on disk and streamed from there.
-    """
-    _require_staff(request)
-    from .exports import impact_export_write
-
-    if fmt not in ("csv", "xlsx"):
-        raise Http404
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
-    impact_export_write(
-        kind="attribution",
-        fmt=fmt,
-        out=handle,
-        households=services.households_visible_to(user=request.user),
-    )
-    handle.seek(0)
-    content_type = (
-        "text/csv; charset=utf-8"
-        if fmt == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    # A streaming response (forbidden_as_403 is typed for HttpResponse only).
-    return FileResponse(  # type: ignore[return-value]
-        handle,
-        as_attachment=True,
-        filename=f"attribution-{stamp}.{fmt}",
-        content_type=content_type,
-    )
-
-
 def _require_change(request: HttpRequest) -> None:
     if not request.user.has_perm("impact.change_household"):
         raise PermissionDenied
@@ -316,13 +255,13 @@ def _require_change(request: HttpRequest) -> None:
 @forbidden_as_403
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a household's facts; screening re-assesses it once saved."""
-    _require_staff(request)
-    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    access.require_staff(request.user)
+    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
     _require_change(request)
     form = HouseholdEditForm(request.POST or None, instance=household)
     if request.method == "POST" and form.is_valid():
         try:
-            services.household_update(household=household, **form.cleaned_data)
+            households.household_update(household=household, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -341,12 +280,12 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_add_income(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_staff(request)
-    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    access.require_staff(request.user)
+    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
     _require_change(request)
     form = IncomeForm(request.POST)
     if form.is_valid():
-        services.income_record_save(household=household, **form.cleaned_data)
+        households.income_record_save(household=household, **form.cleaned_data)
         messages.success(request, _("Income recorded; the household will be re-assessed."))
         return redirect(reverse("impact_household", args=[household.pk]) + "#incomes")
     context = _household_context(request, household, income_form=form)
@@ -356,12 +295,12 @@ def household_add_income(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_add_expenditure(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_staff(request)
-    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    access.require_staff(request.user)
+    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
     _require_change(request)
     form = ExpenditureForm(request.POST, household=household)
     if form.is_valid():
-        services.expenditure_record(household=household, **form.cleaned_data)
+        households.expenditure_record(household=household, **form.cleaned_data)
         messages.success(request, _("Expenditure recorded; the household will be re-assessed."))
         return redirect(reverse("impact_household", args=[household.pk]) + "#expenditures")
     context = _household_context(request, household, expenditure_form=form)
@@ -371,12 +310,12 @@ def household_add_expenditure(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def expenditure_resolve(request: HttpRequest, pk: int, expenditure_pk: int) -> HttpResponse:
-    _require_staff(request)
-    household = services.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    access.require_staff(request.user)
+    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
     _require_change(request)
     expenditure = household.expenditures.filter(pk=expenditure_pk).first()
     if expenditure is None:
         raise Http404
-    services.expenditure_resolve(expenditure=expenditure)
+    households.expenditure_resolve(expenditure=expenditure)
     messages.success(request, _("Marked resolved; the household will be re-assessed."))
     return redirect(reverse("impact_household", args=[household.pk]) + "#expenditures")

@@ -2,7 +2,7 @@
 
 from stdnum import numdb
 
-from .models import Region
+from ..models import Region
 
 
 def county_name_for_code(code: str) -> str | None:

@@ -10,17 +10,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from ..monitoring.rules import Level
+from .buyer import MyImpact
 from .exports import Table
-from .reports import (
-    BREAKDOWNS,
-    LEVELS,
-    BreakdownRow,
-    MyImpact,
-    Overview,
-    PlatformImpact,
-    month_label,
-)
-from .rules import Level
+from .staff import BREAKDOWNS, LEVELS, BreakdownRow, Overview, PlatformImpact, month_label
 
 LEVEL_COLOURS = {1: "#c62828", 2: "#1565c0", 3: "#6a1b9a", 4: "#f9a825", 5: "#2e7d32"}
 

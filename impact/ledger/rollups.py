@@ -39,7 +39,11 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Trun
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from .models import (
+from producers.models import Producer
+from shop.payments.models import PaymentEvent, RefundLine
+
+from ..models import (
+    Assessment,
     AttributionEntry,
     AttributionMonth,
     BuyerMonth,
@@ -114,8 +118,6 @@ def _county_case(prefix: str) -> Case:
 
 def partner_counties(partner_ids: Iterable[int]) -> dict[int, int]:
     """partner id → its producer's county id (0 when the partner is no producer)."""
-    from producers.models import Producer
-
     return dict(
         Producer.objects.filter(partner_id__in=list(partner_ids))
         .annotate(county_id=_county_case("region__"))
@@ -171,8 +173,6 @@ def rollups_apply(*, events: list, entries: list[AttributionEntry], lines: dict)
     for them, ``lines`` order id → the ledger's line records (pk, partner_id,
     product_id, quantity, net).
     """
-    from shop.payments.models import RefundLine
-
     if not events:
         return
     order_of = {event.pk: event.order_payment.order_id for event in events}
@@ -308,8 +308,6 @@ def _month(field: str) -> TruncMonth:
 
 def rollups_computed() -> dict[str, list[dict]]:
     """Every summary row, computed afresh by SQL aggregates over the ledger and the payments."""
-    from shop.payments.models import PaymentEvent, RefundLine
-
     Line = get_model("order", "Line")
     # Only the events the ledger has reckoned (their job done): the summaries move with the ledger.
     paid = Line.objects.filter(
@@ -555,8 +553,6 @@ def level_snapshot_take(*, month: datetime.date) -> int:
     each household), so a month can be taken late, or again, with the same
     result. Run on the 1st for the month before (beat ``impact-level-snapshot``).
     """
-    from .models import Assessment
-
     first = month_start(month)
     following = (first + datetime.timedelta(days=32)).replace(day=1)
     end = timezone.make_aware(datetime.datetime.combine(following, datetime.time.min))

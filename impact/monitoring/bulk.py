@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from .models import Assessment, HouseholdStatus
+from ..models import Assessment, HouseholdStatus
 
 
 @dataclass

@@ -1,30 +1,32 @@
-"""The impact reports: what the figures are, read with SQL aggregates from the summary tables.
+"""The staff's impact reports: what the figures are, read with SQL aggregates from the summary tables.
 
 Reads only. Every function here costs a fixed number of queries whatever the
 size of the ledger: sums and counts come from ``SalesMonth``,
 ``AttributionMonth`` and ``HouseholdPeriodIncome`` (kept current by the
-ledger, see ``impact.rollups``), warning levels from ``HouseholdStatus`` and
-``LevelSnapshot``. Nothing loops over ledger rows in Python.
+ledger, see ``impact.ledger.rollups``), warning levels from ``HouseholdStatus``
+and ``LevelSnapshot``. Nothing loops over ledger rows in Python.
 
-A ``Scope`` is the counties a staff member may read (``None``: all of them).
-Sales are scoped by the producer's county, attributed income and households
-by the household's county.
+Every report reads within a ``Scope``: the counties a staff member may read
+(``impact.monitoring.access.report_scope``). Sales are scoped by the producer's
+county, attributed income and households by the household's county.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import (
+from ..ledger.rollups import month_start
+from ..ledger.selectors import INCOME_SOURCE_LABELS
+from ..models import (
     AttributionMonth,
     BuyerType,
     Clue,
@@ -36,15 +38,13 @@ from .models import (
     Region,
     SalesLevelChange,
     SalesMonth,
-    StaffScope,
 )
-from .rollups import ALL_TIME, month_start
-from .rules import Level
+from ..monitoring.access import Scope
+from ..monitoring.rules import Level
 
 ZERO = Decimal("0.00")
 LEVELS = [level.value for level in Level]  # 1 (Ⅰ red) … 5 (Ⅴ green)
 GREEN = Level.GREEN.value
-SMALL_GROUP = 5  # public figures: a group of fewer households is folded into "other"
 OPEN_STAGES = [Clue.Stage.OPEN, Clue.Stage.VERIFIED, Clue.Stage.NOTICE, Clue.Stage.TOWNSHIP]
 
 
@@ -53,41 +53,7 @@ def money(value: Decimal | None) -> Decimal:
     return (value or ZERO).quantize(Decimal("0.01"))
 
 
-# Scope and period ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The counties a report covers; ``county_ids`` None means the whole city."""
-
-    county_ids: tuple[int, ...] | None
-
-    def filter(self, queryset: QuerySet, field_name: str = "county_id") -> QuerySet:
-        if self.county_ids is None:
-            return queryset
-        return queryset.filter(**{f"{field_name}__in": self.county_ids})
-
-
-def report_scope(*, user, county: str | int | None = None) -> Scope:  # type: ignore[no-untyped-def]
-    """The scope of a staff member's reports, narrowed to one county if asked and allowed."""
-    if not user.is_authenticated or not user.is_staff:
-        raise PermissionDenied
-    if user.is_superuser:
-        allowed: tuple[int, ...] | None = None
-    else:
-        scope = StaffScope.objects.filter(user=user).first()
-        if scope is None:
-            raise PermissionDenied
-        allowed = None if scope.county_id is None else (scope.county_id,)
-    if county in (None, ""):
-        return Scope(allowed)
-    try:
-        wanted = int(county)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return Scope(allowed)
-    if allowed is not None and wanted not in allowed:
-        raise PermissionDenied
-    return Scope((wanted,))
+# Period ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -435,8 +401,6 @@ class BreakdownRow:
 
 def _labels(by: str, keys: set) -> dict:  # type: ignore[type-arg]
     """Names for a breakdown's keys, in one query."""
-    from django.apps import apps
-
     if by == "product":
         Product = apps.get_model("catalogue", "Product")
         return dict(Product.objects.filter(pk__in=keys).values_list("pk", "title"))
@@ -454,8 +418,6 @@ def _labels(by: str, keys: set) -> dict:  # type: ignore[type-arg]
     if by == "buyer":
         return {choice.value: str(choice.label) for choice in BuyerType}
     if by == "source":
-        from .selectors import INCOME_SOURCE_LABELS
-
         return {key: str(label) for key, label in INCOME_SOURCE_LABELS.items()}
     if by == "county":
         return dict(Region.objects.filter(pk__in=keys).values_list("pk", "name"))
@@ -511,209 +473,5 @@ def report_breakdown(
     return rows
 
 
-# Public figures -------------------------------------------------------------------------------
-
-
-@dataclass
-class PublicGroup:
-    label: str
-    households: int
-    attributed: Decimal
-
-
-@dataclass
-class PublicFigures:
-    year: int
-    households: int
-    attributed: Decimal
-    sales: Decimal
-    households_year: int
-    attributed_year: Decimal
-    moved_out_of_warning: int
-    counties: list[PublicGroup]
-
-    @property
-    def shown(self) -> bool:
-        """Totals of fewer than five households are not shown at all."""
-        return self.households >= SMALL_GROUP
-
-
-def fold_small_groups(groups: list[PublicGroup], *, other_label: str) -> list[PublicGroup]:
-    """Fold every group of fewer than five households into "other".
-
-    If "other" would itself hold fewer than five (so that it, or the total
-    less the rest, singles out a household), the next-smallest groups join it
-    until it holds five or more, or everything is in it.
-    """
-    kept = sorted(groups, key=lambda group: (-group.households, group.label))
-    folded = [group for group in kept if group.households < SMALL_GROUP]
-    kept = [group for group in kept if group.households >= SMALL_GROUP]
-    if not folded:
-        return kept
-    while kept and sum(group.households for group in folded) < SMALL_GROUP:
-        folded.append(kept.pop())
-    other = PublicGroup(
-        label=other_label,
-        households=sum(group.households for group in folded),
-        attributed=sum((group.attributed for group in folded), ZERO),
-    )
-    if other.households < SMALL_GROUP:
-        return []  # too few in all: nothing by county
-    return kept + [other]
-
-
-def public_figures(*, today: datetime.date | None = None) -> PublicFigures:
-    """The platform's aggregate figures, safe to publish: no group under five households."""
-    today = today or timezone.localdate()
-    everyone = Scope(None)
-    reached_all = households_reached(scope=everyone, period_key=ALL_TIME)
-    per_county = {
-        row["county_id"]: row
-        for row in reached_all.values("county_id").annotate(
-            households=Count("pk"), attributed=Sum("amount")
-        )
-    }
-    year_figures = households_reached(scope=everyone, period_key=str(today.year)).aggregate(
-        households=Count("pk"), attributed=Sum("amount")
-    )
-    totals = AttributionMonth.objects.aggregate(total=Sum("amount"))
-    sales = SalesMonth.objects.aggregate(total=Sum("amount"))
-    moved = (
-        SalesLevelChange.objects.filter(level_before__lt=GREEN, level_after=GREEN)
-        .values("household_id")
-        .distinct()
-        .count()
-    )
-    names = dict(Region.objects.filter(pk__in=list(per_county)).values_list("pk", "name"))
-    groups = [
-        PublicGroup(names.get(county, _("Other")), row["households"], money(row["attributed"]))
-        for county, row in per_county.items()
-    ]
-    return PublicFigures(
-        year=today.year,
-        households=sum(group.households for group in groups),
-        attributed=money(totals["total"]),
-        sales=money(sales["total"]),
-        households_year=year_figures["households"] or 0,
-        attributed_year=money(year_figures["attributed"]),
-        moved_out_of_warning=moved,
-        counties=fold_small_groups(groups, other_label=_("Other counties")),
-    )
-
-
-PUBLIC_CACHE_SECONDS = 300
-
-
-def public_figures_cached() -> PublicFigures:
-    """The public figures from the cache, recomputed once the ledger has moved.
-
-    Every change to the summaries happens in an attribution job, so the
-    newest job's time (one indexed read) keys the cache: a new sale shows at
-    once, and a page under load costs that one query.
-    """
-    from django.core.cache import cache
-    from django.db.models import Max
-    from django.utils.translation import get_language
-
-    from .models import AttributionJob
-
-    latest = AttributionJob.objects.aggregate(at=Max("done_at"))["at"]
-    stamp = latest.timestamp() if latest else 0
-    key = f"impact:public:{get_language()}:{timezone.localdate().isoformat()}:{stamp}"
-    return cache.get_or_set(key, public_figures, PUBLIC_CACHE_SECONDS)
-
-
-# A buyer's own impact ------------------------------------------------------------------------
-
-
-@dataclass
-class MyImpactMonth:
-    month: datetime.date
-    amount: Decimal
-
-
-@dataclass
-class MyImpact:
-    amount: Decimal
-    households: int
-    counties: list[tuple[str, int]]
-    months: list[MyImpactMonth]
-
-
-def my_impact(*, user) -> MyImpact:  # type: ignore[no-untyped-def]
-    """What a buyer's paid orders reached: amounts and counts only, never who. Three queries.
-
-    Read from the buyer's summaries (``ReachPeriod``, ``BuyerMonth``), kept by the ledger.
-    """
-    from .models import BuyerMonth, ReachPeriod
-
-    reached = ReachPeriod.objects.filter(
-        owner=ReachPeriod.Owner.USER, owner_id=user.pk, period=ALL_TIME, amount__gt=0
-    )
-    counties = []
-    for row in reached.values("county_id").annotate(n=Count("pk")).order_by("-n", "county_id"):
-        counties.append((row["county_id"], row["n"]))
-    names = dict(
-        Region.objects.filter(pk__in=[county for county, _n in counties]).values_list("pk", "name")
-    )
-    months = [
-        MyImpactMonth(month, money(amount))
-        for month, amount in BuyerMonth.objects.filter(user_id=user.pk)
-        .order_by("month")
-        .values_list("month", "amount")
-    ]
-    return MyImpact(
-        amount=sum((row.amount for row in months), ZERO),
-        households=sum(n for _county, n in counties),
-        counties=[(names.get(county, _("Other")), n) for county, n in counties],
-        months=months,
-    )
-
-
-def _as_date(value) -> datetime.date:  # type: ignore[no-untyped-def]
-    return value.date() if isinstance(value, datetime.datetime) else value
-
-
-# A producer's own figures -----------------------------------------------------------------------
-
-
-@dataclass
-class ProducerImpact:
-    period: Period
-    sales: Decimal
-    attributed: Decimal
-    households_reached: int
-    products: list[BreakdownRow]
-
-
-def producer_impact(*, producer, period: Period) -> ProducerImpact:  # type: ignore[no-untyped-def]
-    """A producer's own figures for a period: its sales, what reached its linked households.
-
-    Five queries, from the summaries (``SalesMonth``, ``AttributionMonth``, ``ReachPeriod``).
-    """
-    from .models import ReachPeriod
-
-    products = report_breakdown(
-        scope=Scope(None), period=period, by="product", partner_id=producer.partner_id
-    )
-    reached = ReachPeriod.objects.filter(
-        owner=ReachPeriod.Owner.PARTNER,
-        owner_id=producer.partner_id,
-        period=period.key,
-        amount__gt=0,
-    ).count()
-    return ProducerImpact(
-        period=period,
-        sales=sum((row.sales or ZERO for row in products), ZERO),
-        attributed=sum((row.attributed for row in products), ZERO),
-        households_reached=reached,
-        products=products,
-    )
-
-
 def month_label(month: datetime.date) -> str:
     return f"{month.year}-{month.month:02d}"
-
-
-def days_in_month(month: datetime.date) -> int:
-    return calendar.monthrange(month.year, month.month)[1]

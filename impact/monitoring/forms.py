@@ -2,10 +2,11 @@ from decimal import Decimal
 
 import phonenumbers
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..models import Clue, HelpMeasure, Household, IncomeRecord, Region, RigidExpenditure
 from .idnumbers import IdNumberError, id_number_clean
-from .models import Clue, HelpMeasure, Household, IncomeRecord, Region, RigidExpenditure
 
 
 class VillageChoiceField(forms.ModelChoiceField):
@@ -137,8 +138,6 @@ class ExpenditureForm(forms.ModelForm):
         self.household = household
 
     def clean_date(self):  # type: ignore[no-untyped-def]
-        from django.utils import timezone
-
         date = self.cleaned_data["date"]
         if date > timezone.localdate():
             raise forms.ValidationError(_("The date is in the future."))

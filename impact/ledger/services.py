@@ -4,7 +4,7 @@ Writes only. A payment event (confirmed or refunded) opens an ``AttributionJob``
 in its own transaction (the outbox); ``attribution_run`` turns the job into
 ledger entries exactly once, re-assesses the households it touched, and
 records every warning level that moved because of it. The arithmetic is the
-pure ``impact.attribution`` module; this module fetches, calls it, and saves.
+pure ``impact.ledger.attribution`` module; this module fetches, calls it, and saves.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from producers.models import BenefitLink
+from shop.payments.models import PaymentEvent, RefundLine
 
-from . import attribution
-from .models import (
+from ..models import (
     Assessment,
     AttributionEntry,
     AttributionJob,
@@ -33,8 +33,9 @@ from .models import (
     HouseholdStatus,
     SalesLevelChange,
 )
+from ..monitoring.assessment import households_reassess
+from . import attribution
 from .rollups import rollups_apply
-from .services import households_reassess
 
 logger = logging.getLogger("yixiang.impact")
 
@@ -42,7 +43,7 @@ Line = get_model("order", "Line")
 ZERO = Decimal("0.00")
 
 
-def attribution_job_open(*, event) -> AttributionJob:  # type: ignore[no-untyped-def]
+def attribution_job_open(*, event: PaymentEvent) -> AttributionJob:
     """Called inside the transaction that records the payment event: nothing can be lost."""
     job, _created = AttributionJob.objects.get_or_create(payment_event=event)
     return job
@@ -79,8 +80,6 @@ class _Batch:
     """
 
     def __init__(self, jobs: list[AttributionJob]) -> None:
-        from shop.payments.models import RefundLine
-
         events = [job.payment_event for job in jobs]
         orders = {event.order_payment.order_id: event.order_payment.order for event in events}
         self.sold_on = {
@@ -307,8 +306,6 @@ def attribution_run(*, payment_event_id: int) -> dict:
 
 def attribution_run_many(*, payment_event_ids: Iterable[int]) -> dict:
     """Run many jobs in one transaction, re-assessing the households touched once."""
-    from shop.payments.models import PaymentEvent
-
     wanted = sorted(set(payment_event_ids))
     report: dict = {
         "events": 0,

@@ -18,13 +18,17 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
-from .models import AttributionEntry, Household, Region
-from .pii import mask_id_number
-from .rules import Level
+from ..models import AttributionEntry, Household, Region
+from ..monitoring.pii import mask_id_number
+from ..monitoring.rules import Level
 
 CHUNK_SIZE = 2000
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 KINDS = ("warnings", "attribution")
 
 WARNING_COLUMNS = (
@@ -206,6 +210,7 @@ def _csv(columns: Iterable[str], rows: Iterable[list[Any]], out: IO[bytes]) -> N
 
 
 def _xlsx_sheet(workbook, columns: Iterable[str], rows: Iterable[list[Any]], *, title: str) -> None:  # type: ignore[no-untyped-def]
+    # openpyxl is imported when a workbook is written, not at start-up (its import is slow).
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
@@ -234,7 +239,7 @@ def _xlsx_sheet(workbook, columns: Iterable[str], rows: Iterable[list[Any]], *, 
 
 
 def _xlsx(columns: Iterable[str], rows: Iterable[list[Any]], out: IO[bytes], *, title: str) -> None:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # start-up cost: see _xlsx_sheet
 
     workbook = Workbook(write_only=True)
     _xlsx_sheet(workbook, columns, rows, title=title)
@@ -307,7 +312,7 @@ def tables_export(*, tables: list[Table], fmt: str) -> bytes:
         text.flush()
         text.detach()
         return buffer.getvalue()
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # start-up cost: see _xlsx_sheet
 
     workbook = Workbook(write_only=True)
     for table in tables:

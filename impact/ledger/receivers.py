@@ -1,16 +1,18 @@
 """Where impact listens to payments: each payment event opens an attribution job, run on commit."""
 
+from typing import Any
+
 from django.db import transaction
 from django.dispatch import receiver
 
+from shop.payments.models import PaymentEvent
 from shop.payments.signals import payment_confirmed, payment_refunded
 
-from .ledger import attribution_job_open
+from ..tasks import impact_attribute_payment
+from .services import attribution_job_open
 
 
-def _queue(event) -> None:  # type: ignore[no-untyped-def]
-    from .tasks import impact_attribute_payment
-
+def _queue(event: PaymentEvent) -> None:
     # The job row commits with the payment; the task is only the fast path.
     attribution_job_open(event=event)
     event_id = event.pk
@@ -18,10 +20,12 @@ def _queue(event) -> None:  # type: ignore[no-untyped-def]
 
 
 @receiver(payment_confirmed, dispatch_uid="impact_attribute_on_payment")
-def attribute_on_payment(sender, event, order, **kwargs):  # type: ignore[no-untyped-def]
+def attribute_on_payment(sender: Any, event: PaymentEvent, order: Any, **kwargs: Any) -> None:
     _queue(event)
 
 
 @receiver(payment_refunded, dispatch_uid="impact_reverse_on_refund")
-def reverse_on_refund(sender, event, order, refund, **kwargs):  # type: ignore[no-untyped-def]
+def reverse_on_refund(
+    sender: Any, event: PaymentEvent, order: Any, refund: Any, **kwargs: Any
+) -> None:
     _queue(event)

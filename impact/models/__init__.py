@@ -1,0 +1,67 @@
+"""The impact app's models, in three modules; every model is importable from ``impact.models``.
+
+- ``monitoring``: regions, households, incomes, expenditures, thresholds, assessments, clues,
+  help measures, self-declarations, staff scopes, the audit log, the monitoring settings;
+- ``ledger``: the attribution ledger, its outbox of jobs, the levels sales moved;
+- ``reporting``: the reports' summary tables.
+"""
+
+from .ledger import AttributionEntry, AttributionJob, SalesLevelChange
+from .monitoring import (
+    MONEY,
+    NON_NEGATIVE,
+    WARNING_LEVELS,
+    Assessment,
+    AuditEvent,
+    Clue,
+    ClueStep,
+    Declaration,
+    HelpMeasure,
+    Household,
+    HouseholdStatus,
+    IncomeRecord,
+    MonitoringSettings,
+    Region,
+    RigidExpenditure,
+    StaffScope,
+    Threshold,
+)
+from .reporting import (
+    AttributionMonth,
+    BuyerMonth,
+    BuyerType,
+    HouseholdPeriodIncome,
+    LevelSnapshot,
+    ReachPeriod,
+    SalesMonth,
+)
+
+__all__ = [
+    "MONEY",
+    "NON_NEGATIVE",
+    "WARNING_LEVELS",
+    "Assessment",
+    "AttributionEntry",
+    "AttributionJob",
+    "AttributionMonth",
+    "AuditEvent",
+    "BuyerMonth",
+    "BuyerType",
+    "Clue",
+    "ClueStep",
+    "Declaration",
+    "HelpMeasure",
+    "Household",
+    "HouseholdPeriodIncome",
+    "HouseholdStatus",
+    "IncomeRecord",
+    "LevelSnapshot",
+    "MonitoringSettings",
+    "ReachPeriod",
+    "Region",
+    "RigidExpenditure",
+    "SalesLevelChange",
+    "SalesMonth",
+    "StaffScope",
+    "Threshold",
+]

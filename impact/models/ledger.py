@@ -1,0 +1,133 @@
+"""The attribution ledger's models: its entries, the outbox of jobs, and the levels sales moved."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .monitoring import MONEY, WARNING_LEVELS, Assessment, Household
+
+
+class AttributionEntry(models.Model):
+    """One part of a paid order line reaching one household through one benefit link.
+
+    Append-only: a refund writes a reversing entry (negative amount), never an
+    update; the database refuses UPDATE and DELETE on this table (PostgreSQL
+    triggers; on SQLite, UPDATE). One entry per (payment event, line, link).
+    """
+
+    class Kind(models.TextChoices):
+        ATTRIBUTION = "attribution", _("Attribution")
+        REVERSAL = "reversal", _("Reversal by refund")
+
+    line = models.ForeignKey(
+        "order.Line",
+        verbose_name=_("order line"),
+        on_delete=models.PROTECT,
+        related_name="attributions",
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="attributions",
+    )
+    link = models.ForeignKey(
+        "producers.BenefitLink",
+        verbose_name=_("benefit link"),
+        on_delete=models.PROTECT,
+        related_name="attributions",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    income_source = models.CharField(_("income source"), max_length=16)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    year = models.PositiveSmallIntegerField(_("year"))
+    payment_event = models.ForeignKey(
+        "payments.PaymentEvent",
+        verbose_name=_("payment event"),
+        on_delete=models.PROTECT,
+        related_name="attributions",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attribution entry")
+        verbose_name_plural = _("attribution entries")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment_event", "line", "link"],
+                name="attribution_once_per_event_line_link",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(kind="attribution") & models.Q(amount__gt=0))
+                | (models.Q(kind="reversal") & models.Q(amount__lt=0)),
+                name="attribution_sign_matches_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["household", "year"], name="attribution_household_year"),
+            models.Index(fields=["line", "link"], name="attribution_line_link"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} → {self.household_id}: {self.amount}"
+
+
+class AttributionJob(models.Model):
+    """The outbox: a payment event whose attribution is still to be written.
+
+    Written in the same transaction as the payment event, so a broker that is
+    down when the payment is confirmed loses nothing: the catch-up task on the
+    beat schedule finds the job and runs it.
+    """
+
+    payment_event = models.OneToOneField(
+        "payments.PaymentEvent", on_delete=models.PROTECT, related_name="attribution_job"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    outcome = models.JSONField(_("outcome"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("attribution job")
+        verbose_name_plural = _("attribution jobs")
+        indexes = [models.Index(fields=["done_at", "created_at"], name="attribution_job_todo")]
+
+    def __str__(self) -> str:
+        return f"job {self.payment_event_id}: {'done' if self.done_at else 'to do'}"
+
+
+class SalesLevelChange(models.Model):
+    """A household's warning level moved because of platform sales (or their refund)."""
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="sales_level_changes",
+    )
+    payment_event = models.ForeignKey(
+        "payments.PaymentEvent", on_delete=models.PROTECT, related_name="level_changes"
+    )
+    level_before = models.PositiveSmallIntegerField(_("level before"), choices=WARNING_LEVELS)
+    level_after = models.PositiveSmallIntegerField(_("level after"), choices=WARNING_LEVELS)
+    lines = models.ManyToManyField("order.Line", verbose_name=_("order lines"), related_name="+")
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("level change by sales")
+        verbose_name_plural = _("level changes by sales")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "payment_event"], name="level_change_once_per_event"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.level_before} → {self.level_after}"
+
+    @property
+    def improved(self) -> bool:
+        return self.level_after > self.level_before

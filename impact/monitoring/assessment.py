@@ -1,0 +1,245 @@
+"""The warning rules run over households: their figures, read in one query, and re-assessment in bulk.
+
+Services fetch plain figures, call the pure rule engine (``impact.monitoring.rules``)
+and save in bulk (``impact.monitoring.bulk``); views, commands and tasks only call them.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import (
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import (
+    AttributionEntry,
+    Clue,
+    Household,
+    MonitoringSettings,
+    RigidExpenditure,
+    Threshold,
+)
+from . import bulk, rules
+
+BATCH_SIZE = 5000
+
+
+# ---------------------------------------------------------------------- figures
+
+
+def thresholds_for_year(*, year: int) -> rules.Thresholds:
+    row = Threshold.objects.filter(year=year).first()
+    if row is None:
+        raise ValidationError(_("There are no thresholds for %(year)s.") % {"year": year})
+    return rules.Thresholds(year=year, standard=row.national_standard, multiplier=row.multiplier)
+
+
+def _figures_queryset(queryset: QuerySet, *, year: int, as_of: datetime.date) -> QuerySet:
+    """Households annotated with everything the rules read, in one query.
+
+    Income comes from the year's record (households without one are left
+    out: there is nothing to assess them on); rigid expenditure is the
+    unresolved special-cause outlay dated in the 12 months before ``as_of``.
+    Platform-attributed income joins the figures with the attribution ledger.
+    """
+    window_start = as_of - datetime.timedelta(days=MonitoringSettings.load().rigid_window_days)
+    rigid = (
+        RigidExpenditure.objects.filter(
+            household_id=OuterRef("pk"),
+            date__gt=window_start,
+            date__lte=as_of,
+            resolved=False,
+            cause__in=RigidExpenditure.SPECIAL_CAUSES,
+        )
+        .order_by()
+        .values("household_id")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return (
+        queryset.annotate(
+            year_income=FilteredRelation("incomes", condition=Q(incomes__year=year)),
+            income=ExpressionWrapper(
+                F("year_income__wages")
+                + F("year_income__operating")
+                + F("year_income__property_income")
+                + F("year_income__transfers"),
+                output_field=money,
+            ),
+            rigid_amount=Subquery(
+                rigid.annotate(total=Sum("amount")).values("total")[:1], output_field=money
+            ),
+            rigid_unable=Subquery(
+                rigid.annotate(total=Sum("unable_to_work")).values("total")[:1],
+                output_field=IntegerField(),
+            ),
+            in_review=Exists(
+                Clue.objects.filter(household_id=OuterRef("pk")).exclude(stage__in=Clue.CLOSED)
+            ),
+            attributed=Subquery(
+                AttributionEntry.objects.filter(household_id=OuterRef("pk"), year=year)
+                .order_by()
+                .values("household_id")
+                .annotate(total=Sum("amount"))
+                .values("total")[:1],
+                output_field=money,
+            ),
+        )
+        .filter(income__isnull=False)
+        .values(
+            "pk",
+            "members",
+            "labour",
+            "subsistence",
+            "basic_needs_met",
+            "safe_water",
+            "county_id",
+            "status__level",
+            "income",
+            "rigid_amount",
+            "rigid_unable",
+            "in_review",
+            "attributed",
+        )
+    )
+
+
+def _figures_from_row(row: dict) -> rules.HouseholdFigures:
+    return rules.HouseholdFigures(
+        members=row["members"],
+        labour=row["labour"],
+        subsistence=row["subsistence"],
+        basic_needs_met=row["basic_needs_met"],
+        safe_water=row["safe_water"],
+        recorded_income=row["income"],
+        rigid=row["rigid_amount"] or Decimal("0"),
+        unable_to_work=min(row["rigid_unable"] or 0, row["members"]),
+        attributed_income=row["attributed"] or Decimal("0"),
+    )
+
+
+def household_figures(
+    *, household: Household, year: int, as_of: datetime.date
+) -> rules.HouseholdFigures | None:
+    """The rule engine's input for one household (None without an income record for the year)."""
+    row = _figures_queryset(
+        Household.objects.filter(pk=household.pk), year=year, as_of=as_of
+    ).first()
+    return _figures_from_row(row) if row else None
+
+
+# ---------------------------------------------------------------------- assessment
+
+
+@dataclass
+class ReassessReport:
+    assessed: int = 0
+    skipped: int = 0
+    clues_opened: int = 0
+    by_level: Counter = field(default_factory=Counter)
+
+
+def households_reassess(
+    *,
+    households: QuerySet | None = None,
+    year: int,
+    channel: str,
+    as_of: datetime.date | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ReassessReport:
+    """Run the warning rules for many households, streaming in batches and writing in bulk.
+
+    Each batch reads its figures in one query and is written in its own
+    transaction: the assessments, the households' current level, and a clue
+    for every household whose level is new or worse and has none in review.
+    Memory is bounded by the batch size, not by the number of households.
+    """
+    thresholds = thresholds_for_year(year=year)
+    review_days = MonitoringSettings.load().review_days
+    as_of = as_of or timezone.localdate()
+    queryset = households if households is not None else Household.objects.all()
+    report = ReassessReport()
+    report.skipped = queryset.count()
+    figures = _figures_queryset(queryset, year=year, as_of=as_of)
+    last = 0
+    while True:
+        rows = list(figures.filter(pk__gt=last).order_by("pk")[:batch_size])
+        if not rows:
+            break
+        last = rows[-1]["pk"]
+        _reassess_batch(
+            rows,
+            year=year,
+            channel=channel,
+            thresholds=thresholds,
+            review_days=review_days,
+            report=report,
+        )
+    report.skipped -= report.assessed
+    return report
+
+
+def _reassess_batch(
+    rows: list[dict],
+    *,
+    year: int,
+    channel: str,
+    thresholds: rules.Thresholds,
+    review_days: int,
+    report: ReassessReport,
+) -> None:
+    now = timezone.now()
+    assessments = []
+    opens_clue = []
+    for row in rows:
+        outcome = rules.assess(_figures_from_row(row), thresholds)
+        level = outcome.level.value
+        assessment = bulk.NewAssessment(
+            household_id=row["pk"],
+            year=year,
+            level=level,
+            per_capita=Decimal(outcome.figures["per_capita"]),
+            attributed=Decimal(outcome.figures["attributed_income"]),
+            figures=outcome.figures,
+            rules_fired=outcome.rules_fired,
+            channel=channel,
+            assessed_at=now,
+        )
+        assessments.append(assessment)
+        report.by_level[level] += 1
+        old = row["status__level"]
+        if level < rules.Level.GREEN and (old is None or level < old) and not row["in_review"]:
+            opens_clue.append((assessment, row["county_id"]))
+    with transaction.atomic():
+        bulk.assessments_insert(assessments)
+        clues = [
+            Clue(
+                household_id=assessment.household_id,
+                county_id=county_id,
+                assessment_id=assessment.pk,
+                channel=channel,
+                level=assessment.level,
+                opened_at=now,
+                due_at=now + datetime.timedelta(days=review_days),
+            )
+            for assessment, county_id in opens_clue
+        ]
+        Clue.objects.bulk_create(clues, batch_size=1000)
+        bulk.statuses_upsert(assessments)
+    report.clues_opened += len(clues)
+    report.assessed += len(assessments)

@@ -1,0 +1,363 @@
+"""What every import shares: reading a CSV or XLSX file, checking a row's cells, reporting errors.
+
+A file is CSV (UTF-8, UTF-8 with BOM, or GBK as Excel in China saves it) or
+XLSX, with the header row in Chinese as DESIGN.md lists it. Errors are
+reported by the row number staff see in Excel (the header is row 1) and the
+column's Chinese header, in Chinese.
+
+Error messages never show an ID number: any value echoed back is masked.
+"""
+
+import csv
+import datetime
+import io
+import re
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ...models import Household
+from ..idnumbers import IdNumberError, id_number_clean
+from ..pii import mask_id_number
+
+LOOKUP_CHUNK = 500
+YES_NO = {"是": True, "否": False}
+
+# impact.monitoring.idnumbers' messages in the locale catalogue's words, should a message reach us in English.
+ID_NUMBER_MESSAGES = {
+    "An ID number has 18 characters.": "身份证号应为 18 位",
+    "An ID number is 17 digits followed by a digit or X.": "身份证号应为 17 位数字加 1 位数字或 X",
+    "The ID number's check digit is wrong.": "身份证号校验码错误",
+    "The ID number's birth date is not a real date.": "身份证号中的出生日期不存在",
+    "The ID number's birth date is in the future.": "身份证号中的出生日期在未来",
+    "The ID number's division code does not exist.": "身份证号中的行政区划代码不存在",
+}
+
+MONEY_MAX = Decimal("999999999999.99")  # the models' 14 digits, 2 decimals
+COUNT_MAX = 32767  # PositiveSmallIntegerField
+FEN = Decimal("0.01")
+ID_LIKE = re.compile(r"\d{17}[\dXx]|\d{15}")
+SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
+YEAR = re.compile(r"^[1-9]\d{3}$")
+INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+class ImportFileError(ValueError):
+    """The file cannot be read at all: wrong type, unknown encoding, not a spreadsheet."""
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行「{self.column}」：{self.message}"
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def cell_shown(value: object) -> str:
+    """A value as an error message may echo it: short, and any ID number in it masked."""
+    text = cell_text(value)
+    text = ID_LIKE.sub(lambda match: mask_id_number(match.group(0)), text)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def cell_text(value: object) -> str:
+    """A cell as the text staff typed: Excel's numbers and dates back to how they look."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        # Excel keeps doubles: 1234.56 may come back as 1234.5600000000001.
+        return f"{value:.10f}".rstrip("0").rstrip(".")
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    raw = path.read_bytes()
+    # gb18030 is a superset of GBK: every file Excel saves as GBK decodes the same way.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码")
+    try:
+        # One record is one Excel row, blank lines included, so numbers match what staff see.
+        yield from enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+    except csv.Error as exc:
+        raise ImportFileError(f"CSV 文件格式有误：{exc}") from exc
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook  # imported when a workbook is read: start-up cost
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ImportFileError("无法读取 XLSX 文件，请确认文件未损坏") from exc
+    try:
+        sheet = workbook.active
+        if sheet is None:
+            raise ImportFileError("XLSX 文件中没有工作表")
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(values)
+    finally:
+        workbook.close()
+
+
+def read_spreadsheet(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    """A CSV or XLSX file's rows as (row number as Excel shows it, cells); ImportFileError else."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _csv_rows(path)
+    if suffix == ".xlsx":
+        return _xlsx_rows(path)
+    raise ImportFileError(
+        f"不支持的文件类型「{path.suffix or path.name}」：只能导入 .csv 或 .xlsx 文件"
+    )
+
+
+def rows_by_header(
+    lines: Iterator[tuple[int, list[Any]]], columns: Sequence[str], errors: list[RowError]
+) -> list["Row"]:
+    """The data rows by column, or errors on row 1 if the header lacks a column."""
+    try:
+        _, header_cells = next(lines)
+    except StopIteration:
+        raise ImportFileError("文件是空的：第 1 行应为表头") from None
+    headers = [cell_text(cell).lstrip("\ufeff") for cell in header_cells]
+    errors += [RowError(1, column, "表头缺少此列") for column in columns if column not in headers]
+    errors += [
+        RowError(1, column, "表头中此列出现了不止一次")
+        for column in columns
+        if headers.count(column) > 1
+    ]
+    if errors:
+        return []
+    positions = {column: headers.index(column) for column in columns}
+    rows = []
+    for number, cells in lines:
+        if all(cell_text(cell) == "" for cell in cells):
+            continue  # blank rows, such as the formatted empty rows under a sheet's data
+        values = {
+            column: cells[position] if position < len(cells) else None
+            for column, position in positions.items()
+        }
+        rows.append(Row(number, values, errors))
+    return rows
+
+
+# ---------------------------------------------------------------------- row checks
+
+
+class Row:
+    """One data row's cells by Chinese header, with checks that record errors in Chinese."""
+
+    def __init__(self, number: int, values: dict[str, Any], errors: list[RowError]) -> None:
+        self.number = number
+        self.values = values
+        self._errors = errors
+        self.ok = True
+
+    def error(self, column: str, message: str) -> None:
+        self.ok = False
+        self._errors.append(RowError(self.number, column, message))
+
+    def raw(self, column: str) -> Any:
+        return self.values.get(column)
+
+    def text(self, column: str, *, max_length: int = 100) -> str | None:
+        value = cell_text(self.raw(column))
+        if not value:
+            self.error(column, "不能为空")
+            return None
+        if len(value) > max_length:
+            self.error(column, f"过长（最多 {max_length} 个字）")
+            return None
+        return value
+
+    def integer(
+        self, column: str, *, minimum: int, maximum: int = COUNT_MAX, blank: int | None = None
+    ) -> int | None:
+        value = cell_text(self.raw(column))
+        if not value and blank is not None:
+            return blank
+        if not value:
+            self.error(column, "不能为空")
+            return None
+        if not INTEGER.match(value) or not minimum <= int(value) <= maximum:
+            self.error(column, f"「{cell_shown(value)}」无效，应为不小于 {minimum} 的整数")
+            return None
+        return int(value)
+
+    def decimal(self, column: str, *, maximum: Decimal, what: str) -> Decimal | None:
+        value = cell_text(self.raw(column)).replace(",", "").replace("，", "")
+        if not value:
+            self.error(column, "不能为空（没有请填 0）")
+            return None
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            self.error(column, f"「{cell_shown(value)}」不是有效的{what}")
+            return None
+        if number < 0:
+            self.error(column, "不能为负数")
+            return None
+        if number > maximum:
+            self.error(column, f"{what}过大（最大 {maximum}）")
+            return None
+        if number != number.quantize(FEN):
+            self.error(column, "最多保留两位小数")
+            return None
+        return number.quantize(FEN)
+
+    def money(self, column: str) -> Decimal | None:
+        return self.decimal(column, maximum=MONEY_MAX, what="金额")
+
+    def year(self, column: str) -> int | None:
+        value = cell_text(self.raw(column))
+        if not YEAR.match(value):
+            self.error(
+                column, f"「{cell_shown(value)}」无效，年度应为 4 位数字" if value else "不能为空"
+            )
+            return None
+        return int(value)
+
+    def date(self, column: str, *, today: datetime.date) -> datetime.date | None:
+        value = cell_text(self.raw(column))
+        match = DATE.match(value)
+        if not match:
+            message = (
+                f"「{cell_shown(value)}」无效，日期应为 YYYY-MM-DD 格式" if value else "不能为空"
+            )
+            self.error(column, message)
+            return None
+        try:
+            day = datetime.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            self.error(column, f"「{cell_shown(value)}」不是有效日期")
+            return None
+        if day > today:
+            self.error(column, f"日期 {day.isoformat()} 晚于今天")
+            return None
+        return day
+
+    def choice(self, column: str, choices: dict[str, Any]) -> Any:
+        value = cell_text(self.raw(column))
+        if value in choices:
+            return choices[value]
+        allowed = "、".join(f"「{choice}」" for choice in choices)
+        if not value:
+            self.error(column, f"不能为空，应填{allowed}")
+        else:
+            self.error(column, f"「{cell_shown(value)}」无效，应填{allowed}")
+        return None
+
+    def id_number(self, column: str) -> str | None:
+        raw = self.raw(column)
+        value = cell_text(raw)
+        if not value:
+            self.error(column, "不能为空")
+            return None
+        if isinstance(raw, int | float) or SCIENTIFIC.match(value):
+            # An 18-digit number does not survive as an Excel number: its last digits are lost.
+            self.error(column, "身份证号被存成了数字，末几位已丢失；请把该列设为文本格式后重新录入")
+            return None
+        try:
+            return id_number_clean(value)
+        except IdNumberError as exc:
+            message = str(exc)
+            message = ID_NUMBER_MESSAGES.get(message, message).rstrip("。")
+            self.error(column, message)
+            return None
+
+
+def duplicate_errors(
+    rows: Sequence[Any], key: Callable[[Any], Any], column: str, describe: Callable[[Any], str]
+) -> list[RowError]:
+    """An error on every row whose key another row of the file shares."""
+    by_key: dict[Any, list[int]] = defaultdict(list)
+    for row in rows:
+        by_key[key(row)].append(row.number)
+    errors = []
+    for value, numbers in by_key.items():
+        if len(numbers) > 1:
+            where = "、".join(str(number) for number in numbers)
+            for number in numbers:
+                errors.append(
+                    RowError(number, column, f"{describe(value)}在文件中重复（第 {where} 行）")
+                )
+    return errors
+
+
+def chunks(values: Iterable[Any], size: int = LOOKUP_CHUNK) -> Iterator[list[Any]]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def household_members_by_code(codes: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Each known household code's (pk, members), in a fixed number of queries."""
+    found: dict[str, tuple[int, int]] = {}
+    for chunk in chunks(set(codes)):
+        for code, pk, members in Household.objects.filter(code__in=chunk).values_list(
+            "code", "pk", "members"
+        ):
+            found[code] = (pk, members)
+    return found
+
+
+@dataclass
+class WriteOutcome:
+    created: int = 0
+    updated: int = 0
+    household_ids: set[int] = field(default_factory=set)
+
+
+class Importer(ABC):
+    """One kind of file: its header columns, how its rows are checked, and how they are written."""
+
+    columns: tuple[str, ...] = ()
+
+    @abstractmethod
+    def validate(self, rows: list[Row], errors: list[RowError]) -> list[Any]:
+        """Check every row, appending each problem to ``errors``; return the cleaned rows."""
+
+    @abstractmethod
+    def write(self, cleaned: list[Any], *, dry_run: bool) -> WriteOutcome:
+        """Write the cleaned rows (or only count them when ``dry_run``)."""

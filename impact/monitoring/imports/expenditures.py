@@ -1,0 +1,122 @@
+"""Rigid expenditures (刚性支出): one row per outlay."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from ...models import RigidExpenditure
+from .base import (
+    YES_NO,
+    Importer,
+    Row,
+    RowError,
+    WriteOutcome,
+    cell_shown,
+    cell_text,
+    chunks,
+    duplicate_errors,
+    household_members_by_code,
+)
+
+EXPENDITURE_COLUMNS = ("户编号", "日期", "原因", "金额", "已解决", "暂时丧失劳动能力人数")
+CAUSES = {
+    "因病": RigidExpenditure.Cause.ILLNESS,
+    "因残": RigidExpenditure.Cause.DISABILITY,
+    "因灾": RigidExpenditure.Cause.DISASTER,
+    "因学": RigidExpenditure.Cause.SCHOOLING,
+    "因疫": RigidExpenditure.Cause.EPIDEMIC,
+    "其他": RigidExpenditure.Cause.OTHER,
+}
+
+
+@dataclass
+class ExpenditureRow:
+    number: int
+    code: str
+    household_id: int
+    date: datetime.date
+    cause: str
+    amount: Decimal
+    resolved: bool
+    unable_to_work: int
+
+
+class ExpenditureImporter(Importer):
+    """Rigid expenditures. A row that matches a recorded one (household, date, cause,
+    amount) updates it, so a file imported twice, or re-imported to mark outlays
+    resolved, does not count the same outlay twice."""
+
+    columns = EXPENDITURE_COLUMNS
+
+    def validate(self, rows: list[Row], errors: list[RowError]) -> list[ExpenditureRow]:
+        known = household_members_by_code(cell_text(row.raw("户编号")) for row in rows)
+        today = timezone.localdate()
+        cleaned = []
+        for row in rows:
+            code = row.text("户编号", max_length=32)
+            if code is not None and code not in known:
+                row.error("户编号", f"户编号「{cell_shown(code)}」不存在")
+            day = row.date("日期", today=today)
+            cause = row.choice("原因", CAUSES)
+            amount = row.money("金额")
+            resolved = row.choice("已解决", YES_NO)
+            unable = row.integer("暂时丧失劳动能力人数", minimum=0, blank=0)
+            if unable is not None and code in known and unable > known[code][1]:
+                row.error(
+                    "暂时丧失劳动能力人数",
+                    f"{unable} 人超过该户家庭人口 {known[code][1]} 人",
+                )
+            if row.ok:
+                cleaned.append(
+                    ExpenditureRow(
+                        row.number,
+                        code,  # type: ignore[arg-type]
+                        known[code][0],  # type: ignore[index]
+                        day,  # type: ignore[arg-type]
+                        cause,
+                        amount,  # type: ignore[arg-type]
+                        resolved,
+                        unable,  # type: ignore[arg-type]
+                    )
+                )
+        errors.extend(
+            duplicate_errors(
+                cleaned,
+                key=lambda row: (row.code, row.date, row.cause, row.amount),
+                column="金额",
+                describe=lambda key: (
+                    f"户编号「{cell_shown(key[0])}」{key[1].isoformat()} 的同一笔支出"
+                ),
+            )
+        )
+        return cleaned
+
+    def write(self, cleaned: list[ExpenditureRow], *, dry_run: bool) -> WriteOutcome:
+        household_ids = {row.household_id for row in cleaned}
+        existing: dict[tuple[int, datetime.date, str, Decimal], RigidExpenditure] = {}
+        for chunk in chunks(household_ids):
+            for record in RigidExpenditure.objects.filter(household_id__in=chunk).order_by("pk"):
+                key = (record.household_id, record.date, record.cause, record.amount)
+                existing.setdefault(key, record)
+        outcome = WriteOutcome(household_ids=household_ids)
+        new, changed = [], []
+        for row in cleaned:
+            record = existing.get((row.household_id, row.date, row.cause, row.amount))
+            if record is None:
+                record = RigidExpenditure(
+                    household_id=row.household_id, date=row.date, cause=row.cause, amount=row.amount
+                )
+                new.append(record)
+            else:
+                changed.append(record)
+            record.resolved = row.resolved
+            record.unable_to_work = row.unable_to_work
+        outcome.created, outcome.updated = len(new), len(changed)
+        if not dry_run:
+            RigidExpenditure.objects.bulk_create(new, batch_size=1000)
+            RigidExpenditure.objects.bulk_update(
+                changed, ["resolved", "unable_to_work"], batch_size=1000
+            )
+        return outcome

@@ -1,0 +1,93 @@
+"""Income records (收入记录): one row per household and year, created or updated."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+
+from ...models import IncomeRecord
+from .base import (
+    Importer,
+    Row,
+    RowError,
+    WriteOutcome,
+    cell_shown,
+    cell_text,
+    chunks,
+    duplicate_errors,
+    household_members_by_code,
+)
+
+INCOME_COLUMNS = ("户编号", "年度", "工资性收入", "经营性收入", "财产性收入", "转移性收入")
+
+
+@dataclass
+class IncomeRow:
+    number: int
+    code: str
+    household_id: int
+    year: int
+    wages: Decimal
+    operating: Decimal
+    property_income: Decimal
+    transfers: Decimal
+
+
+class IncomeImporter(Importer):
+    columns = INCOME_COLUMNS
+
+    def validate(self, rows: list[Row], errors: list[RowError]) -> list[IncomeRow]:
+        known = household_members_by_code(cell_text(row.raw("户编号")) for row in rows)
+        cleaned = []
+        for row in rows:
+            code = row.text("户编号", max_length=32)
+            if code is not None and code not in known:
+                row.error("户编号", f"户编号「{cell_shown(code)}」不存在")
+            year = row.year("年度")
+            amounts = [
+                row.money(column)
+                for column in ("工资性收入", "经营性收入", "财产性收入", "转移性收入")
+            ]
+            if row.ok:
+                cleaned.append(IncomeRow(row.number, code, known[code][0], year, *amounts))  # type: ignore[arg-type,index]
+        keyed = [row for row in rows if cell_text(row.raw("户编号")) and cell_text(row.raw("年度"))]
+        errors.extend(
+            duplicate_errors(
+                keyed,
+                key=lambda row: (cell_text(row.raw("户编号")), cell_text(row.raw("年度"))),
+                column="年度",
+                describe=lambda key: f"户编号「{cell_shown(key[0])}」的 {key[1]} 年度收入",
+            )
+        )
+        return cleaned
+
+    def write(self, cleaned: list[IncomeRow], *, dry_run: bool) -> WriteOutcome:
+        household_ids = {row.household_id for row in cleaned}
+        existing: dict[tuple[int, int], IncomeRecord] = {}
+        for chunk in chunks(household_ids):
+            for record in IncomeRecord.objects.filter(household_id__in=chunk):
+                existing[(record.household_id, record.year)] = record
+        outcome = WriteOutcome(household_ids=household_ids)
+        now = timezone.now()
+        new, changed = [], []
+        for row in cleaned:
+            record = existing.get((row.household_id, row.year))
+            if record is None:
+                record = IncomeRecord(household_id=row.household_id, year=row.year)
+                new.append(record)
+            else:
+                changed.append(record)
+            record.wages = row.wages
+            record.operating = row.operating
+            record.property_income = row.property_income
+            record.transfers = row.transfers
+            record.updated = now
+        outcome.created, outcome.updated = len(new), len(changed)
+        if not dry_run:
+            IncomeRecord.objects.bulk_create(new, batch_size=1000)
+            IncomeRecord.objects.bulk_update(
+                changed,
+                ["wages", "operating", "property_income", "transfers", "updated"],
+                batch_size=1000,
+            )
+        return outcome

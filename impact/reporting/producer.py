@@ -1,0 +1,46 @@
+"""A producer's own figures (the shop dashboard's producer impact page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from ..models import ReachPeriod
+from ..monitoring.access import Scope
+from .staff import ZERO, BreakdownRow, Period, report_breakdown
+
+if TYPE_CHECKING:
+    from producers.models import Producer
+
+
+@dataclass
+class ProducerImpact:
+    period: Period
+    sales: Decimal
+    attributed: Decimal
+    households_reached: int
+    products: list[BreakdownRow]
+
+
+def producer_impact(*, producer: Producer, period: Period) -> ProducerImpact:
+    """A producer's own figures for a period: its sales, what reached its linked households.
+
+    Five queries, from the summaries (``SalesMonth``, ``AttributionMonth``, ``ReachPeriod``).
+    """
+    products = report_breakdown(
+        scope=Scope(None), period=period, by="product", partner_id=producer.partner_id
+    )
+    reached = ReachPeriod.objects.filter(
+        owner=ReachPeriod.Owner.PARTNER,
+        owner_id=producer.partner_id,
+        period=period.key,
+        amount__gt=0,
+    ).count()
+    return ProducerImpact(
+        period=period,
+        sales=sum((row.sales or ZERO for row in products), ZERO),
+        attributed=sum((row.attributed for row in products), ZERO),
+        households_reached=reached,
+        products=products,
+    )

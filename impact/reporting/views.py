@@ -1,0 +1,217 @@
+"""Impact reports and exports in the back office (/cms/impact/reports/…, /cms/impact/export/…),
+scoped to the staff member's county, and the public impact pages (/impact/, /impact/mine/).
+
+Each report view reads one report, turns it into tables and charts
+(``impact.reporting.tables``), and either renders them or, with
+``?format=csv|xlsx``, sends the same tables as a file (``export_response``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.backoffice import forbidden_as_403
+
+from ..models import Region
+from ..monitoring.access import (
+    Scope,
+    counties_visible_to,
+    households_visible_to,
+    report_scope,
+    require_staff,
+)
+from . import buyer, public, staff, tables
+from .exports import CONTENT_TYPES, Table, impact_export, impact_export_write, tables_export
+
+
+def export_response(tables: list[Table], *, fmt: str, name: str) -> HttpResponse:
+    """Report tables as a CSV or XLSX download named ``name-<time>.<fmt>``; 404 for another format."""
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    response = HttpResponse(tables_export(tables=tables, fmt=fmt), content_type=CONTENT_TYPES[fmt])
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
+    return response
+
+
+def _context(request: HttpRequest, scope: Scope, **extra: Any) -> dict[str, Any]:
+    counties = counties_visible_to(user=request.user).order_by("code")
+    periods = staff.period_choices()
+    period = extra.get("period")
+    if period is not None and period.key not in {choice.key for choice in periods}:
+        periods.insert(0, period)  # an older period asked for by URL stays selectable
+    return {
+        "counties": counties,
+        "county": request.GET.get("county", ""),
+        "city_wide": scope.county_ids is None or len(counties) > 1,
+        "periods": periods,
+        "breakdowns": list(staff.BREAKDOWNS.items()),
+        "query": request.GET.urlencode(),
+        **extra,
+    }
+
+
+def _period(request: HttpRequest) -> tuple[staff.Period, str | None]:
+    """The period asked for; this year, with the reason, when the one asked for is not valid."""
+    try:
+        return staff.period_parse(request.GET.get("period")), None
+    except ValidationError as error:
+        return staff.period_parse(None), error.messages[0]
+
+
+@forbidden_as_403
+def report_overview(request: HttpRequest) -> HttpResponse:
+    scope = report_scope(user=request.user, county=request.GET.get("county"))
+    region = None
+    if request.GET.get("region", "").isdigit():
+        region = Region.objects.filter(pk=request.GET["region"]).exclude(level="village").first()
+        if region is None:
+            raise Http404
+        if not scope.covers(region.county.pk):
+            raise PermissionDenied
+    overview = staff.report_overview(scope=scope, region=region)
+    overview_tables = tables.overview_tables(overview)
+    if request.GET.get("format"):
+        return export_response(overview_tables, fmt=request.GET["format"], name="impact-overview")
+    return render(
+        request,
+        "impact/admin/report.html",
+        _context(
+            request,
+            scope,
+            report="overview",
+            title=_("Impact overview"),
+            region=region,
+            overview=overview,
+            tables=overview_tables,
+            charts=tables.overview_charts(overview),
+        ),
+    )
+
+
+@forbidden_as_403
+def report_platform(request: HttpRequest) -> HttpResponse:
+    scope = report_scope(user=request.user, county=request.GET.get("county"))
+    period, period_error = _period(request)
+    impact = staff.report_platform(scope=scope, period=period)
+    platform_tables = tables.platform_tables(impact)
+    if request.GET.get("format"):
+        return export_response(
+            platform_tables, fmt=request.GET["format"], name=f"impact-platform-{period.key}"
+        )
+    return render(
+        request,
+        "impact/admin/report.html",
+        _context(
+            request,
+            scope,
+            report="platform",
+            title=_("Platform impact"),
+            period=period,
+            period_error=period_error,
+            impact=impact,
+            tables=platform_tables,
+            charts=tables.platform_charts(impact),
+        ),
+    )
+
+
+@forbidden_as_403
+def report_breakdown(request: HttpRequest) -> HttpResponse:
+    scope = report_scope(user=request.user, county=request.GET.get("county"))
+    period, period_error = _period(request)
+    by = request.GET.get("by") or "product"
+    if by not in staff.BREAKDOWNS:
+        raise Http404
+    rows = staff.report_breakdown(scope=scope, period=period, by=by)
+    breakdown_tables = tables.breakdown_tables(rows, by=by, period_label=period.label)
+    if request.GET.get("format"):
+        return export_response(
+            breakdown_tables, fmt=request.GET["format"], name=f"impact-by-{by}-{period.key}"
+        )
+    return render(
+        request,
+        "impact/admin/report.html",
+        _context(
+            request,
+            scope,
+            report="breakdown",
+            title=_("Breakdowns"),
+            by=by,
+            period=period,
+            period_error=period_error,
+            tables=breakdown_tables,
+            charts=tables.breakdown_charts(rows, by=by),
+        ),
+    )
+
+
+@forbidden_as_403
+def data_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The warnings export, limited to the staff member's county."""
+    require_staff(request.user)
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    content = impact_export(
+        kind="warnings", fmt=fmt, households=households_visible_to(user=request.user)
+    )
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="warnings-{stamp}.{fmt}"'
+    return response
+
+
+@forbidden_as_403
+def attribution_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The attribution ledger, one row per entry, limited to the staff member's county.
+
+    Written row by row into a temporary file on disk and streamed from there.
+    """
+    require_staff(request.user)
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
+    impact_export_write(
+        kind="attribution",
+        fmt=fmt,
+        out=handle,
+        households=households_visible_to(user=request.user),
+    )
+    handle.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    # A streaming response (forbidden_as_403 is typed for HttpResponse only).
+    return FileResponse(  # type: ignore[return-value]
+        handle,
+        as_attachment=True,
+        filename=f"attribution-{stamp}.{fmt}",
+        content_type=CONTENT_TYPES[fmt],
+    )
+
+
+def public_impact(request: HttpRequest) -> HttpResponse:
+    """/impact/: the platform's aggregate figures; no group of fewer than five households."""
+    return render(request, "impact/public.html", {"figures": public.public_figures_cached()})
+
+
+@login_required
+def my_impact(request: HttpRequest) -> HttpResponse:
+    """A buyer's own impact: what their paid orders reached, month by month (never who)."""
+    impact = buyer.my_impact(user=request.user)
+    return render(
+        request,
+        "impact/my_impact.html",
+        {
+            "impact": impact,
+            "charts": [tables.my_impact_chart(impact)] if impact.months else [],
+            "page_title": _("My impact"),
+            "active_tab": "impact",
+        },
+    )
