@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format lock messages vendor worker beat bench clean
+.PHONY: install run test lint typecheck format lock messages vendor worker beat bench clean
 
 # A virtual environment with the locked dependencies (hash-checked).
 $(VENV)/.installed: requirements/dev.lock
@@ -38,6 +38,10 @@ test: install
 lint: install
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
+
+# mypy with django-stubs over the project's own code (settings in pyproject.toml).
+typecheck: install
+	$(BIN)/python -m mypy .
 
 format: install
 	$(BIN)/python -m ruff check --fix .
