@@ -8,8 +8,23 @@ server) load it again themselves.
 
 import pytest
 from django.core.management import call_command
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 pytest_plugins = ["tests.stripe_fixtures"]
+
+
+@receiver(connection_created, dispatch_uid="tests_sqlite_wal")
+def _sqlite_wal(sender, connection, **kwargs):  # type: ignore[no-untyped-def]
+    """SQLite's test database (a file, see config/settings/test.py) in WAL mode.
+
+    A test reading while the live server writes then sees the last commit instead of
+    an error; nothing here needs to survive a power cut, so writes are not synced.
+    """
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=OFF")
 
 
 @pytest.fixture(scope="session")

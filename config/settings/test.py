@@ -6,9 +6,10 @@ starts a real worker (see tests/test_celery_worker.py).
 """
 
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import HAYSTACK_CONNECTIONS, env
+from .base import DATABASES, HAYSTACK_CONNECTIONS, env
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production"
@@ -33,3 +34,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A test database in a file, not Django's shared in-memory one: an in-memory database
+    # is one connection shared by the test and the live server's threads, and two threads
+    # using one SQLite connection at once fail with "database table is locked". In a file,
+    # each thread has its own connection; conftest.py turns on WAL so a reader never waits
+    # for a writer, and IMMEDIATE transactions make writers queue instead of failing.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.mkdtemp(prefix="yixiang-test-db-")) / "test.sqlite3")
+    }
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
