@@ -67,7 +67,7 @@ OSCAR_APPS = [
     "shop.search.apps.SearchConfig",  # fork: Chinese search index (see shop/FORKS.md)
     "oscar.apps.voucher.apps.VoucherConfig",
     "oscar.apps.wishlists.apps.WishlistsConfig",
-    "oscar.apps.dashboard.apps.DashboardConfig",
+    "shop.dashboard.apps.DashboardConfig",  # fork: finds the dashboard sub-forks (see shop/FORKS.md)
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
     "shop.dashboard.orders.apps.OrdersDashboardConfig",  # fork: producers see their own lines (see shop/FORKS.md)

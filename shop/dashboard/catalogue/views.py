@@ -6,8 +6,6 @@ from django.core.exceptions import PermissionDenied
 from oscar.apps.dashboard.catalogue import views as oscar_views
 from oscar.core.loading import get_model
 
-from .formsets import ProductImageFormSet, StockRecordFormSet
-
 Product = get_model("catalogue", "Product")
 StockRecord = get_model("partner", "StockRecord")
 
@@ -31,9 +29,6 @@ class ProducerProductAccessMixin:
 
 
 class ProductCreateUpdateView(ProducerProductAccessMixin, oscar_views.ProductCreateUpdateView):
-    stockrecord_formset = StockRecordFormSet
-    image_formset = ProductImageFormSet
-
     def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         if not request.user.is_staff:
             self.stockrecord_access_check(request)
