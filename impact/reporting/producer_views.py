@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.views.generic import TemplateView
 
+from config.http import AuthenticatedHttpRequest
 from impact import report_tables, reports
 from impact.exports import Table
 from impact.report_views import _export, _period
@@ -27,6 +28,7 @@ class ProducerImpactView(TemplateView):
     """
 
     template_name = "oscar/dashboard/orders/producer_impact.html"
+    request: AuthenticatedHttpRequest  # Oscar's dashboard lets only logged-in users in
 
     producer_obj: Producer | None
     impact: reports.ProducerImpact | None
