@@ -8,16 +8,22 @@ through ``EMAIL_DELIVERY_BACKEND`` and retries on failure.
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 
+from config.tasks import email_send
+
 logger = logging.getLogger("yixiang.email")
 
 
-def message_to_dict(message: EmailMessage) -> dict:
-    data = {
+def message_to_dict(message: EmailMessage) -> dict[str, Any]:
+    alternatives = [
+        [alternative[0], alternative[1]] for alternative in getattr(message, "alternatives", [])
+    ]
+    return {
         "subject": message.subject,
         "body": message.body,
         "from_email": message.from_email,
@@ -26,23 +32,17 @@ def message_to_dict(message: EmailMessage) -> dict:
         "bcc": list(message.bcc),
         "reply_to": list(message.reply_to),
         "headers": dict(message.extra_headers),
-        "alternatives": [],
+        "alternatives": alternatives,
     }
-    for alternative in getattr(message, "alternatives", []):
-        content, mimetype = alternative[0], alternative[1]
-        data["alternatives"].append([content, mimetype])
-    return data
 
 
 class CeleryEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
-        from config.tasks import email_send
-
         count = 0
         for message in email_messages:
             payload = message_to_dict(message)
 
-            def queue(payload: dict = payload) -> None:
+            def queue(payload: dict[str, Any] = payload) -> None:
                 try:
                     email_send.delay(payload)
                 except Exception:  # the broker is down: log it, never fail the caller

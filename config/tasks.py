@@ -1,6 +1,7 @@
 import logging
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
@@ -8,7 +9,7 @@ logger = logging.getLogger("yixiang.email")
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
-def email_send(self, payload: dict) -> None:  # type: ignore[no-untyped-def]
+def email_send(self: Task, payload: dict[str, Any]) -> None:
     """Deliver one queued message through the real backend; retry on failure."""
     message = EmailMultiAlternatives(
         subject=payload["subject"],

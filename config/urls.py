@@ -2,12 +2,15 @@ from django.apps import apps
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
+from oscar.config import Shop
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-urlpatterns = [
+oscar_shop: Shop = apps.get_app_config("oscar")  # Oscar's root app: its URLs
+
+urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
@@ -16,7 +19,7 @@ urlpatterns = [
     path("shop/dashboard/payments/", include("shop.payments.dashboard_urls")),
     path("shop/producers/", include("producers.urls")),
     path("shop/unit/", include("shop.units.urls")),  # work units (#8): account, bulk orders
-    path("shop/", include(apps.get_app_config("oscar").urls[0])),
+    path("shop/", include(oscar_shop.urls[0])),
     path("", include("impact.urls")),
     path("", include("cms.urls")),  # livestream campaigns: /c/<code>/, counters
 ]

@@ -1,13 +1,18 @@
 """Producers in the back office (/cms/producers/): onboarding review and benefit links."""
 
+from typing import Any
+
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.backoffice import forbidden_as_403
+from config.http import AuthenticatedHttpRequest
 from impact.monitoring.access import counties_visible_to
 
 from . import services
@@ -15,7 +20,7 @@ from .forms import BenefitLinkForm, ReviewForm
 from .models import BenefitLink, Producer
 
 
-def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _visible(request: HttpRequest) -> QuerySet[Producer]:
     if not request.user.is_staff:
         raise PermissionDenied
     counties = counties_visible_to(user=request.user)
@@ -24,7 +29,7 @@ def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
     )
 
 
-def _can_approve(user) -> bool:  # type: ignore[no-untyped-def]
+def _can_approve(user: User | AnonymousUser) -> bool:
     return user.is_superuser or user.has_perm("producers.change_producer")
 
 
@@ -41,7 +46,7 @@ def producer_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: HttpRequest, producer: Producer, **extra) -> dict:  # type: ignore[no-untyped-def]
+def _detail_context(request: HttpRequest, producer: Producer, **extra: Any) -> dict[str, Any]:
     return {
         "producer": producer,
         "steps": producer.onboarding_steps.select_related("by"),
@@ -66,7 +71,7 @@ def producer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @forbidden_as_403
 @require_POST
-def producer_review(request: HttpRequest, pk: int) -> HttpResponse:
+def producer_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     producer = get_object_or_404(_visible(request), pk=pk)
     form = ReviewForm(request.POST)
     if form.is_valid():

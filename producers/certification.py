@@ -19,6 +19,7 @@ import datetime
 import logging
 from collections.abc import Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -26,6 +27,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from .models import Certificate, CertificateReminder
+
+if TYPE_CHECKING:
+    from oscar.apps.catalogue.models import Product
 
 logger = logging.getLogger("yixiang.producers")
 
@@ -66,7 +70,7 @@ def reminder_due(
     return min(reached) if reached else None
 
 
-def certification_expired_on(*, product, on: datetime.date) -> datetime.date | None:  # type: ignore[no-untyped-def]
+def certification_expired_on(*, product: "Product", on: datetime.date) -> datetime.date | None:
     """The last day of the product's latest certification that ran out before ``on``, or None.
 
     Reads ``product.certificates.all()``, so it costs nothing when they were prefetched.

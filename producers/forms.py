@@ -1,13 +1,18 @@
 import datetime
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
+from oscar.core.loading import get_model
 
 from impact.models import Household, Region
 
 from .models import BenefitLink, Producer
 from .services import credit_code_clean
+
+Product = get_model("catalogue", "Product")
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -35,7 +40,7 @@ class ProducerApplicationForm(forms.Form):
     def clean_credit_code(self) -> str:
         return credit_code_clean(self.cleaned_data["credit_code"])
 
-    def clean_licence(self):  # type: ignore[no-untyped-def]
+    def clean_licence(self) -> UploadedFile:
         upload = self.cleaned_data["licence"]
         if upload.size > MAX_UPLOAD:
             raise ValidationError(_("The file is larger than 5 MB."))
@@ -60,7 +65,10 @@ class ReviewForm(forms.Form):
 class BenefitLinkForm(forms.Form):
     household_code = forms.CharField(label=_("Household code"), max_length=32)
     kind = forms.ChoiceField(label=_("Kind"), choices=BenefitLink.Kind.choices)
-    product = forms.ModelChoiceField(label=_("Product"), queryset=None, required=False)
+    # Its queryset, the producer's products, is set for each form.
+    product: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
+        label=_("Product"), queryset=None, required=False
+    )
     per_unit = forms.DecimalField(
         label=_("Amount per unit (yuan)"), required=False, decimal_places=2, max_digits=12
     )
@@ -77,15 +85,11 @@ class BenefitLinkForm(forms.Form):
         label=_("Reason (household outside the county)"), required=False, max_length=255
     )
 
-    def __init__(self, *args, producer: Producer, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, producer: Producer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from oscar.core.loading import get_model
-
-        Product = get_model("catalogue", "Product")
         self.producer = producer
-        self.fields["product"].queryset = Product.objects.filter(
-            stockrecords__partner=producer.partner
-        )
+        product_field = cast("forms.ModelChoiceField[Any]", self.fields["product"])
+        product_field.queryset = Product.objects.filter(stockrecords__partner=producer.partner)
         self.fields["valid_from"].initial = datetime.date.today()
 
     def clean_household_code(self) -> Household:

@@ -1,4 +1,5 @@
 import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -6,8 +7,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from impact.models import Region
 
-class Producer(models.Model):
+
+# Wagtail is untyped: django-stubs finds no manager on the page models pointing here (cms).
+class Producer(models.Model):  # type: ignore[django-manager-missing]
     """A producer (生产主体) selling on the platform; one Oscar partner each."""
 
     class Kind(models.TextChoices):
@@ -58,7 +63,7 @@ class Producer(models.Model):
         return self.name
 
     @property
-    def county(self):  # type: ignore[no-untyped-def]
+    def county(self) -> "Region":
         return self.region.county
 
     @property

@@ -2,12 +2,13 @@
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -16,6 +17,13 @@ from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 
 from .models import BenefitLink, Certificate, OnboardingStep, Producer, Shipment
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from oscar.apps.catalogue.models import Product
+    from oscar.apps.order.models import Order
+
+    from impact.models import Household, Region
 
 Partner = get_model("partner", "Partner")
 StockRecord = get_model("partner", "StockRecord")
@@ -41,7 +49,9 @@ def credit_code_clean(value: str) -> str:
 
 
 @transaction.atomic
-def producer_apply(*, user, name: str, kind: str, region, credit_code: str, **details) -> Producer:  # type: ignore[no-untyped-def]
+def producer_apply(
+    *, user: "User", name: str, kind: str, region: "Region", credit_code: str, **details: Any
+) -> Producer:
     """A producer applies online: it gets a shop partner, but no dashboard until approved."""
     code = credit_code_clean(credit_code)
     if Producer.objects.filter(credit_code=code).exists():
@@ -59,7 +69,9 @@ def producer_apply(*, user, name: str, kind: str, region, credit_code: str, **de
     return producer
 
 
-def _step(producer: Producer, *, to: str, allowed_from: list[str], by, note: str) -> Producer:  # type: ignore[no-untyped-def]
+def _step(
+    producer: Producer, *, to: str, allowed_from: list[str], by: "User", note: str
+) -> Producer:
     producer = Producer.objects.select_for_update().get(pk=producer.pk)
     if producer.status not in allowed_from:
         raise ValidationError(
@@ -73,7 +85,7 @@ def _step(producer: Producer, *, to: str, allowed_from: list[str], by, note: str
 
 
 @transaction.atomic
-def producer_recommend(*, producer: Producer, by, note: str = "") -> Producer:  # type: ignore[no-untyped-def]
+def producer_recommend(*, producer: Producer, by: "User", note: str = "") -> Producer:
     """The county department recommends the application to the platform."""
     return _step(
         producer,
@@ -85,7 +97,7 @@ def producer_recommend(*, producer: Producer, by, note: str = "") -> Producer:  
 
 
 @transaction.atomic
-def producer_approve(*, producer: Producer, by, note: str = "") -> Producer:  # type: ignore[no-untyped-def]
+def producer_approve(*, producer: Producer, by: "User", note: str = "") -> Producer:
     """The platform approves: the producer's users may now use the shop dashboard."""
     producer = _step(
         producer,
@@ -101,7 +113,7 @@ def producer_approve(*, producer: Producer, by, note: str = "") -> Producer:  # 
 
 
 @transaction.atomic
-def producer_reject(*, producer: Producer, by, reason: str) -> Producer:  # type: ignore[no-untyped-def]
+def producer_reject(*, producer: Producer, by: "User", reason: str) -> Producer:
     """The county or the platform rejects, and says why."""
     if not (reason or "").strip():
         raise ValidationError(_("Say why the application is rejected."))
@@ -127,7 +139,9 @@ def certificate_save(*, certificate: Certificate) -> Certificate:
     return certificate
 
 
-def product_certification(*, product, on: datetime.date | None = None) -> Certificate | None:  # type: ignore[no-untyped-def]
+def product_certification(
+    *, product: "Product", on: datetime.date | None = None
+) -> Certificate | None:
     """The product's certification current on a date, read from prefetched certificates when there are."""
     on = on or timezone.localdate()
     for certificate in product.certificates.all():
@@ -139,14 +153,16 @@ def product_certification(*, product, on: datetime.date | None = None) -> Certif
 # ---------------------------------------------------------------------- benefit links
 
 
-def _unit_prices(producer: Producer, product) -> list[Decimal]:  # type: ignore[no-untyped-def]
+def _unit_prices(producer: Producer, product: "Product | None") -> list[Decimal]:
     records = StockRecord.objects.filter(partner=producer.partner)
     if product is not None:
         records = records.filter(product=product)
     return [price for price in records.values_list("price", flat=True) if price is not None]
 
 
-def _overlapping(queryset, valid_from: datetime.date, valid_to: datetime.date | None):  # type: ignore[no-untyped-def]
+def _overlapping(
+    queryset: QuerySet[BenefitLink], valid_from: datetime.date, valid_to: datetime.date | None
+) -> QuerySet[BenefitLink]:
     queryset = queryset.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
     if valid_to is not None:
         queryset = queryset.filter(valid_from__lte=valid_to)
@@ -157,10 +173,10 @@ def _overlapping(queryset, valid_from: datetime.date, valid_to: datetime.date | 
 def benefit_link_create(
     *,
     producer: Producer,
-    household,  # type: ignore[no-untyped-def]
+    household: "Household",
     kind: str,
     valid_from: datetime.date,
-    product=None,  # type: ignore[no-untyped-def]
+    product: "Product | None" = None,
     per_unit: Decimal | None = None,
     share: Decimal | None = None,
     valid_to: datetime.date | None = None,
@@ -249,7 +265,9 @@ def producer_households_reached(*, producer: Producer, on: datetime.date | None 
 
 
 @transaction.atomic
-def order_ship(*, order, producer: Producer, carrier: str, tracking_number: str, by) -> Shipment:  # type: ignore[no-untyped-def]
+def order_ship(
+    *, order: "Order", producer: Producer, carrier: str, tracking_number: str, by: "User"
+) -> Shipment:
     """The producer ships its lines of an order; the buyer sees carrier and tracking number."""
     if not order.lines.filter(partner=producer.partner).exists():
         raise ValidationError(_("This order has no lines of this producer."))

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
+from config.http import AuthenticatedHttpRequest
 from impact.models import Region
 from shop.selectors import product_card_queryset
 
@@ -16,7 +17,7 @@ from .models import BenefitLink, Producer
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def producer_apply(request: HttpRequest) -> HttpResponse:
+def producer_apply(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProducerApplicationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -72,7 +73,7 @@ def producer_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_households(request: HttpRequest) -> HttpResponse:
+def my_households(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A producer's linked households: by code and masked name only."""
     producer = Producer.objects.filter(partner__users=request.user).first()
     if producer is None:

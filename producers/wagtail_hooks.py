@@ -1,4 +1,5 @@
-from django.urls import path, reverse
+from django.http import HttpRequest
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -7,7 +8,7 @@ from . import admin_views
 
 
 @hooks.register("register_admin_urls")
-def producers_admin_urls():  # type: ignore[no-untyped-def]
+def producers_admin_urls() -> list[URLPattern]:
     return [
         path("producers/", admin_views.producer_list, name="producers_admin_list"),
         path("producers/<int:pk>/", admin_views.producer_detail, name="producers_admin_detail"),
@@ -23,12 +24,12 @@ def producers_admin_urls():  # type: ignore[no-untyped-def]
 
 
 class StaffMenuItem(MenuItem):
-    def is_shown(self, request):  # type: ignore[no-untyped-def]
+    def is_shown(self, request: HttpRequest) -> bool:
         return request.user.is_staff
 
 
 @hooks.register("register_admin_menu_item")
-def producers_menu():  # type: ignore[no-untyped-def]
+def producers_menu() -> StaffMenuItem:
     return StaffMenuItem(
         _("Producers"), reverse("producers_admin_list"), icon_name="site", order=260
     )

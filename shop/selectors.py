@@ -1,10 +1,16 @@
 """Reads of the storefront's data."""
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import QuerySet
 from oscar.core.loading import get_class, get_model
+
+if TYPE_CHECKING:
+    from oscar.apps.catalogue.models import Product
+
+    from impact.models import Region
+    from producers.models import Producer
 
 # Product cards show the producer and its county, and whether the product can
 # be bought (the partner strategy reads the producer and the certificates):
@@ -14,7 +20,7 @@ PRODUCT_CARD_PREFETCH = "stockrecords__partner__producer__region__parent__parent
 PRODUCT_CARD_PREFETCHES = (PRODUCT_CARD_PREFETCH, "certificates")
 
 
-def product_card_queryset() -> QuerySet:
+def product_card_queryset() -> QuerySet[Any]:
     Product = get_model("catalogue", "Product")
     return (
         Product.objects.browsable()
@@ -24,7 +30,12 @@ def product_card_queryset() -> QuerySet:
     )
 
 
-def product_origin(*, product) -> dict:  # type: ignore[no-untyped-def]
+class ProductOrigin(TypedDict):
+    producer: "Producer | None"
+    county: "Region | None"
+
+
+def product_origin(*, product: "Product") -> ProductOrigin:
     """The producer and county a product comes from, read from prefetched stock records."""
     for stockrecord in product.stockrecords.all():
         producer = getattr(stockrecord.partner, "producer", None)

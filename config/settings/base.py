@@ -6,11 +6,16 @@ console e-mail and no Stripe keys.
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403  (Oscar's settings, overridden below)
+from oscar.defaults import OSCAR_DASHBOARD_NAVIGATION
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -67,7 +72,7 @@ OSCAR_APPS = [
     "shop.search.apps.SearchConfig",  # fork: Chinese search index (see shop/FORKS.md)
     "oscar.apps.voucher.apps.VoucherConfig",
     "oscar.apps.wishlists.apps.WishlistsConfig",
-    "oscar.apps.dashboard.apps.DashboardConfig",
+    "shop.dashboard.apps.DashboardConfig",  # fork: finds the dashboard sub-forks (see shop/FORKS.md)
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
     "shop.dashboard.orders.apps.OrdersDashboardConfig",  # fork: producers see their own lines (see shop/FORKS.md)
@@ -223,11 +228,16 @@ OSCAR_ORDER_STATUS_PIPELINE = {
     "Cancelled": (),
 }
 OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
-OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
+OSCAR_SEARCH_FACETS: dict[str, dict[str, Any]] = {"fields": {}, "queries": {}}
 OSCAR_PRODUCTS_PER_PAGE = 24
 
 
-def _staff_only(user, url_name, url_args=None, url_kwargs=None) -> bool:  # type: ignore[no-untyped-def]
+def _staff_only(
+    user: "User | AnonymousUser",
+    url_name: str,
+    url_args: list[Any] | None = None,
+    url_kwargs: dict[str, Any] | None = None,
+) -> bool:
     return user.is_staff
 
 

@@ -27,7 +27,7 @@ EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=tempfile.gettempdir())
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://yixiang-test")}
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
-MEDIA_ROOT = tempfile.mkdtemp(prefix="yixiang-test-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="yixiang-test-media-"))
 HAYSTACK_CONNECTIONS["default"]["PATH"] = tempfile.mkdtemp(prefix="yixiang-test-whoosh-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -59,7 +59,7 @@ def _context(request: HttpRequest, scope: Scope, **extra: Any) -> dict[str, Any]
     }
 
 
-def _period(request: HttpRequest) -> tuple[staff.Period, str | None]:
+def period_from_request(request: HttpRequest) -> tuple[staff.Period, str | None]:
     """The period asked for; this year, with the reason, when the one asked for is not valid."""
     try:
         return staff.period_parse(request.GET.get("period")), None
@@ -100,7 +100,7 @@ def report_overview(request: HttpRequest) -> HttpResponse:
 @forbidden_as_403
 def report_platform(request: HttpRequest) -> HttpResponse:
     scope = report_scope(user=request.user, county=request.GET.get("county"))
-    period, period_error = _period(request)
+    period, period_error = period_from_request(request)
     impact = staff.report_platform(scope=scope, period=period)
     platform_tables = tables.platform_tables(impact)
     if request.GET.get("format"):
@@ -127,7 +127,7 @@ def report_platform(request: HttpRequest) -> HttpResponse:
 @forbidden_as_403
 def report_breakdown(request: HttpRequest) -> HttpResponse:
     scope = report_scope(user=request.user, county=request.GET.get("county"))
-    period, period_error = _period(request)
+    period, period_error = period_from_request(request)
     by = request.GET.get("by") or "product"
     if by not in staff.BREAKDOWNS:
         raise Http404

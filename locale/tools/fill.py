@@ -6,12 +6,13 @@ Run after `manage.py makemessages -l zh_Hans`: `python locale/tools/fill.py`.
 import sys
 from pathlib import Path
 
+import oscar
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 here = Path(__file__).resolve().parent
 po_path = here.parent / "zh_Hans" / "LC_MESSAGES" / "django.po"
-table = {}
+table: dict[str, str] = {}
 for tsv in sorted(here.glob("zh_hans*.tsv")):
     for line in tsv.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
@@ -19,13 +20,18 @@ for tsv in sorted(here.glob("zh_hans*.tsv")):
             table[msgid.replace("\\n", "\n")] = msgstr.replace("\\n", "\n")
 
 # Strings our templates share with Oscar's and Wagtail's take their translations.
-site_packages = Path(__import__("oscar").__file__).resolve().parent.parent
+site_packages = Path(oscar.__file__).resolve().parent.parent
 for package in ("oscar", "wagtail/admin"):
     fallback = site_packages / package / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
     if fallback.exists():
         with fallback.open("rb") as handle:
             for message in read_po(handle, locale="zh_Hans"):
-                if isinstance(message.id, str) and message.string and not message.fuzzy:
+                if (
+                    isinstance(message.id, str)
+                    and isinstance(message.string, str)
+                    and message.string
+                    and not message.fuzzy
+                ):
                     table.setdefault(" ".join(message.id.split()), message.string)
 
 with po_path.open("rb") as handle:

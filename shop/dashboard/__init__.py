@@ -1,1 +1,1 @@
-"""Forks of Oscar's dashboard sub-apps (see shop/FORKS.md)."""
+"""Oscar's root dashboard app and its catalogue and orders sub-apps, forked (see shop/FORKS.md)."""

@@ -10,7 +10,7 @@ class ProducerNotApproved(Unavailable):
     """The product's producer has not (or no longer) been approved by the platform."""
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return gettext("This producer has not been approved yet")
 
     def is_purchase_permitted(self, quantity: int) -> tuple[bool, str]:
@@ -28,7 +28,7 @@ class NotCertified(Unavailable):
         self.expired_on = expired_on
 
     @property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         if self.expired_on is not None:
             return gettext("Poverty-relief product certification expired on %(date)s") % {
                 "date": self.expired_on.isoformat()

@@ -76,7 +76,7 @@ class StockRecord(AbstractStockRecord):
             )
         self.post_save_signal()
 
-    allocate.alters_data = True  # type: ignore[attr-defined]
+    allocate.alters_data = True  # type: ignore[attr-defined]  # Django's flag on a method
 
     def consume_allocation(self, quantity: int) -> None:
         """Ship `quantity` allocated units: both counts go down, checked in the UPDATE itself.
@@ -100,7 +100,7 @@ class StockRecord(AbstractStockRecord):
             raise InvalidStockAdjustment(_("Invalid stock consumption request"))
         self.post_save_signal()
 
-    consume_allocation.alters_data = True  # type: ignore[attr-defined]
+    consume_allocation.alters_data = True  # type: ignore[attr-defined]  # Django's flag on a method
 
     # cancel_allocation is Oscar's: it takes away at most what is allocated
     # (Least(num_allocated, quantity)), so it already stays within the constraints.

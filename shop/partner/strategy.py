@@ -6,6 +6,9 @@ front of the stock check, so every place Oscar checks availability applies it,
 and the product page says why a product cannot be bought.
 """
 
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpRequest
 from django.utils import timezone
 from oscar.apps.partner import strategy
 
@@ -13,9 +16,18 @@ from producers.certification import certification_expired_on
 from producers.services import product_certification
 from shop.partner.availability import NotCertified, ProducerNotApproved
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from oscar.apps.catalogue.models import Product
+    from oscar.apps.partner.availability import Base as Availability
+
+    from shop.partner.models import StockRecord
+
 
 class Selector(strategy.Selector):
-    def strategy(self, request=None, user=None, **kwargs):  # type: ignore[no-untyped-def]
+    def strategy(
+        self, request: HttpRequest | None = None, user: "User | None" = None, **kwargs: Any
+    ) -> "Default":
         return Default(request)
 
 
@@ -27,7 +39,9 @@ class CertifiedProducerRequired:
     A variant is covered by its own certification or by its parent's.
     """
 
-    def availability_policy(self, product, stockrecord):  # type: ignore[no-untyped-def]
+    def availability_policy(
+        self, product: "Product", stockrecord: "StockRecord | None"
+    ) -> "Availability":
         if stockrecord is not None:
             producer = getattr(stockrecord.partner, "producer", None)
             if producer is None or not producer.is_approved:
@@ -41,7 +55,7 @@ class CertifiedProducerRequired:
                 if expired_on is None and product.is_child:
                     expired_on = certification_expired_on(product=product.parent, on=today)
                 return NotCertified(expired_on=expired_on)
-        return super().availability_policy(product, stockrecord)  # type: ignore[misc]
+        return super().availability_policy(product, stockrecord)  # type: ignore[misc]  # a mixin: Oscar's Default has it
 
 
 class Default(CertifiedProducerRequired, strategy.Default):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from oscar.core.loading import get_model
 
+from config.http import AuthenticatedHttpRequest
+
 from . import selectors, services
 from .forms import RefundForm, TransferForm
 from .models import OrderPayment
@@ -21,11 +26,11 @@ from .models import OrderPayment
 Order = get_model("order", "Order")
 
 
-def staff_only(view):  # type: ignore[no-untyped-def]
+def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Anonymous users go to the login page; signed-in users who are not staff get 403."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not request.user.is_staff:
@@ -54,7 +59,7 @@ def _payment(number: str) -> OrderPayment:
     return get_object_or_404(OrderPayment.objects.select_related("order"), order__number=number)
 
 
-def _detail(request: HttpRequest, payment: OrderPayment, **forms) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _detail(request: HttpRequest, payment: OrderPayment, **forms: Any) -> HttpResponse:
     lines = list(payment.order.lines.order_by("pk"))
     context = {
         "payment": payment,
@@ -77,7 +82,7 @@ def payment_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _detail(request, _payment(number))
 
 
-def _form_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped-def]
+def _form_errors(form: django_forms.Form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -87,7 +92,7 @@ def _form_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped
 
 @staff_only
 @require_POST
-def transfer_record(request: HttpRequest, number: str) -> HttpResponse:
+def transfer_record(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     payment = _payment(number)
     form = TransferForm(request.POST)
     if form.is_valid():
@@ -113,7 +118,7 @@ def transfer_record(request: HttpRequest, number: str) -> HttpResponse:
 
 @staff_only
 @require_POST
-def refund_create(request: HttpRequest, number: str) -> HttpResponse:
+def refund_create(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     payment = _payment(number)
     form = RefundForm(request.POST, lines=payment.order.lines.order_by("pk"))
     if form.is_valid():

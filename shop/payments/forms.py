@@ -1,8 +1,16 @@
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .services import RefundLineRequest
+
+if TYPE_CHECKING:
+    from django.forms import BoundField
+    from oscar.apps.order.models import Line
 
 
 class TransferForm(forms.Form):
@@ -22,7 +30,7 @@ class RefundForm(forms.Form):
 
     reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
 
-    def __init__(self, *args, lines=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, lines: Iterable["Line"] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lines = list(lines)
         for line in self.lines:
@@ -38,14 +46,12 @@ class RefundForm(forms.Form):
                 help_text=_("Leave empty to refund the price of the quantity."),
             )
 
-    def line_rows(self):  # type: ignore[no-untyped-def]
+    def line_rows(self) -> list[tuple["Line", "BoundField", "BoundField"]]:
         return [
             (line, self[f"quantity_{line.pk}"], self[f"amount_{line.pk}"]) for line in self.lines
         ]
 
-    def requests(self):  # type: ignore[no-untyped-def]
-        from .services import RefundLineRequest
-
+    def requests(self) -> list[RefundLineRequest]:
         return [
             RefundLineRequest(
                 line_id=line.pk,

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 ZERO = Decimal("0.00")
 
 
-def _money(verbose_name, **kwargs) -> models.DecimalField:  # type: ignore[no-untyped-def]
+def _money(verbose_name: StrOrPromise, **kwargs: Any) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
 
 

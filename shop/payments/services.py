@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 import stripe
 from django.conf import settings
@@ -29,8 +30,15 @@ from oscar.templatetags.currency_filters import currency
 from shop.partner.exceptions import InsufficientStock
 
 from .models import ZERO, BankTransfer, OrderPayment, PaymentEvent, Refund, RefundLine, StripeEvent
-from .signals import payment_confirmed, payment_refunded
+from .signals import payment_confirmed, payment_refunded, stripe_refund_requested
 from .stripe_api import from_fen, stripe_client, to_fen
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from oscar.apps.order.models import Line as LineType
+    from oscar.apps.order.models import Order as OrderType
+    from oscar.apps.payment.models import Source as SourceModel
+    from oscar.apps.payment.models import SourceType as SourceTypeModel
 
 logger = logging.getLogger("yixiang.payments")
 
@@ -58,7 +66,7 @@ STRIPE_REFUND_EVENTS = frozenset(
 
 
 def order_payment_open(
-    *, order, method: str, terms_days: int | None = None, now: datetime | None = None
+    *, order: OrderType, method: str, terms_days: int | None = None, now: datetime | None = None
 ) -> OrderPayment:
     """Called as the order is placed: how it will be paid, and how long its stock is held."""
     now = now or timezone.now()
@@ -86,13 +94,13 @@ def order_payment_open(
     return payment
 
 
-def _source_type(method: str):  # type: ignore[no-untyped-def]
+def _source_type(method: str) -> SourceTypeModel:
     label = str(OrderPayment.Method(method).label)
     source_type, _created = SourceType.objects.get_or_create(code=method, defaults={"name": label})
     return source_type
 
 
-def _source(payment: OrderPayment):  # type: ignore[no-untyped-def]
+def _source(payment: OrderPayment) -> SourceModel | None:
     return Source.objects.filter(order_id=payment.order_id).order_by("pk").first()
 
 
@@ -105,7 +113,7 @@ def _locked(payment_id: int) -> OrderPayment:
     return OrderPayment.objects.select_for_update().select_related("order").get(pk=payment_id)
 
 
-def _note(order, message: str) -> None:  # type: ignore[no-untyped-def]
+def _note(order: OrderType, message: str) -> None:
     order.notes.create(note_type="System", message=message)
 
 
@@ -222,10 +230,12 @@ def payment_reservations_expire(*, now: datetime | None = None) -> list[str]:
             ):
                 continue
             # Stripe may have been paid meanwhile: ask it before cancelling.
-            with_intent = payment.method == OrderPayment.Method.STRIPE and bool(
+            intent_id = (
                 payment.stripe_payment_intent
+                if payment.method == OrderPayment.Method.STRIPE
+                else None
             )
-            if with_intent and not _stripe_intent_cancel(payment):
+            if intent_id and not _stripe_intent_cancel(payment, intent_id=intent_id):
                 continue
             if payment.method == OrderPayment.Method.STRIPE:
                 note = _(
@@ -240,10 +250,10 @@ def payment_reservations_expire(*, now: datetime | None = None) -> list[str]:
     return cancelled
 
 
-def _stripe_intent_cancel(payment: OrderPayment) -> bool:
+def _stripe_intent_cancel(payment: OrderPayment, *, intent_id: str) -> bool:
     """Before an expired Stripe order is cancelled, ask Stripe: it may have been paid meanwhile."""
     client = stripe_client()
-    intent = client.v1.payment_intents.retrieve(payment.stripe_payment_intent).to_dict()
+    intent = client.v1.payment_intents.retrieve(intent_id).to_dict()
     status = intent.get("status")
     if status == "succeeded":
         _stripe_succeeded(payment, intent=intent)
@@ -252,9 +262,9 @@ def _stripe_intent_cancel(payment: OrderPayment) -> bool:
         return False
     if status != "canceled":
         try:
-            client.v1.payment_intents.cancel(payment.stripe_payment_intent)
+            client.v1.payment_intents.cancel(intent_id)
         except stripe.InvalidRequestError:
-            intent = client.v1.payment_intents.retrieve(payment.stripe_payment_intent).to_dict()
+            intent = client.v1.payment_intents.retrieve(intent_id).to_dict()
             if intent.get("status") == "succeeded":
                 _stripe_succeeded(payment, intent=intent)
                 return False
@@ -277,8 +287,8 @@ def _money_clean(value: Decimal | str, *, field: str) -> Decimal:
 
 
 def order_transfer_record(
-    *, order, amount: Decimal | str, received_on: date, bank_reference: str, by
-) -> BankTransfer:  # type: ignore[no-untyped-def]
+    *, order: OrderType, amount: Decimal | str, received_on: date, bank_reference: str, by: User
+) -> BankTransfer:
     """Staff saw a transfer arrive: record it; the order is paid once nothing is left due."""
     amount = _money_clean(amount, field="amount")
     reference = (bank_reference or "").strip()
@@ -332,7 +342,7 @@ def order_transfer_record(
     return transfer
 
 
-def order_shipped_payment_due(*, order, shipped_on: date) -> None:  # type: ignore[no-untyped-def]
+def order_shipped_payment_due(*, order: OrderType, shipped_on: date) -> None:
     """Pay after delivery: payment falls due the unit's terms after the first shipment."""
     payment = OrderPayment.objects.filter(
         order=order, method=OrderPayment.Method.PAY_LATER, due_on__isnull=True
@@ -343,7 +353,7 @@ def order_shipped_payment_due(*, order, shipped_on: date) -> None:  # type: igno
     payment.save(update_fields=["due_on"])
 
 
-def order_paid_email(*, order) -> None:  # type: ignore[no-untyped-def]
+def order_paid_email(*, order: OrderType) -> None:
     """Tell the buyer their payment arrived (queued through Celery by the e-mail backend)."""
     address = order.email
     if not address:
@@ -384,7 +394,9 @@ def _refund_outstanding(payment: OrderPayment) -> Decimal:
     )
 
 
-def order_refund_request(*, order, lines: Sequence[RefundLineRequest], reason: str, by) -> Refund:  # type: ignore[no-untyped-def]
+def order_refund_request(
+    *, order: OrderType, lines: Sequence[RefundLineRequest], reason: str, by: User
+) -> Refund:
     """Give back whole or part lines. Through Stripe for card payments, recorded otherwise."""
     with transaction.atomic():
         payment = _locked(order.payment.pk)
@@ -394,7 +406,7 @@ def order_refund_request(*, order, lines: Sequence[RefundLineRequest], reason: s
             )
         order_lines = {line.pk: line for line in payment.order.lines.all()}
         already = _refunded_by_line(payment)
-        parts: list[tuple[object, int, Decimal]] = []
+        parts: list[tuple[LineType, int, Decimal]] = []
         for request in lines:
             if request.quantity == 0 and not request.amount:
                 continue
@@ -446,14 +458,16 @@ def order_refund_request(*, order, lines: Sequence[RefundLineRequest], reason: s
             for line, quantity, amount in parts
         )
         if payment.method == OrderPayment.Method.STRIPE:
-            from .tasks import payments_refund_issue
-
-            refund_id = refund.pk
-            transaction.on_commit(lambda: payments_refund_issue.delay(refund_id), robust=True)
+            _stripe_refund_request(refund)
         else:
             # Money paid by transfer goes back by transfer: staff record that they sent it.
             _refund_complete(refund)
     return refund
+
+
+def _stripe_refund_request(refund: Refund) -> None:
+    """The one place where "Stripe refund requested" fires: the receiver queues ``refund_issue``."""
+    stripe_refund_requested.send(sender=Refund, refund=refund)
 
 
 def refund_issue(*, refund_id: int) -> str:
@@ -462,15 +476,18 @@ def refund_issue(*, refund_id: int) -> str:
     if refund.state != Refund.State.REQUESTED:
         return refund.state
     payment = refund.order_payment
+    intent_id = payment.stripe_payment_intent
+    # Only a Stripe payment's refund is issued here, and Stripe's money came through its intent.
+    assert intent_id is not None, f"refund {refund.pk}: the payment has no PaymentIntent"
     client = stripe_client()
     # A refund made by an earlier attempt that died before recording it is found, not made again;
     # the idempotency key covers the same case at Stripe's end.
-    found = _stripe_refund_for(client, payment.stripe_payment_intent, refund.pk)
+    found = _stripe_refund_for(client, intent_id, refund.pk)
     if found is None:
         try:
             found = client.v1.refunds.create(
                 params={
-                    "payment_intent": payment.stripe_payment_intent,
+                    "payment_intent": intent_id,
                     "amount": to_fen(refund.amount),
                     "metadata": {"yixiang_refund": str(refund.pk), "order": payment.order.number},
                 },
@@ -497,7 +514,9 @@ def refund_issue(*, refund_id: int) -> str:
     return refund.state
 
 
-def _stripe_refund_for(client: stripe.StripeClient, intent_id: str, refund_id: int) -> dict | None:
+def _stripe_refund_for(
+    client: stripe.StripeClient, intent_id: str, refund_id: int
+) -> dict[str, Any] | None:
     listed = client.v1.refunds.list(params={"payment_intent": intent_id, "limit": 100}).to_dict()
     for item in listed.get("data", []):
         if (item.get("metadata") or {}).get("yixiang_refund") == str(refund_id):
@@ -505,7 +524,7 @@ def _stripe_refund_for(client: stripe.StripeClient, intent_id: str, refund_id: i
     return None
 
 
-def _stripe_refund_apply(refund: Refund, stripe_refund: dict) -> None:
+def _stripe_refund_apply(refund: Refund, stripe_refund: dict[str, Any]) -> None:
     """Bring our refund to the state Stripe gives it. The payment is locked by the caller."""
     status = stripe_refund.get("status")
     if refund.stripe_refund != stripe_refund["id"] and refund.stripe_refund is None:
@@ -520,8 +539,8 @@ def _stripe_refund_apply(refund: Refund, stripe_refund: dict) -> None:
 
 
 def _lines_share(
-    lines: Iterable, amount: Decimal, already: dict[int, tuple[int, Decimal]]
-) -> list[tuple[object, Decimal]]:  # type: ignore[type-arg]
+    lines: Iterable[LineType], amount: Decimal, already: dict[int, tuple[int, Decimal]]
+) -> list[tuple[LineType, Decimal]]:
     """Spread an amount over lines in proportion to what is left of each, by largest remainder."""
     lefts = [
         (line, line.line_price_incl_tax - already.get(line.pk, (0, ZERO))[1]) for line in lines
@@ -542,7 +561,7 @@ def _lines_share(
     ]
 
 
-def _stripe_refund_seen(payment: OrderPayment, stripe_refund: dict) -> None:
+def _stripe_refund_seen(payment: OrderPayment, stripe_refund: dict[str, Any]) -> None:
     """A refund Stripe has: ours (by id or metadata) is brought up to date, any other recorded."""
     refund = Refund.objects.filter(stripe_refund=stripe_refund["id"]).first()
     if refund is None:
@@ -578,7 +597,7 @@ def _stripe_refund_seen(payment: OrderPayment, stripe_refund: dict) -> None:
 # ---------------------------------------------------------------- Stripe
 
 
-def order_stripe_intent(*, order) -> dict:  # type: ignore[no-untyped-def]
+def order_stripe_intent(*, order: OrderType) -> dict[str, Any]:
     """The PaymentIntent the buyer pays on the Stripe page; made once per order."""
     client = stripe_client()
     with transaction.atomic():
@@ -587,7 +606,7 @@ def order_stripe_intent(*, order) -> dict:  # type: ignore[no-untyped-def]
             raise ValidationError(_("This order is not paid by card, Alipay or WeChat Pay."))
         if payment.stripe_payment_intent:
             return client.v1.payment_intents.retrieve(payment.stripe_payment_intent).to_dict()
-        params: dict = {
+        params: dict[str, Any] = {
             "amount": to_fen(payment.amount_due),
             "currency": "cny",
             "payment_method_types": list(settings.STRIPE_PAYMENT_METHOD_TYPES),
@@ -596,14 +615,17 @@ def order_stripe_intent(*, order) -> dict:  # type: ignore[no-untyped-def]
         if "wechat_pay" in params["payment_method_types"]:
             params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
         intent = client.v1.payment_intents.create(
-            params=params, options={"idempotency_key": f"yixiang-order-{payment.order.number}"}
+            # stripe-python 16 types only the newer allowed_payment_method_types; Stripe and
+            # localstripe take payment_method_types.
+            params=params,  # type: ignore[arg-type]
+            options={"idempotency_key": f"yixiang-order-{payment.order.number}"},
         ).to_dict()
         payment.stripe_payment_intent = intent["id"]
         payment.save(update_fields=["stripe_payment_intent"])
     return intent
 
 
-def stripe_event_record(*, event: dict) -> str:
+def stripe_event_record(*, event: dict[str, Any]) -> str:
     """Store a verified Stripe event once by its id and act on it, all in one transaction.
 
     A second delivery of the same event finds the id taken and does nothing; if
@@ -627,7 +649,7 @@ def stripe_event_record(*, event: dict) -> str:
     return outcome
 
 
-def _payment_for_intent(intent: dict) -> OrderPayment | None:
+def _payment_for_intent(intent: dict[str, Any]) -> OrderPayment | None:
     payment = (
         OrderPayment.objects.select_for_update()
         .select_related("order")
@@ -653,7 +675,7 @@ def _payment_for_intent(intent: dict) -> OrderPayment | None:
     return payment
 
 
-def _stripe_event_process(event: dict) -> str:
+def _stripe_event_process(event: dict[str, Any]) -> str:
     kind = event.get("type", "")
     obj = (event.get("data") or {}).get("object") or {}
     if kind.startswith("payment_intent."):
@@ -669,16 +691,16 @@ def _stripe_event_process(event: dict) -> str:
             return _stripe_failed(payment, kind=kind)
         return "ignored"
     if kind in STRIPE_REFUND_EVENTS:
-        intent_id = obj.get("payment_intent")
+        intent_id: str | None = obj.get("payment_intent")
         payment = _payment_for_intent({"id": intent_id}) if intent_id else None
-        if payment is None:
+        if intent_id is None or payment is None:
             logger.warning("Stripe event %s: no order for PaymentIntent %s", event["id"], intent_id)
             return "unknown payment intent"
-        return _stripe_reconcile(payment)
+        return _stripe_reconcile(payment, intent_id=intent_id)
     return "ignored"
 
 
-def _stripe_succeeded(payment: OrderPayment, *, intent: dict) -> str:
+def _stripe_succeeded(payment: OrderPayment, *, intent: dict[str, Any]) -> str:
     if payment.is_paid:
         return "already paid"
     received = from_fen(int(intent.get("amount_received") or intent["amount"]))
@@ -691,10 +713,7 @@ def _stripe_succeeded(payment: OrderPayment, *, intent: dict) -> str:
             amount=received,
             reason=_("Paid after the order was cancelled and its stock sold"),
         )
-        refund_id = refund.pk
-        from .tasks import payments_refund_issue
-
-        transaction.on_commit(lambda: payments_refund_issue.delay(refund_id), robust=True)
+        _stripe_refund_request(refund)
         _note(payment.order, _("Paid after cancellation with the stock gone: refunding in full."))
         return "paid after cancellation: refunding"
     payment.amount_received = received
@@ -721,10 +740,10 @@ def _stripe_failed(payment: OrderPayment, *, kind: str) -> str:
     return "released"
 
 
-def _stripe_reconcile(payment: OrderPayment) -> str:
+def _stripe_reconcile(payment: OrderPayment, *, intent_id: str) -> str:
     """Bring the order to the state Stripe has, whatever order the events came in."""
     client = stripe_client()
-    intent = client.v1.payment_intents.retrieve(payment.stripe_payment_intent).to_dict()
+    intent = client.v1.payment_intents.retrieve(intent_id).to_dict()
     outcome = "reconciled"
     if intent.get("status") == "succeeded" and not payment.is_paid:
         outcome = _stripe_succeeded(payment, intent=intent)

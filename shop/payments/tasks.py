@@ -3,6 +3,8 @@
 import stripe
 from celery import shared_task
 
+from .services import payment_reservations_expire, refund_issue
+
 # Stripe unreachable or busy: try again later; the refund's idempotency key keeps it single.
 STRIPE_TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 
@@ -16,14 +18,10 @@ STRIPE_TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.API
 )
 def payments_refund_issue(refund_id: int) -> str:
     """Issue a requested refund at Stripe."""
-    from .services import refund_issue
-
     return refund_issue(refund_id=refund_id)
 
 
 @shared_task(acks_late=True)
 def payments_expire_reservations() -> list[str]:
     """Cancel unpaid orders whose stock hold ran out, releasing the stock (beat, every 5 minutes)."""
-    from .services import payment_reservations_expire
-
     return payment_reservations_expire()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 import stripe
 from django.conf import settings
@@ -17,6 +18,9 @@ from oscar.core.loading import get_model
 from .models import OrderPayment
 from .services import order_stripe_intent, stripe_event_record
 from .stripe_api import stripe_enabled
+
+if TYPE_CHECKING:
+    from oscar.apps.order.models import Order as OrderType
 
 logger = logging.getLogger("yixiang.payments")
 
@@ -50,7 +54,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse(outcome)
 
 
-def _buyer_order(request: HttpRequest, number: str):  # type: ignore[no-untyped-def]
+def _buyer_order(request: HttpRequest, number: str) -> OrderType:
     order = get_object_or_404(Order.objects.select_related("payment"), number=number)
     own = request.user.is_authenticated and order.user_id == request.user.pk
     just_placed = request.session.get("checkout_order_id") == order.pk

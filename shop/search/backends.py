@@ -12,6 +12,7 @@ from whoosh.fields import TEXT
 
 
 def chinese_analyzer() -> Any:
+    # Lazy for start-up cost: jieba is heavy, and only the search index needs it.
     import jieba
     from jieba.analyse import ChineseAnalyzer
 

@@ -1,19 +1,24 @@
-from django import template
+from typing import TYPE_CHECKING
 
+from django import template
+from django.conf import settings
+
+from shop.selectors import ProductOrigin
 from shop.selectors import product_origin as select_product_origin
+
+if TYPE_CHECKING:
+    from oscar.apps.catalogue.models import Product
 
 register = template.Library()
 
 
 @register.simple_tag
-def product_origin(product) -> dict:  # type: ignore[no-untyped-def]
+def product_origin(product: "Product") -> ProductOrigin:
     """{% product_origin product as origin %}: origin.producer and origin.county."""
     return select_product_origin(product=product)
 
 
 @register.simple_tag
-def platform_bank_account() -> dict:
+def platform_bank_account() -> dict[str, str]:
     """{% platform_bank_account as bank %}: where buyers send a bank transfer."""
-    from django.conf import settings
-
     return settings.PLATFORM_BANK_ACCOUNT

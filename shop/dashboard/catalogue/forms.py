@@ -1,6 +1,8 @@
 from decimal import Decimal
+from typing import Any
 
 from django import forms
+from django.core.files import File
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.dashboard.catalogue import forms as oscar_forms
 
@@ -8,7 +10,7 @@ from oscar.apps.dashboard.catalogue import forms as oscar_forms
 class StockRecordForm(oscar_forms.StockRecordForm):
     """Oscar's stock record form, refusing a negative price or stock with a clear message."""
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The model's positive integer fields already refuse a negative value,
         # with Django's generic "greater than or equal to 0": say what is wrong.
@@ -34,7 +36,7 @@ class ProductImageForm(oscar_forms.ProductImageForm):
 
     MAX_BYTES = 5 * 1024 * 1024
 
-    def clean_original(self):  # type: ignore[no-untyped-def]
+    def clean_original(self) -> File | None:
         image = self.cleaned_data.get("original")
         if image is not None and getattr(image, "size", 0) > self.MAX_BYTES:
             raise forms.ValidationError(_("The picture is larger than 5 MB."))

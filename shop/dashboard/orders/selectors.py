@@ -2,12 +2,16 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from oscar.core.loading import get_model
 
 from producers.models import Producer, Shipment
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from oscar.apps.order.models import Order
 
 Line = get_model("order", "Line")
 
@@ -15,7 +19,7 @@ Line = get_model("order", "Line")
 UNSOLD_ORDER_STATUSES = ("Pending payment", "Cancelled")
 
 
-def order_lines_for_user(*, user, order) -> QuerySet:  # type: ignore[no-untyped-def]
+def order_lines_for_user(*, user: "User", order: "Order") -> QuerySet[Any]:
     """Staff see every line of an order; a partner user only its partners' lines."""
     lines = order.lines.select_related("partner", "product")
     if user.is_staff:
@@ -23,7 +27,7 @@ def order_lines_for_user(*, user, order) -> QuerySet:  # type: ignore[no-untyped
     return lines.filter(partner__users=user)
 
 
-def order_notes_for_user(*, user, order) -> QuerySet:  # type: ignore[no-untyped-def]
+def order_notes_for_user(*, user: "User", order: "Order") -> QuerySet[Any]:
     """Staff see every note; a partner user the platform's notes and its own partners' notes."""
     notes = order.notes.select_related("user")
     if user.is_staff:
@@ -31,14 +35,14 @@ def order_notes_for_user(*, user, order) -> QuerySet:  # type: ignore[no-untyped
     return notes.filter(Q(user__is_staff=True) | Q(user__partners__users=user)).distinct()
 
 
-def order_shipments_for_user(*, user, order) -> QuerySet:  # type: ignore[no-untyped-def]
+def order_shipments_for_user(*, user: "User", order: "Order") -> QuerySet[Shipment]:
     shipments = Shipment.objects.filter(order=order).select_related("producer", "by")
     if user.is_staff:
         return shipments
     return shipments.filter(producer__partner__users=user)
 
 
-def order_producer_for_user(*, user, order) -> Producer | None:  # type: ignore[no-untyped-def]
+def order_producer_for_user(*, user: "User", order: "Order") -> Producer | None:
     """The approved producer, among the user's, whose lines are in the order."""
     return (
         Producer.objects.filter(
@@ -51,7 +55,7 @@ def order_producer_for_user(*, user, order) -> Producer | None:  # type: ignore[
     )
 
 
-def orders_with_partner_totals(*, user, orders: QuerySet) -> QuerySet:  # type: ignore[no-untyped-def]
+def orders_with_partner_totals(*, user: "User", orders: QuerySet[Any]) -> QuerySet[Any]:
     """Orders annotated with the total and the number of items of the user's own lines."""
     own = Line.objects.filter(order=OuterRef("pk"), partner__users=user).order_by().values("order")
     return orders.annotate(
@@ -68,7 +72,7 @@ class SalesFigures:
     by_product: list[dict[str, Any]]
 
 
-def partner_sales(*, user) -> SalesFigures:  # type: ignore[no-untyped-def]
+def partner_sales(*, user: "User") -> SalesFigures:
     """Order count, units and sales total of the user's partners' lines, by product.
 
     Staff see every partner's. Orders awaiting payment and cancelled ones are

@@ -6,11 +6,12 @@ and acts on its own lines only, and ships them with carrier and tracking number.
 """
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Sum
-from django.http import Http404
+from django.db.models import Count, QuerySet, Sum
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,7 @@ from django.views.generic import TemplateView
 from oscar.apps.dashboard.orders import views as oscar_views
 from oscar.core.loading import get_model
 
+from config.http import AuthenticatedHttpRequest
 from producers.services import order_ship
 
 from .forms import ShipmentForm
@@ -30,11 +32,18 @@ from .selectors import (
     partner_sales,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from oscar.apps.dashboard.orders.forms import OrderNoteForm
+    from oscar.apps.order.models import Line as LineType
+    from oscar.apps.order.models import Order as OrderType
+    from oscar.apps.order.models import ShippingAddress
+
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
 
 
-def get_order_for_user_or_403(user, number: str):  # type: ignore[no-untyped-def]
+def get_order_for_user_or_403(user: "User", number: str) -> "OrderType":
     """The order if the user may see it; 403 if it exists but is not theirs, else 404."""
     try:
         return oscar_views.queryset_orders_for_user(user).get(number=number)
@@ -57,24 +66,24 @@ class OrderListView(oscar_views.OrderListView):
 
     producer_actions = ("download_selected_orders",)
 
-    def get_actions(self):  # type: ignore[no-untyped-def]
+    def get_actions(self) -> dict[str, Any]:
         actions = super().get_actions()
         if self.request.user.is_staff:
             return actions
         return {name: action for name, action in actions.items() if name in self.producer_actions}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset()
         if self.request.user.is_staff:
             return queryset
         return orders_with_partner_totals(user=self.request.user, orders=queryset)
 
-    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["producer_view"] = not self.request.user.is_staff
         return ctx
 
-    def get_row_values(self, order):  # type: ignore[no-untyped-def]
+    def get_row_values(self, order: "OrderType") -> dict[str, Any]:
         row = super().get_row_values(order)
         if not self.request.user.is_staff:
             row["value"] = order.partner_total
@@ -91,20 +100,24 @@ class OrderDetailView(oscar_views.OrderDetailView):
     def producer_view(self) -> bool:
         return not self.request.user.is_staff
 
-    def get_object(self, queryset=None):  # type: ignore[no-untyped-def]
+    def get_object(self, queryset: QuerySet[Any] | None = None) -> "OrderType":
         return get_order_for_user_or_403(self.request.user, self.kwargs["number"])
 
-    def get_order_lines(self):  # type: ignore[no-untyped-def]
+    def get_order_lines(self) -> QuerySet[Any]:
         return order_lines_for_user(user=self.request.user, order=self.object)
 
-    def handle_order_action(self, request, order, action):  # type: ignore[no-untyped-def]
+    def handle_order_action(
+        self, request: AuthenticatedHttpRequest, order: "OrderType", action: str
+    ) -> HttpResponse:
         if not self.producer_view:
             return super().handle_order_action(request, order, action)
         if action not in self.producer_order_actions:
             raise PermissionDenied
         return getattr(self, action)(request, order)
 
-    def handle_line_action(self, request, order, action):  # type: ignore[no-untyped-def]
+    def handle_line_action(
+        self, request: AuthenticatedHttpRequest, order: "OrderType", action: str
+    ) -> HttpResponse:
         if self.producer_view:
             if action not in self.producer_line_actions:
                 raise PermissionDenied
@@ -114,7 +127,7 @@ class OrderDetailView(oscar_views.OrderDetailView):
                 raise PermissionDenied
         return super().handle_line_action(request, order, action)
 
-    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
         ctx["producer_view"] = self.producer_view
@@ -128,7 +141,7 @@ class OrderDetailView(oscar_views.OrderDetailView):
             ctx["shipment_form"] = ShipmentForm()
         return ctx
 
-    def get_order_note_form(self):  # type: ignore[no-untyped-def]
+    def get_order_note_form(self) -> "OrderNoteForm":
         note_id = self.kwargs.get("note_id")
         if self.producer_view and note_id:
             notes = order_notes_for_user(user=self.request.user, order=self.object)
@@ -138,7 +151,7 @@ class OrderDetailView(oscar_views.OrderDetailView):
 
     # Order-level actions
 
-    def delete_note(self, request, order):  # type: ignore[no-untyped-def]
+    def delete_note(self, request: AuthenticatedHttpRequest, order: "OrderType") -> HttpResponse:
         if self.producer_view:
             # Only a note written by one of its own partners' users.
             note_ids = _ids([request.POST.get("note_id", "")])
@@ -149,7 +162,7 @@ class OrderDetailView(oscar_views.OrderDetailView):
                 raise PermissionDenied
         return super().delete_note(request, order)
 
-    def ship(self, request, order):  # type: ignore[no-untyped-def]
+    def ship(self, request: AuthenticatedHttpRequest, order: "OrderType") -> HttpResponse:
         """The producer ships its lines of the order: carrier and tracking number."""
         producer = order_producer_for_user(user=request.user, order=order)
         if producer is None:
@@ -181,7 +194,7 @@ class OrderDetailView(oscar_views.OrderDetailView):
 
 
 class LineDetailView(oscar_views.LineDetailView):
-    def get_object(self, queryset=None):  # type: ignore[no-untyped-def]
+    def get_object(self, queryset: QuerySet[Any] | None = None) -> "LineType":
         order = get_order_for_user_or_403(self.request.user, self.kwargs["number"])
         try:
             line = order.lines.get(pk=self.kwargs["line_id"])
@@ -197,7 +210,7 @@ class LineDetailView(oscar_views.LineDetailView):
 
 
 class ShippingAddressUpdateView(oscar_views.ShippingAddressUpdateView):
-    def get_object(self, queryset=None):  # type: ignore[no-untyped-def]
+    def get_object(self, queryset: QuerySet[Any] | None = None) -> "ShippingAddress":
         order = get_order_for_user_or_403(self.request.user, self.kwargs["number"])
         return get_object_or_404(self.model, order=order)
 
@@ -205,7 +218,7 @@ class ShippingAddressUpdateView(oscar_views.ShippingAddressUpdateView):
 class OrderStatsView(oscar_views.OrderStatsView):
     """A partner user's statistics count its own lines and their amounts only."""
 
-    def get_stats(self, filters):  # type: ignore[no-untyped-def]
+    def get_stats(self, filters: dict[str, Any]) -> dict[str, Any]:
         stats = super().get_stats(filters)
         user = self.request.user
         if user.is_staff:
@@ -222,76 +235,10 @@ class ProducerSalesView(TemplateView):
     """Sales figures: order count, units and total of the user's own lines, by product."""
 
     template_name = "oscar/dashboard/orders/producer_sales.html"
+    request: AuthenticatedHttpRequest  # Oscar's dashboard lets only logged-in users in
 
-    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["sales"] = partner_sales(user=self.request.user)
         ctx["producer_view"] = not self.request.user.is_staff
-        return ctx
-
-
-class ProducerImpactView(TemplateView):
-    """A producer's own impact figures: its sales and what reached its linked households.
-
-    A producer's user sees its own producer only; staff choose one with ``?partner=``.
-    ``?format=csv|xlsx`` exports the same table as the page.
-    """
-
-    template_name = "oscar/dashboard/orders/producer_impact.html"
-
-    def producer(self):  # type: ignore[no-untyped-def]
-        from producers.models import Producer
-
-        producers = Producer.objects.select_related("partner")
-        if not self.request.user.is_staff:
-            producer = producers.filter(partner__users=self.request.user).first()
-            if producer is None:
-                raise PermissionDenied
-            return producer
-        partner = self.request.GET.get("partner", "")
-        chosen = producers.filter(partner_id=partner).first() if partner.isdigit() else None
-        return chosen or producers.order_by("partner__name").first()
-
-    def get(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        from impact import report_tables, reports
-        from impact.report_views import _export
-
-        producer = self.producer()
-        try:
-            period = reports.period_parse(request.GET.get("period"))
-            self.period_error = None
-        except ValidationError as error:
-            period, self.period_error = reports.period_parse(None), error.messages[0]
-        self.impact = (
-            reports.producer_impact(producer=producer, period=period) if producer else None
-        )
-        self.producer_obj = producer
-        if self.impact is not None:
-            self.tables = report_tables.breakdown_tables(
-                self.impact.products, by="product", period_label=period.label
-            )
-            self.charts = report_tables.breakdown_charts(self.impact.products, by="product")
-            if request.GET.get("format"):
-                return _export(
-                    self.tables, fmt=request.GET["format"], name=f"producer-impact-{period.key}"
-                )
-        return super().get(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
-        from impact import reports
-        from producers.models import Producer
-
-        ctx = super().get_context_data(**kwargs)
-        ctx.update(
-            producer=self.producer_obj,
-            impact=self.impact,
-            tables=getattr(self, "tables", []),
-            charts=getattr(self, "charts", []),
-            periods=reports.period_choices(),
-            period_error=self.period_error,
-            query=self.request.GET.urlencode(),
-            producers=Producer.objects.select_related("partner").order_by("partner__name")
-            if self.request.user.is_staff
-            else [],
-        )
         return ctx

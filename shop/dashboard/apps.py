@@ -1,0 +1,51 @@
+"""Oscar's root dashboard app, forked so that Oscar finds our dashboard sub-forks.
+
+``get_class("dashboard.catalogue.views", …)`` looks for the module under the
+installed ``dashboard`` app's name: with this fork installed that is
+``shop.dashboard.catalogue.views`` (then Oscar's own), as in django-oscar's own
+test site (``tests/_site/apps/dashboard``). The label stays ``dashboard``.
+
+It also mounts the producer-impact page, which belongs to impact's reporting,
+in the dashboard's URL namespace (see shop/FORKS.md).
+"""
+
+from typing import Any
+
+import oscar.apps.dashboard.apps as apps
+from django.urls import URLPattern, URLResolver, path
+from django.utils.module_loading import import_string
+from oscar.core.loading import get_class
+
+# Named by its path like Oscar's own views: an app's module cannot import views
+# (they import models) while the app registry is being filled.
+PRODUCER_IMPACT_VIEW = "impact.reporting.producer_views.ProducerImpactView"
+
+
+class DashboardConfig(apps.DashboardConfig):
+    name = "shop.dashboard"
+
+    producer_impact_view: Any  # a view class, resolved in ready()
+
+    def configure_permissions(self) -> None:
+        super().configure_permissions()
+        DashboardPermission = get_class("dashboard.permissions", "DashboardPermission")
+        # order.view_order (staff) or partner.dashboard_access (a producer's users), as Oscar's order list.
+        self.permissions_map["producer-impact"] = (
+            DashboardPermission.get("order", "view_order"),
+            DashboardPermission.partner_dashboard_access,
+        )
+
+    def ready(self) -> None:
+        super().ready()
+        self.producer_impact_view = import_string(PRODUCER_IMPACT_VIEW)
+
+    def get_urls(self) -> list[URLPattern | URLResolver]:
+        # Before Oscar's "orders/" include, whose "<number>/" would take the path for an order.
+        urls: list[URLPattern | URLResolver] = [
+            path(
+                "orders/producer-impact/",
+                self.producer_impact_view.as_view(),
+                name="producer-impact",
+            ),
+        ]
+        return self.post_process_urls(urls) + super().get_urls()
