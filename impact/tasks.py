@@ -6,6 +6,7 @@ schedule in ``config.settings`` names: they stay here, at the top of the app.
 
 import datetime
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ logger = logging.getLogger("yixiang.impact")
 
 
 @shared_task(acks_late=True, max_retries=3, default_retry_delay=30)
-def impact_reassess_households(household_ids: list[int], channel: str) -> dict:
+def impact_reassess_households(household_ids: list[int], channel: str) -> dict[str, int]:
     """System screening of households whose data changed (re-running it only adds an assessment)."""
     year = timezone.localdate().year
     try:
@@ -35,7 +36,7 @@ def impact_reassess_households(household_ids: list[int], channel: str) -> dict:
 
 
 @shared_task(acks_late=True)
-def impact_periodic_reassess() -> dict:
+def impact_periodic_reassess() -> dict[str, int]:
     """The monthly periodic comprehensive evaluation of every household (Celery beat)."""
     report = households_reassess(
         year=timezone.localdate().year, channel=Assessment.Channel.PERIODIC
@@ -44,13 +45,13 @@ def impact_periodic_reassess() -> dict:
 
 
 @shared_task(acks_late=True, max_retries=5, default_retry_delay=10)
-def impact_attribute_payment(payment_event_id: int) -> dict:
+def impact_attribute_payment(payment_event_id: int) -> dict[str, Any]:
     """Write a payment event's attribution (exactly once: the job row is locked and marked done)."""
     return attribution_run(payment_event_id=payment_event_id)
 
 
 @shared_task(acks_late=True)
-def impact_attribution_catch_up() -> dict:
+def impact_attribution_catch_up() -> dict[str, Any]:
     """Attribution jobs whose task never ran (broker down at payment time): run them (beat)."""
     return attribution_catch_up()
 

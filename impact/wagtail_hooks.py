@@ -1,4 +1,5 @@
-from django.urls import path, reverse
+from django.http import HttpRequest
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
@@ -10,7 +11,7 @@ from .reporting import views as reporting_views
 
 
 @hooks.register("register_admin_urls")
-def impact_admin_urls():  # type: ignore[no-untyped-def]
+def impact_admin_urls() -> list[URLPattern]:
     return [
         path("impact/households/", monitoring_views.household_list, name="impact_households"),
         path(
@@ -76,7 +77,7 @@ def impact_admin_urls():  # type: ignore[no-untyped-def]
 
 
 class StaffMenuItem(MenuItem):
-    def is_shown(self, request):  # type: ignore[no-untyped-def]
+    def is_shown(self, request: HttpRequest) -> bool:
         return request.user.is_staff
 
 
@@ -93,12 +94,12 @@ threshold_viewset = ThresholdViewSet("impact_thresholds")
 
 
 @hooks.register("register_admin_viewset")
-def register_threshold_viewset():  # type: ignore[no-untyped-def]
+def register_threshold_viewset() -> ThresholdViewSet:
     return threshold_viewset
 
 
 @hooks.register("register_admin_menu_item")
-def impact_menu():  # type: ignore[no-untyped-def]
+def impact_menu() -> SubmenuMenuItem:
     submenu = Menu(
         items=[
             StaffMenuItem(

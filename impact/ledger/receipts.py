@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -44,7 +45,7 @@ class Receipt:
         return self.amount > ZERO
 
 
-def _payment_state(order) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
+def _payment_state(order: Any) -> tuple[bool, bool]:
     """(paid, cancelled) of the order's payment record; an order without one counts as unpaid."""
     row = (
         OrderPayment.objects.filter(order_id=order.pk).values_list("confirmed_at", "state").first()
@@ -67,7 +68,7 @@ def _tally(parts: list[tuple[int, int, Decimal]]) -> tuple[Decimal, int, int]:
     return amount, len(reached), len({county_of[household_id] for household_id in reached})
 
 
-def _recorded(order) -> list[tuple[int, int, Decimal]]:  # type: ignore[no-untyped-def]
+def _recorded(order: Any) -> list[tuple[int, int, Decimal]]:
     rows = (
         AttributionEntry.objects.filter(line__order_id=order.pk)
         .values("household_id", "household__county_id")
@@ -77,7 +78,7 @@ def _recorded(order) -> list[tuple[int, int, Decimal]]:  # type: ignore[no-untyp
     return [(row["household_id"], row["household__county_id"], row["total"]) for row in rows]
 
 
-def _attribution_written(order) -> bool:  # type: ignore[no-untyped-def]
+def _attribution_written(order: Any) -> bool:
     return AttributionJob.objects.filter(
         payment_event__order_payment__order_id=order.pk,
         payment_event__kind="confirmed",
@@ -85,7 +86,7 @@ def _attribution_written(order) -> bool:  # type: ignore[no-untyped-def]
     ).exists()
 
 
-def _projected(order) -> list[tuple[int, int, Decimal]]:  # type: ignore[no-untyped-def]
+def _projected(order: Any) -> list[tuple[int, int, Decimal]]:
     """Each line split over the links in force on the day the order was placed (as the ledger will)."""
     Line = get_model("order", "Line")
     lines = list(
@@ -137,7 +138,7 @@ def _projected(order) -> list[tuple[int, int, Decimal]]:  # type: ignore[no-unty
     return parts
 
 
-def order_impact_receipt(*, order) -> Receipt:  # type: ignore[no-untyped-def]
+def order_impact_receipt(*, order: Any) -> Receipt:
     """What of this order reaches registered households, in how many households and counties."""
     paid, cancelled = _payment_state(order)
     if cancelled:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any, Protocol
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -28,6 +29,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Model,
     OuterRef,
     Q,
     Subquery,
@@ -60,6 +62,21 @@ ZERO = Decimal("0.00")
 ALL_TIME = "all"
 
 
+class LedgerLine(Protocol):
+    """What the summaries read of one of the ledger's order line records."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def partner_id(self) -> int | None: ...
+    @property
+    def product_id(self) -> int | None: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def net(self) -> Decimal: ...
+
+
 # Periods --------------------------------------------------------------------------------------
 
 
@@ -80,12 +97,12 @@ def month_start(day: datetime.date) -> datetime.date:
 # Dimensions of an order: the campaign it came through and who bought -------------------------
 
 
-def _campaign_expression(prefix: str):  # type: ignore[no-untyped-def]
+def _campaign_expression(prefix: str) -> Coalesce:
     """The order's campaign id (0 for none), as an SQL expression from ``prefix`` (the order)."""
     return Coalesce(F(f"{prefix}campaign_order__campaign_id"), 0, output_field=IntegerField())
 
 
-def _buyer_expression(prefix: str):  # type: ignore[no-untyped-def]
+def _buyer_expression(prefix: str) -> Case:
     """'unit' when the order was placed for a work unit (it has a UnitOrder), else 'consumer'."""
     return Case(
         When(Q(**{f"{prefix}unit_order__isnull": False}), then=Value(BuyerType.UNIT)),
@@ -129,12 +146,12 @@ def partner_counties(partner_ids: Iterable[int]) -> dict[int, int]:
 
 
 def _upsert_add(
-    model,  # type: ignore[no-untyped-def]
+    model: type[Model],
     keys: list[str],
     adds: list[str],
-    rows: dict[tuple, tuple],
+    rows: Mapping[tuple[Any, ...], tuple[Any, ...]],
     *,
-    sets: list[str] = (),  # type: ignore[assignment]
+    sets: Sequence[str] = (),
 ) -> None:
     """Add ``rows`` to ``model``'s table, creating missing rows: key tuple → (adds…, sets…).
 
@@ -160,13 +177,18 @@ def _upsert_add(
                 + ", ".join([placeholders] * len(chunk))
                 + f" ON CONFLICT ({', '.join(columns[: len(keys)])}) DO UPDATE SET {assignments}"
             )
-            params: list = []
+            params: list[Any] = []
             for key, values in chunk:
                 params += [*key, *values]
             cursor.execute(sql, params)
 
 
-def rollups_apply(*, events: list, entries: list[AttributionEntry], lines: dict) -> None:  # type: ignore[type-arg]
+def rollups_apply(
+    *,
+    events: list[PaymentEvent],
+    entries: list[AttributionEntry],
+    lines: Mapping[int, Sequence[LedgerLine]],
+) -> None:
     """Add a batch of payment events and their ledger entries to the summary tables.
 
     ``events`` are the batch's payment events, ``entries`` the entries written
@@ -184,7 +206,7 @@ def rollups_apply(*, events: list, entries: list[AttributionEntry], lines: dict)
         {line.partner_id for line in line_index.values() if line.partner_id}
     )
 
-    sales: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
+    sales: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [ZERO, 0])
     refund_events = [event for event in events if event.kind == "refunded"]
     refunded = (
         RefundLine.objects.filter(refund__event__in=refund_events).values_list(
@@ -194,7 +216,7 @@ def rollups_apply(*, events: list, entries: list[AttributionEntry], lines: dict)
         else []
     )
 
-    def sales_key(event_id: int, line) -> tuple:  # type: ignore[no-untyped-def]
+    def sales_key(event_id: int, line: LedgerLine) -> tuple[datetime.date, int, int, int, int, str]:
         campaign, buyer, _user = dims[order_of[event_id]]
         partner = line.partner_id or 0
         return (
@@ -223,10 +245,10 @@ def rollups_apply(*, events: list, entries: list[AttributionEntry], lines: dict)
             "pk", "county_id"
         )
     )
-    attributed: dict[tuple, list] = defaultdict(lambda: [ZERO])
-    per_household: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
-    reach: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
-    buyer_months: dict[tuple, list] = defaultdict(lambda: [ZERO])
+    attributed: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [ZERO])
+    per_household: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [ZERO, 0])
+    reach: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [ZERO, 0])
+    buyer_months: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [ZERO])
     for entry in entries:
         event_id = entry.payment_event_id or entry.payment_event.pk
         line = line_index[entry.line_id]
@@ -306,7 +328,7 @@ def _month(field: str) -> TruncMonth:
     return TruncMonth(field, tzinfo=timezone.get_current_timezone())
 
 
-def rollups_computed() -> dict[str, list[dict]]:
+def rollups_computed() -> dict[str, list[dict[str, Any]]]:
     """Every summary row, computed afresh by SQL aggregates over the ledger and the payments."""
     Line = get_model("order", "Line")
     # Only the events the ledger has reckoned (their job done): the summaries move with the ledger.
@@ -317,7 +339,7 @@ def rollups_computed() -> dict[str, list[dict]]:
         event_at=F("order__payment__events__created_at"),
     )
     sales_keys = ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer"]
-    sales: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
+    sales: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [ZERO, 0])
     for row in (
         paid.annotate(
             month=_month("event_at"),
@@ -330,7 +352,7 @@ def rollups_computed() -> dict[str, list[dict]]:
         .values("month", "county_id", "p_id", "pr_id", "campaign_id", "buyer")
         .annotate(amount=Sum("line_price_incl_tax"), quantity=Sum("quantity"))
     ):
-        key = (
+        key: tuple[Any, ...] = (
             row["month"].date() if hasattr(row["month"], "date") else row["month"],
             row["county_id"],
             row["p_id"],
@@ -393,7 +415,7 @@ def rollups_computed() -> dict[str, list[dict]]:
         m=ExtractMonth("payment_event__created_at"),
         county_id=Coalesce("household__county_id", 0),
     )
-    households: list[dict] = []
+    households: list[dict[str, Any]] = []
     for row in local.values("household_id", "county_id", "y", "m").annotate(amount=Sum("amount")):
         day = datetime.date(row["y"], row["m"], 1)
         for period in period_keys(day):
@@ -405,16 +427,16 @@ def rollups_computed() -> dict[str, list[dict]]:
                     "amount": row["amount"],
                 }
             )
-    merged: dict[tuple, dict] = {}
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in households:
         key = (row["period"], row["household_id"])
         if key in merged:
             merged[key]["amount"] += row["amount"]
         else:
             merged[key] = dict(row)
-    reach: dict[tuple, dict] = {}
+    reach: dict[tuple[Any, ...], dict[str, Any]] = {}
 
-    def reach_add(owner: str, owner_id: int, period: str, row: dict) -> None:
+    def reach_add(owner: str, owner_id: int, period: str, row: Mapping[str, Any]) -> None:
         key = (owner, owner_id, period, row["household_id"])
         if key in reach:
             reach[key]["amount"] += row["amount"]
@@ -463,7 +485,7 @@ def rollups_computed() -> dict[str, list[dict]]:
     }
 
 
-def _as_date(value) -> datetime.date:  # type: ignore[no-untyped-def]
+def _as_date(value: datetime.date) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
@@ -488,7 +510,9 @@ _TABLES = {
 }
 
 
-def _keyed(rows, keys: list[str], values: list[str]) -> dict[tuple, tuple]:  # type: ignore[no-untyped-def]
+def _keyed(
+    rows: Iterable[Mapping[str, Any]], keys: list[str], values: list[str]
+) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     """Rows as key → values, money to the fen (SQLite sums carry float noise), zero rows left out."""
     keyed = {}
     for row in rows:
@@ -506,7 +530,7 @@ def rollups_differences() -> list[str]:
     computed = rollups_computed()
     differences = []
     for name, (model, keys, values) in _TABLES.items():
-        stored = _keyed(model.objects.values(*keys, *values), keys, values)
+        stored = _keyed(model._default_manager.values(*keys, *values), keys, values)
         fresh = _keyed(computed[name], keys, values)
         for key in sorted(set(stored) | set(fresh), key=str):
             if stored.get(key) != fresh.get(key):

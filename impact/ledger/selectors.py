@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
@@ -79,7 +80,7 @@ def household_sales_level_changes(*, household: Household) -> QuerySet[SalesLeve
     )
 
 
-def order_lines_with_attributions(*, order) -> list:  # type: ignore[no-untyped-def,type-arg]
+def order_lines_with_attributions(*, order: Any) -> list[Any]:
     """The order's lines, each with its ledger entries (households without ID numbers).
 
     Each line gets ``attributions_list``, ``attributed`` (the net amount) and

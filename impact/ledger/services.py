@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -53,7 +54,7 @@ def _rule(link: BenefitLink) -> attribution.LinkRule:
     return attribution.LinkRule(
         link_id=link.pk,
         household_id=link.household_id,
-        income_source=BenefitLink.INCOME_SOURCE[link.kind],
+        income_source=link.income_source,
         per_unit=link.per_unit,
         share_percent=link.share,
     )
@@ -175,7 +176,7 @@ class _Batch:
                 applying.append(self.rule(link))
         return applying, ended
 
-    def refunded_through(self, event) -> dict[int, Decimal]:  # type: ignore[no-untyped-def]
+    def refunded_through(self, event: PaymentEvent) -> dict[int, Decimal]:
         """Per line, the money refunded by this event and every earlier one of its order."""
         totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for event_id, line_id, amount in self.refunds.get(event.order_payment_id, []):
@@ -183,7 +184,14 @@ class _Batch:
                 totals[line_id] += amount
         return totals
 
-    def entries_for(self, event, *, year: int, now, outcome: dict) -> list[AttributionEntry]:  # type: ignore[no-untyped-def]
+    def entries_for(
+        self,
+        event: PaymentEvent,
+        *,
+        year: int,
+        now: datetime.datetime,
+        outcome: dict[str, Any],
+    ) -> list[AttributionEntry]:
         order = event.order_payment.order
         lines = self.lines.get(order.pk, [])
         links = {line.pk: self.links_for(line) for line in lines}
@@ -196,7 +204,7 @@ class _Batch:
                 link.valid_to,
             )
         outcome["ended_links"] = sorted(ended)
-        entries = []
+        entries: list[AttributionEntry] = []
 
         def add(line: _Line, part: attribution.Part, kind: str, year: int) -> None:
             entries.append(
@@ -293,7 +301,7 @@ def _parts_paid(
     ]
 
 
-def attribution_run(*, payment_event_id: int) -> dict:
+def attribution_run(*, payment_event_id: int) -> dict[str, Any]:
     """Write the ledger entries of a payment event, exactly once, and re-assess who they reach.
 
     The job rows of the order are locked in event order, and any earlier event
@@ -304,10 +312,10 @@ def attribution_run(*, payment_event_id: int) -> dict:
     return attribution_run_many(payment_event_ids=[payment_event_id])
 
 
-def attribution_run_many(*, payment_event_ids: Iterable[int]) -> dict:
+def attribution_run_many(*, payment_event_ids: Iterable[int]) -> dict[str, Any]:
     """Run many jobs in one transaction, re-assessing the households touched once."""
     wanted = sorted(set(payment_event_ids))
-    report: dict = {
+    report: dict[str, Any] = {
         "events": 0,
         "entries": 0,
         "lines": 0,
@@ -347,7 +355,7 @@ def attribution_run_many(*, payment_event_ids: Iterable[int]) -> dict:
         entries: list[AttributionEntry] = []
         for job in jobs:
             event = job.payment_event
-            outcome: dict = {}
+            outcome: dict[str, Any] = {}
             made = batch.entries_for(
                 event, year=timezone.localdate(event.created_at).year, now=now, outcome=outcome
             )
@@ -422,7 +430,7 @@ def _reassess_touched(
 
 def attribution_catch_up(
     *, older_than: datetime.timedelta = datetime.timedelta(minutes=1), limit: int = 500
-) -> dict:
+) -> dict[str, Any]:
     """Run jobs whose task never came (a broker down at payment time). Beat, every minute."""
     due = list(
         AttributionJob.objects.filter(

@@ -34,7 +34,7 @@ END;
 SQLITE_DOWN = "DROP TRIGGER IF EXISTS impact_attribution_no_update;"
 
 
-def up(apps, schema_editor):  # type: ignore[no-untyped-def]
+def up(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(PG_UP, params=None)
@@ -42,7 +42,7 @@ def up(apps, schema_editor):  # type: ignore[no-untyped-def]
         schema_editor.execute(SQLITE_UP, params=None)
 
 
-def down(apps, schema_editor):  # type: ignore[no-untyped-def]
+def down(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(PG_DOWN, params=None)

@@ -8,7 +8,6 @@
 
 from .ledger import AttributionEntry, AttributionJob, SalesLevelChange
 from .monitoring import (
-    MONEY,
     NON_NEGATIVE,
     WARNING_LEVELS,
     Assessment,
@@ -37,7 +36,6 @@ from .reporting import (
 )
 
 __all__ = [
-    "MONEY",
     "NON_NEGATIVE",
     "WARNING_LEVELS",
     "Assessment",

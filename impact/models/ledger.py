@@ -1,10 +1,12 @@
 """The attribution ledger's models: its entries, the outbox of jobs, and the levels sales moved."""
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .monitoring import MONEY, WARNING_LEVELS, Assessment, Household
+from .monitoring import WARNING_LEVELS, Assessment, Household
 
 
 class AttributionEntry(models.Model):
@@ -39,7 +41,7 @@ class AttributionEntry(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     income_source = models.CharField(_("income source"), max_length=16)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     year = models.PositiveSmallIntegerField(_("year"))
     payment_event = models.ForeignKey(
         "payments.PaymentEvent",
@@ -111,7 +113,10 @@ class SalesLevelChange(models.Model):
     )
     level_before = models.PositiveSmallIntegerField(_("level before"), choices=WARNING_LEVELS)
     level_after = models.PositiveSmallIntegerField(_("level after"), choices=WARNING_LEVELS)
-    lines = models.ManyToManyField("order.Line", verbose_name=_("order lines"), related_name="+")
+    # Oscar's order.Line is untyped: the field's model is Any to mypy.
+    lines: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        "order.Line", verbose_name=_("order lines"), related_name="+"
+    )
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

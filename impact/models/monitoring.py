@@ -4,6 +4,7 @@ staff scopes and the audit log."""
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -139,7 +140,7 @@ class Household(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.id_number_hash = pii_hash(self.id_number)
         self.county = self.region.county
         super().save(*args, **kwargs)
@@ -163,7 +164,6 @@ class Household(models.Model):
         return mask_name(self.head_name)
 
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
@@ -172,7 +172,10 @@ class Threshold(models.Model):
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     national_standard = models.DecimalField(
-        _("national poverty standard (yuan per person per year)"), validators=NON_NEGATIVE, **MONEY
+        _("national poverty standard (yuan per person per year)"),
+        validators=NON_NEGATIVE,
+        max_digits=14,
+        decimal_places=2,
     )
     multiplier = models.DecimalField(
         _("monitoring multiplier"),
@@ -202,15 +205,17 @@ class IncomeRecord(models.Model):
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="incomes"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    wages = models.DecimalField(_("wage income"), default=0, validators=NON_NEGATIVE, **MONEY)
+    wages = models.DecimalField(
+        _("wage income"), default=0, validators=NON_NEGATIVE, max_digits=14, decimal_places=2
+    )
     operating = models.DecimalField(
-        _("operating income"), default=0, validators=NON_NEGATIVE, **MONEY
+        _("operating income"), default=0, validators=NON_NEGATIVE, max_digits=14, decimal_places=2
     )
     property_income = models.DecimalField(
-        _("property income"), default=0, validators=NON_NEGATIVE, **MONEY
+        _("property income"), default=0, validators=NON_NEGATIVE, max_digits=14, decimal_places=2
     )
     transfers = models.DecimalField(
-        _("transfer income"), default=0, validators=NON_NEGATIVE, **MONEY
+        _("transfer income"), default=0, validators=NON_NEGATIVE, max_digits=14, decimal_places=2
     )
     updated = models.DateTimeField(auto_now=True)
 
@@ -263,7 +268,9 @@ class RigidExpenditure(models.Model):
     )
     date = models.DateField(_("date"))
     cause = models.CharField(_("cause"), max_length=12, choices=Cause.choices)
-    amount = models.DecimalField(_("amount"), validators=NON_NEGATIVE, **MONEY)
+    amount = models.DecimalField(
+        _("amount"), validators=NON_NEGATIVE, max_digits=14, decimal_places=2
+    )
     resolved = models.BooleanField(_("resolved"), default=False)
     unable_to_work = models.PositiveSmallIntegerField(
         _("members temporarily unable to work"), default=0
@@ -303,8 +310,12 @@ class Assessment(models.Model):
         choices=WARNING_LEVELS,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
-    per_capita = models.DecimalField(_("per-capita disposable income"), **MONEY)
-    attributed = models.DecimalField(_("platform-attributed income"), **MONEY)
+    per_capita = models.DecimalField(
+        _("per-capita disposable income"), max_digits=14, decimal_places=2
+    )
+    attributed = models.DecimalField(
+        _("platform-attributed income"), max_digits=14, decimal_places=2
+    )
     figures = models.JSONField(_("figures"))
     rules_fired = models.JSONField(_("rules fired"))
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
@@ -400,7 +411,7 @@ class Clue(models.Model):
     def __str__(self) -> str:
         return f"{self.household_id or '-'} {self.get_stage_display()}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.due_at is None:
             review_days = MonitoringSettings.load().review_days
             self.due_at = self.opened_at + datetime.timedelta(days=review_days)
@@ -491,7 +502,9 @@ class Declaration(models.Model):
     phone = EncryptedTextField(_("phone"))
     village = models.ForeignKey(Region, verbose_name=_("village"), on_delete=models.PROTECT)
     cause = models.CharField(_("cause"), max_length=12, choices=RigidExpenditure.Cause.choices)
-    amount = models.DecimalField(_("amount"), validators=NON_NEGATIVE, **MONEY)
+    amount = models.DecimalField(
+        _("amount"), validators=NON_NEGATIVE, max_digits=14, decimal_places=2
+    )
     note = models.TextField(_("note"), blank=True)
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations"
@@ -506,7 +519,7 @@ class Declaration(models.Model):
     def __str__(self) -> str:
         return f"{self.pk} {self.created:%Y-%m-%d}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.id_number_hash = pii_hash(self.id_number)
         super().save(*args, **kwargs)
 

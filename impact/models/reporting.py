@@ -8,7 +8,7 @@ Keys are plain ids (0 for "none") so that one upsert can add to a row whatever i
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .monitoring import MONEY, WARNING_LEVELS, Region
+from .monitoring import WARNING_LEVELS, Region
 
 
 class BuyerType(models.TextChoices):
@@ -25,7 +25,7 @@ class SalesMonth(models.Model):
     product_id = models.IntegerField(_("product"))
     campaign_id = models.IntegerField(_("campaign"), default=0)
     buyer = models.CharField(_("buyer type"), max_length=8, choices=BuyerType.choices)
-    amount = models.DecimalField(_("sales"), **MONEY)
+    amount = models.DecimalField(_("sales"), max_digits=14, decimal_places=2)
     quantity = models.IntegerField(_("quantity"))
 
     class Meta:
@@ -53,7 +53,7 @@ class AttributionMonth(models.Model):
     campaign_id = models.IntegerField(_("campaign"), default=0)
     buyer = models.CharField(_("buyer type"), max_length=8, choices=BuyerType.choices)
     income_source = models.CharField(_("income source"), max_length=16)
-    amount = models.DecimalField(_("attributed income"), **MONEY)
+    amount = models.DecimalField(_("attributed income"), max_digits=14, decimal_places=2)
 
     class Meta:
         verbose_name = _("monthly attributed income")
@@ -85,7 +85,7 @@ class HouseholdPeriodIncome(models.Model):
     period = models.CharField(_("period"), max_length=7)
     household_id = models.IntegerField(_("household"))
     county_id = models.IntegerField(_("county"))
-    amount = models.DecimalField(_("attributed income"), **MONEY)
+    amount = models.DecimalField(_("attributed income"), max_digits=14, decimal_places=2)
 
     class Meta:
         verbose_name = _("household income by period")
@@ -136,7 +136,7 @@ class ReachPeriod(models.Model):
     period = models.CharField(_("period"), max_length=7)
     household_id = models.IntegerField(_("household"))
     county_id = models.IntegerField(_("county"))
-    amount = models.DecimalField(_("attributed income"), **MONEY)
+    amount = models.DecimalField(_("attributed income"), max_digits=14, decimal_places=2)
 
     class Meta:
         verbose_name = _("income reached by a buyer or producer")
@@ -156,7 +156,7 @@ class BuyerMonth(models.Model):
 
     user_id = models.IntegerField(_("buyer"))
     month = models.DateField(_("month"))
-    amount = models.DecimalField(_("attributed income"), **MONEY)
+    amount = models.DecimalField(_("attributed income"), max_digits=14, decimal_places=2)
 
     class Meta:
         verbose_name = _("a buyer's monthly impact")

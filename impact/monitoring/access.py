@@ -43,10 +43,11 @@ class Scope:
         return queryset.filter(**{f"{field_name}__in": self.county_ids})
 
 
-def require_staff(user: User | AnonymousUser) -> None:
-    """PermissionDenied unless the user is staff (their scope then decides what they see)."""
+def require_staff(user: User | AnonymousUser) -> User:
+    """The staff member, or PermissionDenied if the user is not staff (their scope decides what they see)."""
     if not user.is_staff:
         raise PermissionDenied
+    return user
 
 
 def staff_scope(user: User | AnonymousUser) -> Scope | None:
@@ -102,7 +103,7 @@ def clues_visible_to(*, user: User | AnonymousUser) -> QuerySet[Clue]:
     return scope.filter(Clue.objects.all()).select_related("household", "county")
 
 
-def household_get_for_user(*, user: User | AnonymousUser, pk: int, path: str = "") -> Household:
+def household_get_for_user(*, user: User, pk: int, path: str = "") -> Household:
     """The household, or PermissionDenied (logged) if it lies outside the user's county."""
     household = households_visible_to(user=user).filter(pk=pk).first()
     if household is None:
@@ -116,9 +117,7 @@ def household_get_for_user(*, user: User | AnonymousUser, pk: int, path: str = "
     return household
 
 
-def household_reveal_id_number(
-    *, user: User | AnonymousUser, household: Household, reason: str
-) -> str:
+def household_reveal_id_number(*, user: User, household: Household, reason: str) -> str:
     """The unmasked ID number, for staff who may see it, with the reason logged."""
     if not user.has_perm("impact.reveal_personal_data"):
         raise PermissionDenied

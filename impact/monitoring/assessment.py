@@ -6,8 +6,10 @@ and save in bulk (``impact.monitoring.bulk``); views, commands and tasks only ca
 
 import datetime
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -50,7 +52,9 @@ def thresholds_for_year(*, year: int) -> rules.Thresholds:
     return rules.Thresholds(year=year, standard=row.national_standard, multiplier=row.multiplier)
 
 
-def _figures_queryset(queryset: QuerySet, *, year: int, as_of: datetime.date) -> QuerySet:
+def _figures_queryset(
+    queryset: QuerySet[Household], *, year: int, as_of: datetime.date
+) -> QuerySet[Household, Mapping[str, Any]]:
     """Households annotated with everything the rules read, in one query.
 
     Income comes from the year's record (households without one are left
@@ -119,7 +123,7 @@ def _figures_queryset(queryset: QuerySet, *, year: int, as_of: datetime.date) ->
     )
 
 
-def _figures_from_row(row: dict) -> rules.HouseholdFigures:
+def _figures_from_row(row: Mapping[str, Any]) -> rules.HouseholdFigures:
     return rules.HouseholdFigures(
         members=row["members"],
         labour=row["labour"],
@@ -151,12 +155,12 @@ class ReassessReport:
     assessed: int = 0
     skipped: int = 0
     clues_opened: int = 0
-    by_level: Counter = field(default_factory=Counter)
+    by_level: Counter[int] = field(default_factory=Counter)
 
 
 def households_reassess(
     *,
-    households: QuerySet | None = None,
+    households: QuerySet[Household] | None = None,
     year: int,
     channel: str,
     as_of: datetime.date | None = None,
@@ -195,7 +199,7 @@ def households_reassess(
 
 
 def _reassess_batch(
-    rows: list[dict],
+    rows: list[Mapping[str, Any]],
     *,
     year: int,
     channel: str,

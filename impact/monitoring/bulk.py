@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -26,11 +27,18 @@ class NewAssessment:
     level: int
     per_capita: Decimal
     attributed: Decimal
-    figures: dict
-    rules_fired: list
+    figures: dict[str, str]
+    rules_fired: list[dict[str, Any]]
     channel: str
     assessed_at: datetime
     pk: int | None = None
+
+    @property
+    def saved_pk(self) -> int:
+        """``pk``, once ``assessments_insert`` has set it."""
+        if self.pk is None:
+            raise ValueError("the assessment has not been inserted yet")
+        return self.pk
 
 
 COLUMNS = [
@@ -95,7 +103,7 @@ def statuses_upsert(assessments: list[NewAssessment]) -> None:
                 HouseholdStatus(
                     household_id=a.household_id,
                     level=a.level,
-                    assessment_id=a.pk,
+                    assessment_id=a.saved_pk,
                     assessed_at=a.assessed_at,
                 )
                 for a in assessments

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 INCOME_RULES = {"income_below_standard", "no_labour_or_subsistence_below_line", "labour_below_line"}
 
-TRANSITIONS = {
+# A clue's stage is the field's plain string, so the table is keyed by strings (a Stage is one).
+TRANSITIONS: dict[str, list[str]] = {
     Clue.Stage.OPEN: [Clue.Stage.VERIFIED, Clue.Stage.DISMISSED],
     Clue.Stage.VERIFIED: [Clue.Stage.NOTICE, Clue.Stage.DISMISSED],
     Clue.Stage.NOTICE: [Clue.Stage.TOWNSHIP, Clue.Stage.DISMISSED],

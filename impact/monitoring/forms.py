@@ -1,7 +1,10 @@
+import datetime
 from decimal import Decimal
+from typing import Any, cast
 
 import phonenumbers
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,11 +96,12 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("CSV or XLSX file"))
     dry_run = forms.BooleanField(label=_("Check only, write nothing"), required=False)
 
-    def __init__(self, *args, kinds: tuple[str, ...], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, kinds: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(kind, self.KIND_LABELS.get(kind, kind)) for kind in kinds]
+        kind_field = cast(forms.ChoiceField, self.fields["kind"])
+        kind_field.choices = [(kind, self.KIND_LABELS.get(kind, kind)) for kind in kinds]
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
@@ -111,8 +115,9 @@ class HouseholdEditForm(forms.ModelForm):
         model = Household
         fields = ["members", "labour", "kind", "subsistence", "basic_needs_met", "safe_water"]
 
-    def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns; its stub says it may be None
         members, labour = cleaned.get("members"), cleaned.get("labour")
         if members is not None and members < 1:
             self.add_error("members", _("A household has at least one resident member."))
@@ -133,11 +138,11 @@ class ExpenditureForm(forms.ModelForm):
         fields = ["date", "cause", "amount", "resolved", "unable_to_work", "note"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, household: Household, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.household = household
 
-    def clean_date(self):  # type: ignore[no-untyped-def]
+    def clean_date(self) -> datetime.date:
         date = self.cleaned_data["date"]
         if date > timezone.localdate():
             raise forms.ValidationError(_("The date is in the future."))

@@ -19,6 +19,7 @@ not below it, and no rounding can tip a household either way.
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import IntEnum
+from typing import Any
 
 FEN = Decimal("0.01")
 
@@ -90,7 +91,7 @@ class Outcome:
     figures: dict[str, str] = field(default_factory=dict)
 
     @property
-    def rules_fired(self) -> list[dict]:
+    def rules_fired(self) -> list[dict[str, Any]]:
         return [
             {
                 "level": hit.level.value,

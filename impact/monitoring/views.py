@@ -50,9 +50,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
     counties = access.counties_visible_to(user=request.user)
     params = request.GET
     if params.get("county"):
-        visible = visible.filter(county_id=params["county"])
+        visible = visible.filter(county_id=int(params["county"]))
     if params.get("township"):
-        visible = visible.filter(region__parent_id=params["township"])
+        visible = visible.filter(region__parent_id=int(params["township"]))
     if params.get("level"):
         visible = visible.filter(status__level=params["level"])
     if params.get("kind"):
@@ -121,8 +121,8 @@ def _household_context(request: HttpRequest, household: Household, **extra: Any)
 
 @forbidden_as_403
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_staff(request.user)
-    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    staff = access.require_staff(request.user)
+    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
     return render(
         request, "impact/admin/household_detail.html", _household_context(request, household)
     )
@@ -131,14 +131,14 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_staff(request.user)
-    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    staff = access.require_staff(request.user)
+    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
     form = RevealForm(request.POST)
     revealed = None
     if form.is_valid():
         try:
             revealed = access.household_reveal_id_number(
-                user=request.user, household=household, reason=form.cleaned_data["reason"]
+                user=staff, household=household, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
             form.add_error("reason", exc)
@@ -151,12 +151,12 @@ def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_add_measure(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_staff(request.user)
-    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    staff = access.require_staff(request.user)
+    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
     form = HelpMeasureForm(request.POST)
     if form.is_valid():
         try:
-            clues.help_measure_record(household=household, by=request.user, **form.cleaned_data)
+            clues.help_measure_record(household=household, by=staff, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -188,8 +188,8 @@ def clue_queue(request: HttpRequest) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def clue_advance(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_staff(request.user)
-    clue = access.clues_visible_to(user=request.user).filter(pk=pk).first()
+    staff = access.require_staff(request.user)
+    clue = access.clues_visible_to(user=staff).filter(pk=pk).first()
     if clue is None:
         raise PermissionDenied
     form = ClueAdvanceForm(request.POST)
@@ -198,7 +198,7 @@ def clue_advance(request: HttpRequest, pk: int) -> HttpResponse:
             clues.clue_advance(
                 clue=clue,
                 to_stage=form.cleaned_data["stage"],
-                by=request.user,
+                by=staff,
                 note=form.cleaned_data["note"],
                 notice_from=form.cleaned_data["notice_from"],
             )
@@ -255,8 +255,8 @@ def _require_change(request: HttpRequest) -> None:
 @forbidden_as_403
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a household's facts; screening re-assesses it once saved."""
-    access.require_staff(request.user)
-    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    staff = access.require_staff(request.user)
+    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
     _require_change(request)
     form = HouseholdEditForm(request.POST or None, instance=household)
     if request.method == "POST" and form.is_valid():
@@ -280,8 +280,8 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_add_income(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_staff(request.user)
-    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    staff = access.require_staff(request.user)
+    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
     _require_change(request)
     form = IncomeForm(request.POST)
     if form.is_valid():
@@ -295,8 +295,8 @@ def household_add_income(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_add_expenditure(request: HttpRequest, pk: int) -> HttpResponse:
-    access.require_staff(request.user)
-    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    staff = access.require_staff(request.user)
+    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
     _require_change(request)
     form = ExpenditureForm(request.POST, household=household)
     if form.is_valid():
@@ -310,8 +310,8 @@ def household_add_expenditure(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def expenditure_resolve(request: HttpRequest, pk: int, expenditure_pk: int) -> HttpResponse:
-    access.require_staff(request.user)
-    household = access.household_get_for_user(user=request.user, pk=pk, path=request.path)
+    staff = access.require_staff(request.user)
+    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
     _require_change(request)
     expenditure = household.expenditures.filter(pk=expenditure_pk).first()
     if expenditure is None:

@@ -15,7 +15,7 @@ from ..models import BuyerMonth, ReachPeriod, Region
 from .staff import ZERO, money
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser, User
+    from django.contrib.auth.models import User
 
 
 @dataclass
@@ -32,7 +32,7 @@ class MyImpact:
     months: list[MyImpactMonth]
 
 
-def my_impact(*, user: User | AnonymousUser) -> MyImpact:
+def my_impact(*, user: User) -> MyImpact:
     """What a buyer's paid orders reached: amounts and counts only, never who. Three queries.
 
     Read from the buyer's summaries (``ReachPeriod``, ``BuyerMonth``), kept by the ledger.

@@ -98,7 +98,7 @@ def _places(region: Region) -> tuple[str, str]:
     return "", ""
 
 
-def _warning_rows(households: QuerySet | None) -> Iterator[list[Any]]:
+def _warning_rows(households: QuerySet[Household] | None) -> Iterator[list[Any]]:
     queryset = households if households is not None else Household.objects.all()
     queryset = (
         queryset.select_related("county", "region", "region__parent", "status__assessment")
@@ -131,7 +131,7 @@ def _warning_rows(households: QuerySet | None) -> Iterator[list[Any]]:
         yield row
 
 
-def _attribution_rows(households: QuerySet | None) -> Iterator[list[Any]]:
+def _attribution_rows(households: QuerySet[Household] | None) -> Iterator[list[Any]]:
     """One row per ledger entry, oldest first: two queries, whatever the number of entries."""
     entries = AttributionEntry.objects.all()
     if households is not None:
@@ -209,7 +209,9 @@ def _csv(columns: Iterable[str], rows: Iterable[list[Any]], out: IO[bytes]) -> N
         text.detach()  # leave the caller's stream open
 
 
-def _xlsx_sheet(workbook, columns: Iterable[str], rows: Iterable[list[Any]], *, title: str) -> None:  # type: ignore[no-untyped-def]
+def _xlsx_sheet(
+    workbook: Any, columns: Iterable[str], rows: Iterable[list[Any]], *, title: str
+) -> None:
     # openpyxl is imported when a workbook is written, not at start-up (its import is slow).
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -247,7 +249,7 @@ def _xlsx(columns: Iterable[str], rows: Iterable[list[Any]], out: IO[bytes], *, 
 
 
 def impact_export_write(
-    *, kind: str, fmt: str, out: IO[bytes], households: QuerySet | None = None
+    *, kind: str, fmt: str, out: IO[bytes], households: QuerySet[Household] | None = None
 ) -> None:
     """Write the export of one kind into ``out`` (a binary file or stream), row by row.
 
@@ -271,7 +273,7 @@ def impact_export_write(
         _xlsx(columns, rows, out, title=title)
 
 
-def impact_export(*, kind: str, fmt: str, households: QuerySet | None = None) -> bytes:
+def impact_export(*, kind: str, fmt: str, households: QuerySet[Household] | None = None) -> bytes:
     """The export of one kind as file bytes (see ``impact_export_write``)."""
     buffer = io.BytesIO()
     impact_export_write(kind=kind, fmt=fmt, out=buffer, households=households)

@@ -120,4 +120,5 @@ def public_figures_cached() -> PublicFigures:
     latest = AttributionJob.objects.aggregate(at=Max("done_at"))["at"]
     stamp = latest.timestamp() if latest else 0
     key = f"impact:public:{get_language()}:{timezone.localdate().isoformat()}:{stamp}"
-    return cache.get_or_set(key, public_figures, PUBLIC_CACHE_SECONDS)
+    # The stubs type get_or_set as Optional; it returns None only for a None default.
+    return cache.get_or_set(key, public_figures, PUBLIC_CACHE_SECONDS)  # type: ignore[return-value]

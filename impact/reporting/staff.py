@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -187,8 +188,12 @@ def _within(region: Region, prefix: str) -> Q:
 
 
 def report_overview(
-    *, scope: Scope, region: Region | None = None, months: int = 12, now=None
-) -> Overview:  # type: ignore[no-untyped-def]
+    *,
+    scope: Scope,
+    region: Region | None = None,
+    months: int = 12,
+    now: datetime.datetime | None = None,
+) -> Overview:
     """Households by level now and month by month, by region; clues; help measures by mode.
 
     ``region`` drills down: none lists counties, a county its townships, a
@@ -296,7 +301,7 @@ class PlatformImpact:
         return (self.attributed * 100 / self.sales).quantize(Decimal("0.1"))
 
 
-def _median(queryset: QuerySet, count: int) -> Decimal | None:
+def _median(queryset: QuerySet[HouseholdPeriodIncome], count: int) -> Decimal | None:
     """The median of ``amount`` over ``queryset`` (of ``count`` rows), read with ORDER BY/OFFSET."""
     if not count:
         return None
@@ -308,7 +313,7 @@ def _median(queryset: QuerySet, count: int) -> Decimal | None:
     return (sum(middle, ZERO) / len(middle)).quantize(Decimal("0.01"))
 
 
-def households_reached(*, scope: Scope, period_key: str) -> QuerySet:
+def households_reached(*, scope: Scope, period_key: str) -> QuerySet[HouseholdPeriodIncome]:
     """The households whose attributed income in the period is above zero, one row each."""
     return scope.filter(HouseholdPeriodIncome.objects.filter(period=period_key, amount__gt=0))
 
@@ -399,7 +404,7 @@ class BreakdownRow:
         return (self.attributed * 100 / self.sales).quantize(Decimal("0.1"))
 
 
-def _labels(by: str, keys: set) -> dict:  # type: ignore[type-arg]
+def _labels(by: str, keys: set[Any]) -> dict[Any, str]:
     """Names for a breakdown's keys, in one query."""
     if by == "product":
         Product = apps.get_model("catalogue", "Product")
@@ -448,8 +453,8 @@ def report_breakdown(
         .annotate(total=Sum("amount"))
         .values_list(name, "total")
     }
-    sold: dict = {}
-    quantities: dict = {}
+    sold: dict[Any, Decimal] = {}
+    quantities: dict[Any, int] = {}
     if by != "source":
         for key, total, quantity in (
             sales.values_list(name)

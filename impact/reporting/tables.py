@@ -7,6 +7,7 @@ no CDN) from the specs made here; every chart has a table with its figures.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -78,7 +79,7 @@ def overview_tables(overview: Overview) -> list[Table]:
     ]
 
 
-def overview_charts(overview: Overview) -> list[dict]:
+def overview_charts(overview: Overview) -> list[dict[str, Any]]:
     return [
         {
             "id": "chart-months",
@@ -141,7 +142,7 @@ def platform_tables(impact: PlatformImpact) -> list[Table]:
     ]
 
 
-def platform_charts(impact: PlatformImpact) -> list[dict]:
+def platform_charts(impact: PlatformImpact) -> list[dict[str, Any]]:
     return [
         {
             "id": "chart-platform-months",
@@ -198,7 +199,7 @@ def breakdown_tables(rows: list[BreakdownRow], *, by: str, period_label: str) ->
     ]
 
 
-def breakdown_charts(rows: list[BreakdownRow], *, by: str) -> list[dict]:
+def breakdown_charts(rows: list[BreakdownRow], *, by: str) -> list[dict[str, Any]]:
     shown = rows[:15]
     datasets = []
     if by != "source":
@@ -229,7 +230,7 @@ def breakdown_charts(rows: list[BreakdownRow], *, by: str) -> list[dict]:
     ]
 
 
-def my_impact_chart(impact: MyImpact) -> dict:
+def my_impact_chart(impact: MyImpact) -> dict[str, Any]:
     return {
         "id": "chart-my-impact",
         "title": _("What your orders reached, month by month"),

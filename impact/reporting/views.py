@@ -170,7 +170,7 @@ def data_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @forbidden_as_403
-def attribution_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def attribution_export(request: HttpRequest, fmt: str) -> FileResponse:
     """The attribution ledger, one row per entry, limited to the staff member's county.
 
     Written row by row into a temporary file on disk and streamed from there.
@@ -187,8 +187,7 @@ def attribution_export(request: HttpRequest, fmt: str) -> HttpResponse:
     )
     handle.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    # A streaming response (forbidden_as_403 is typed for HttpResponse only).
-    return FileResponse(  # type: ignore[return-value]
+    return FileResponse(
         handle,
         as_attachment=True,
         filename=f"attribution-{stamp}.{fmt}",
@@ -204,6 +203,8 @@ def public_impact(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_impact(request: HttpRequest) -> HttpResponse:
     """A buyer's own impact: what their paid orders reached, month by month (never who)."""
+    if not request.user.is_authenticated:  # login_required sends everyone else to log in first
+        raise PermissionDenied
     impact = buyer.my_impact(user=request.user)
     return render(
         request,

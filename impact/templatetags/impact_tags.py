@@ -1,5 +1,7 @@
 """Template tags that put the attribution ledger on shop pages. Thin: each calls one selector."""
 
+from typing import Any
+
 from django import template
 
 from impact.ledger.receipts import Receipt
@@ -11,13 +13,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def order_impact_receipt(order) -> Receipt:  # type: ignore[no-untyped-def]
+def order_impact_receipt(order: Any) -> Receipt:
     """{% order_impact_receipt order as receipt %}: what of the order reaches registered households."""
     return select_order_impact_receipt(order=order)
 
 
 @register.simple_tag
-def order_line_attributions(order) -> list:  # type: ignore[no-untyped-def,type-arg]
+def order_line_attributions(order: Any) -> list[Any]:
     """{% order_line_attributions order as lines %}: each line with its ledger entries (staff pages)."""
     return order_lines_with_attributions(order=order)
 

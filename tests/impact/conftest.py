@@ -2,7 +2,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _households_not_yet_assessed(request):  # type: ignore[no-untyped-def]
+def _households_not_yet_assessed(request):
     """Start each impact test from the demo households before their first evaluation.
 
     load_demo runs a first periodic evaluation; these tests assert exact

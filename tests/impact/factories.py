@@ -27,7 +27,7 @@ def household(
     members: int = 2,
     labour: int = 1,
     code: str | None = None,
-    **fields,  # type: ignore[no-untyped-def]
+    **fields,
 ) -> Household:
     number = next(_sequence)
     return Household.objects.create(

@@ -48,13 +48,13 @@ TEA = "YX-DC-004"
 TEA_PRODUCER = "东川红土地生态农业专业合作社"
 
 
-def unpaid_order(lines, **fields):  # type: ignore[no-untyped-def]
+def unpaid_order(lines, **fields):
     order = make_order(lines=lines, status="Pending payment", **fields)
     order_payment_open(order=order, method="transfer")
     return order
 
 
-def pay(order, capture, *, staff=None):  # type: ignore[no-untyped-def]
+def pay(order, capture, *, staff=None):
     """Record the full transfer; the attribution task runs on commit (eagerly)."""
     with capture(execute=True):
         order_transfer_record(
@@ -68,7 +68,7 @@ def pay(order, capture, *, staff=None):  # type: ignore[no-untyped-def]
     return order
 
 
-def refund(order, capture, *, quantity: int, staff=None):  # type: ignore[no-untyped-def]
+def refund(order, capture, *, quantity: int, staff=None):
     line = order.lines.order_by("pk").first()
     with capture(execute=True):
         order_refund_request(
@@ -92,7 +92,7 @@ def masked(number: str) -> str:
     return number[:6] + "********" + number[-4:]
 
 
-def county_staff(username: str, county_code: str):  # type: ignore[no-untyped-def]
+def county_staff(username: str, county_code: str):
     user = get_user_model().objects.create_user(
         username=username, email=f"{username}@example.com", password="pass-123-word", is_staff=True
     )
@@ -261,14 +261,14 @@ def read_csv(data: bytes) -> list[list[str]]:
 
 
 @pytest.fixture
-def small_ledger(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def small_ledger(django_capture_on_commit_callbacks):
     """Two teas paid, then one refunded: three entries and three reversals."""
     order = pay(unpaid_order([(TEA, 2)]), django_capture_on_commit_callbacks)
     refund(order, django_capture_on_commit_callbacks, quantity=1)
     return order
 
 
-def expected_rows(order) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def expected_rows(order) -> list[list[str]]:
     line = order.lines.get()
     paid = PaymentEvent.objects.get(order_payment__order=order, kind="confirmed")
     refunded = PaymentEvent.objects.get(order_payment__order=order, kind="refunded")
@@ -500,7 +500,7 @@ ADDRESS = {
 }
 
 
-def guest_buys(client, *, upc: str, quantity: int):  # type: ignore[no-untyped-def]
+def guest_buys(client, *, upc: str, quantity: int):
     """A guest checks out by bank transfer; the thank-you page."""
     product = Product.objects.get(upc=upc)
     client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": quantity})

@@ -18,7 +18,7 @@ from . import factories
 pytestmark = pytest.mark.django_db
 
 
-def staff(username: str, county_code: str | None, *, reveal: bool = False, change: bool = False):  # type: ignore[no-untyped-def]
+def staff(username: str, county_code: str | None, *, reveal: bool = False, change: bool = False):
     user = get_user_model().objects.create_user(
         username=username, email=f"{username}@example.com", password="pass-123-word", is_staff=True
     )

@@ -21,7 +21,7 @@ def _fresh_rate_limit():
     cache.clear()
 
 
-def form_data(**overrides):  # type: ignore[no-untyped-def]
+def form_data(**overrides):
     data = {
         "name": "王小明",
         "id_number": factories.id_number("530128"),

@@ -71,7 +71,7 @@ def test_a_refund_keeps_what_the_kept_part_should_give_and_never_goes_below_zero
 pytestmark = pytest.mark.django_db
 
 
-def paid_order(lines, *, staff=None):  # type: ignore[no-untyped-def]
+def paid_order(lines, *, staff=None):
     """An order paid in full by bank transfer (the payment-confirmed event opens the job)."""
     order = make_order(lines=lines, status="Pending payment")
     order_payment_open(order=order, method="transfer")

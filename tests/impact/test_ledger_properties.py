@@ -148,7 +148,7 @@ class Example:
 
     # ------------------------------------------------------------ the state, read from the records
 
-    def payment(self):  # type: ignore[no-untyped-def]
+    def payment(self):
         self.order.payment.refresh_from_db()
         return self.order.payment
 
@@ -169,7 +169,7 @@ class Example:
             totals[row["line_id"]] = (row["quantity"], row["amount"])
         return totals
 
-    def left(self, line) -> tuple[int, Decimal]:  # type: ignore[no-untyped-def]
+    def left(self, line) -> tuple[int, Decimal]:
         quantity, amount = self.refunded_by_line().get(line.pk, (0, ZERO))
         return line.quantity - quantity, line.line_price_incl_tax - amount
 
@@ -239,7 +239,7 @@ class Example:
 
     # ------------------------------------------------------------ what the rules say
 
-    def links_in_force(self, line) -> list[LinkRule]:  # type: ignore[no-untyped-def]
+    def links_in_force(self, line) -> list[LinkRule]:
         links = (
             BenefitLink.objects.filter(
                 producer__partner_id=line.partner_id, valid_from__lte=self.sold_on
@@ -394,7 +394,7 @@ class Example:
 
     # ------------------------------------------------------------ playing a step
 
-    def play(self, step: str, data) -> None:  # type: ignore[no-untyped-def]
+    def play(self, step: str, data) -> None:
         payment = self.payment()
         if step == "pay the rest":
             self.pay(payment.balance_due)

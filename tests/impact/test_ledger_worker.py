@@ -95,7 +95,7 @@ def wait_for(condition: Callable[[], object], *, seconds: float, what: str) -> o
 
 
 @pytest.fixture
-def committed_demo(transactional_db):  # type: ignore[no-untyped-def]
+def committed_demo(transactional_db):
     """The demo data, committed (a transactional test before this one may have flushed it)."""
     from wagtail.coreutils import get_supported_content_language_variant
     from wagtail.models import Locale
@@ -110,7 +110,7 @@ def committed_demo(transactional_db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def workers(committed_demo, tmp_path):  # type: ignore[no-untyped-def]
+def workers(committed_demo, tmp_path):
     """Start workers on a queue of this test's own; every one left running is stopped at the end."""
     queue = f"test-ledger-{uuid.uuid4().hex[:8]}"
     env = {
@@ -145,7 +145,7 @@ def workers(committed_demo, tmp_path):  # type: ignore[no-untyped-def]
             process.wait(timeout=20)
 
 
-def expected_ledger(order) -> dict[tuple[int, int], tuple[int, Decimal]]:  # type: ignore[no-untyped-def]
+def expected_ledger(order) -> dict[tuple[int, int], tuple[int, Decimal]]:
     """(line, link) → (household, amount), from the links in force on the sale date."""
     sold_on = timezone.localdate(order.date_placed)
     expected = {}

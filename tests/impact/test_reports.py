@@ -52,7 +52,7 @@ ZERO = D("0.00")
 THIS_YEAR = str(timezone.localdate().year)
 
 
-def paid(lines, *, user=None, staff=None):  # type: ignore[no-untyped-def]
+def paid(lines, *, user=None, staff=None):
     """An order paid by bank transfer, its attribution run (as the on-commit task would)."""
     from impact.ledger.services import attribution_run
     from shop.payments.models import PaymentEvent
@@ -76,7 +76,7 @@ def paid(lines, *, user=None, staff=None):  # type: ignore[no-untyped-def]
     return order
 
 
-def refund(order, line, *, quantity=0, amount=None):  # type: ignore[no-untyped-def]
+def refund(order, line, *, quantity=0, amount=None):
     from impact.ledger.services import attribution_run
 
     made = order_refund_request(
@@ -90,7 +90,7 @@ def refund(order, line, *, quantity=0, amount=None):  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def sales():  # type: ignore[no-untyped-def]
+def sales():
     """Three paid orders across two counties' producers, one line partly refunded."""
     first = paid([("YX-DC-004", 2), ("YX-DC-001", 3)], user=buyer("a@example.com"))
     second = paid([("YX-LQ-001", 4)])
@@ -102,7 +102,7 @@ def sales():  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- independent figures
 
 
-def ledger_by_household(entries) -> dict[int, Decimal]:  # type: ignore[no-untyped-def]
+def ledger_by_household(entries) -> dict[int, Decimal]:
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for entry in entries:
         totals[entry.household_id] += entry.amount
@@ -117,7 +117,7 @@ def median(values: list[Decimal]) -> Decimal:
     return ((ordered[middle - 1] + ordered[middle]) / 2).quantize(D("0.01"))
 
 
-def sold(orders) -> Decimal:  # type: ignore[no-untyped-def]
+def sold(orders) -> Decimal:
     lines = sum((line.line_price_incl_tax for o in orders for line in o.lines.all()), ZERO)
     refunded = RefundLine.objects.filter(line__order__in=orders).aggregate(t=Sum("amount"))["t"]
     return lines - (refunded or ZERO)
@@ -158,7 +158,7 @@ def test_households_moved_out_of_warning_by_sales_are_counted_once(sales):
     other = Household.objects.exclude(pk=household.pk).filter(attributions__isnull=False).first()
     event = AttributionEntry.objects.filter(household=household).first().payment_event
 
-    def change(who, before, after):  # type: ignore[no-untyped-def]
+    def change(who, before, after):
         assessment = Assessment.objects.create(
             household=who,
             year=int(THIS_YEAR),
@@ -367,7 +367,7 @@ def test_overview_help_measures_by_mode():
 # ---------------------------------------------------------------- constant query counts
 
 
-def _queries(function) -> int:  # type: ignore[no-untyped-def]
+def _queries(function) -> int:
     with CaptureQueriesContext(connection) as context:
         function()
     return len(context.captured_queries)

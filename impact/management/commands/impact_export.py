@@ -1,6 +1,7 @@
 import os
 import sys
 from pathlib import Path
+from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -18,13 +19,13 @@ class Command(BaseCommand):
         parser.add_argument("--format", dest="fmt", choices=FORMATS, required=True)
         parser.add_argument("--out", type=Path, help="the file to write; default: stdout")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         kind, fmt = options["kind"], options["fmt"]
         if kind not in KINDS:
             raise CommandError("未知的导出类型")
         out: Path | None = options["out"]
         if out is None:
-            stream = options.get("stdout") or sys.stdout
+            stream: Any = options.get("stdout") or sys.stdout  # a text console or a bytes buffer
             binary = getattr(stream, "buffer", stream)  # bytes, whatever the console encoding
             self._write(kind, fmt, binary)
             binary.flush()
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             partial.unlink(missing_ok=True)
         self.stdout.write(f"已导出到 {out}（{out.stat().st_size} 字节）。")
 
-    def _write(self, kind: str, fmt: str, stream) -> None:  # type: ignore[no-untyped-def]
+    def _write(self, kind: str, fmt: str, stream: IO[bytes]) -> None:
         try:
             impact_export_write(kind=kind, fmt=fmt, out=stream)
         except ValueError as exc:

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="validate and report, write nothing"
         )
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         kind = options["kind"]
         try:
             result = impact_import(kind=kind, path=options["file"], dry_run=options["dry_run"])

@@ -1,4 +1,5 @@
 import time
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         target.add_argument("--household", metavar="CODE", help="one household, by its code")
         parser.add_argument("--year", type=int, default=None, help="default: the current year")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         year = options["year"] or timezone.localdate().year
         if options["household"]:
             households = Household.objects.filter(code=options["household"])

@@ -1,8 +1,9 @@
 """impact_rollup: rebuild the report summaries from the ledger, or take month-end level snapshots."""
 
 import datetime
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from impact.ledger.rollups import level_snapshot_take, rollups_differences, rollups_rebuild
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         "and/or record the warning levels at the end of each of the last N months (--snapshots N)."
     )
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--rebuild", action="store_true", help="recompute every summary")
         parser.add_argument(
             "--check", action="store_true", help="compare the summaries with the ledger"
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             "--snapshots", type=int, default=0, metavar="N", help="the last N months' level counts"
         )
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         if not (options["rebuild"] or options["check"] or options["snapshots"]):
             raise CommandError("给出 --rebuild、--check 或 --snapshots N")
         if options["check"]:

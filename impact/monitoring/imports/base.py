@@ -14,7 +14,7 @@ import io
 import re
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -103,7 +103,7 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(path: Path) -> Generator[tuple[int, list[str]], None, None]:
     raw = path.read_bytes()
     # gb18030 is a superset of GBK: every file Excel saves as GBK decodes the same way.
     for encoding in ("utf-8-sig", "gb18030"):
@@ -121,7 +121,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         raise ImportFileError(f"CSV 文件格式有误：{exc}") from exc
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def _xlsx_rows(path: Path) -> Generator[tuple[int, list[Any]], None, None]:
     from openpyxl import load_workbook  # imported when a workbook is read: start-up cost
 
     try:
@@ -138,7 +138,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         workbook.close()
 
 
-def read_spreadsheet(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def read_spreadsheet(path: Path) -> Generator[tuple[int, list[Any]], None, None]:
     """A CSV or XLSX file's rows as (row number as Excel shows it, cells); ImportFileError else."""
     suffix = path.suffix.lower()
     if suffix == ".csv":

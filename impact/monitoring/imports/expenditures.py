@@ -68,17 +68,23 @@ class ExpenditureImporter(Importer):
                     "暂时丧失劳动能力人数",
                     f"{unable} 人超过该户家庭人口 {known[code][1]} 人",
                 )
-            if row.ok:
+            if (
+                row.ok
+                and code is not None
+                and day is not None
+                and amount is not None
+                and unable is not None
+            ):
                 cleaned.append(
                     ExpenditureRow(
                         row.number,
-                        code,  # type: ignore[arg-type]
-                        known[code][0],  # type: ignore[index]
-                        day,  # type: ignore[arg-type]
+                        code,
+                        known[code][0],
+                        day,
                         cause,
-                        amount,  # type: ignore[arg-type]
+                        amount,
                         resolved,
-                        unable,  # type: ignore[arg-type]
+                        unable,
                     )
                 )
         errors.extend(
@@ -97,11 +103,12 @@ class ExpenditureImporter(Importer):
         household_ids = {row.household_id for row in cleaned}
         existing: dict[tuple[int, datetime.date, str, Decimal], RigidExpenditure] = {}
         for chunk in chunks(household_ids):
-            for record in RigidExpenditure.objects.filter(household_id__in=chunk).order_by("pk"):
-                key = (record.household_id, record.date, record.cause, record.amount)
-                existing.setdefault(key, record)
+            for saved in RigidExpenditure.objects.filter(household_id__in=chunk).order_by("pk"):
+                key = (saved.household_id, saved.date, saved.cause, saved.amount)
+                existing.setdefault(key, saved)
         outcome = WriteOutcome(household_ids=household_ids)
-        new, changed = [], []
+        new: list[RigidExpenditure] = []
+        changed: list[RigidExpenditure] = []
         for row in cleaned:
             record = existing.get((row.household_id, row.date, row.cause, row.amount))
             if record is None:

@@ -92,18 +92,28 @@ class HouseholdImporter(Importer):
             kind = row.choice("户类型", HOUSEHOLD_KINDS)
             subsistence = row.choice("低保特困", YES_NO)
             basic_needs_met = row.choice("两不愁三保障", MET_UNMET)
-            if row.ok:
+            if (
+                row.ok
+                and code is not None
+                and head_name is not None
+                and id_number is not None
+                and county_code is not None
+                and township is not None
+                and village is not None
+                and members is not None
+                and labour is not None
+            ):
                 cleaned.append(
                     HouseholdRow(
                         row.number,
-                        code,  # type: ignore[arg-type]
-                        head_name,  # type: ignore[arg-type]
-                        id_number,  # type: ignore[arg-type]
-                        county_code,  # type: ignore[arg-type]
-                        township,  # type: ignore[arg-type]
-                        village,  # type: ignore[arg-type]
-                        members,  # type: ignore[arg-type]
-                        labour,  # type: ignore[arg-type]
+                        code,
+                        head_name,
+                        id_number,
+                        county_code,
+                        township,
+                        village,
+                        members,
+                        labour,
                         kind,
                         subsistence,
                         basic_needs_met,

@@ -44,12 +44,31 @@ class IncomeImporter(Importer):
             if code is not None and code not in known:
                 row.error("户编号", f"户编号「{cell_shown(code)}」不存在")
             year = row.year("年度")
-            amounts = [
+            wages, operating, property_income, transfers = (
                 row.money(column)
                 for column in ("工资性收入", "经营性收入", "财产性收入", "转移性收入")
-            ]
-            if row.ok:
-                cleaned.append(IncomeRow(row.number, code, known[code][0], year, *amounts))  # type: ignore[arg-type,index]
+            )
+            if (
+                row.ok
+                and code is not None
+                and year is not None
+                and wages is not None
+                and operating is not None
+                and property_income is not None
+                and transfers is not None
+            ):
+                cleaned.append(
+                    IncomeRow(
+                        row.number,
+                        code,
+                        known[code][0],
+                        year,
+                        wages,
+                        operating,
+                        property_income,
+                        transfers,
+                    )
+                )
         keyed = [row for row in rows if cell_text(row.raw("户编号")) and cell_text(row.raw("年度"))]
         errors.extend(
             duplicate_errors(
@@ -65,11 +84,12 @@ class IncomeImporter(Importer):
         household_ids = {row.household_id for row in cleaned}
         existing: dict[tuple[int, int], IncomeRecord] = {}
         for chunk in chunks(household_ids):
-            for record in IncomeRecord.objects.filter(household_id__in=chunk):
-                existing[(record.household_id, record.year)] = record
+            for saved in IncomeRecord.objects.filter(household_id__in=chunk):
+                existing[(saved.household_id, saved.year)] = saved
         outcome = WriteOutcome(household_ids=household_ids)
         now = timezone.now()
-        new, changed = [], []
+        new: list[IncomeRecord] = []
+        changed: list[IncomeRecord] = []
         for row in cleaned:
             record = existing.get((row.household_id, row.year))
             if record is None:

@@ -39,8 +39,8 @@ class ThresholdImporter(Importer):
                     row.error("监测倍数", "监测倍数不能小于 1")
             else:
                 multiplier = Decimal("1.50")  # DESIGN.md's default
-            if row.ok:
-                cleaned.append(ThresholdRow(row.number, year, standard, multiplier))  # type: ignore[arg-type]
+            if row.ok and year is not None and standard is not None and multiplier is not None:
+                cleaned.append(ThresholdRow(row.number, year, standard, multiplier))
         errors.extend(
             duplicate_errors(
                 [row for row in rows if cell_text(row.raw("年度"))],
