@@ -6,7 +6,7 @@ pages build on and which never imports this module; its models are imported
 here, so they are the ``cms`` app's models like the pages.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -36,6 +36,9 @@ from .campaigns.selectors import campaign_page_context, campaigns_by_state, camp
 from .campaigns.services import campaign_code_new, campaign_code_taken
 from .choosers import product_chooser_viewset
 from .selectors import home_featured_products, producer_products
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "CODE_ALPHABET",
@@ -89,7 +92,7 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("home page")
 
-    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         context["featured_products"] = home_featured_products(page=self)
         context["stories"] = (
@@ -129,7 +132,7 @@ class StoryIndexPage(Page):
     class Meta:
         verbose_name = _("producer stories index")
 
-    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         context["stories"] = (
             StoryPage.objects.child_of(self)
@@ -176,7 +179,7 @@ class StoryPage(Page):
     class Meta:
         verbose_name = _("producer story")
 
-    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         context["products"] = producer_products(producer=self.producer) if self.producer else []
         return context
@@ -193,7 +196,7 @@ class NewsIndexPage(Page):
     class Meta:
         verbose_name = _("news index")
 
-    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         context["articles"] = NewsPage.objects.child_of(self).live().public().order_by("-date")
         return context
@@ -245,7 +248,7 @@ class CampaignIndexPage(Page):
     class Meta:
         verbose_name = _("livestream campaigns index")
 
-    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         context.update(campaigns_by_state(index=self))
         return context
@@ -323,7 +326,7 @@ class CampaignPage(Page):
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = _("The stream must end after it starts.")
         self.code = (self.code or "").strip().upper()
@@ -337,7 +340,7 @@ class CampaignPage(Page):
             self.code = campaign_code_new()
         super().save(*args, **kwargs)
 
-    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict:
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         context.update(campaign_page_context(campaign=self))
         if getattr(request, "yx_csrf_placeholder", False):

@@ -1,21 +1,28 @@
-from django.urls import path, re_path, reverse
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from django.urls import URLPattern, path, re_path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
 from .campaigns import admin_views
-from .choosers import product_chooser_viewset
+from .choosers import ProductChooserViewSet, product_chooser_viewset
 from .models import CampaignPage
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from wagtail.models import Page
 
 
 @hooks.register("register_admin_viewset")
-def register_product_chooser():  # type: ignore[no-untyped-def]
+def register_product_chooser() -> ProductChooserViewSet:
     return product_chooser_viewset
 
 
 @hooks.register("register_admin_urls")
-def campaign_admin_urls():  # type: ignore[no-untyped-def]
+def campaign_admin_urls() -> list[URLPattern]:
     return [
         path("campaigns/", admin_views.campaign_list, name="cms_campaign_list"),
         path("campaigns/<int:pk>/", admin_views.campaign_console, name="cms_campaign_console"),
@@ -51,14 +58,16 @@ def campaign_admin_urls():  # type: ignore[no-untyped-def]
 
 
 @hooks.register("register_admin_menu_item")
-def campaigns_menu():  # type: ignore[no-untyped-def]
+def campaigns_menu() -> MenuItem:
     return MenuItem(
         _("Livestream campaigns"), reverse("cms_campaign_list"), icon_name="media", order=250
     )
 
 
 @hooks.register("register_page_listing_more_buttons")
-def campaign_page_buttons(page, user, next_url=None, **kwargs):  # type: ignore[no-untyped-def]
+def campaign_page_buttons(
+    page: "Page", user: "User", next_url: str | None = None, **kwargs: Any
+) -> Iterator[Button]:
     specific_class = page.specific_class
     if specific_class is not None and issubclass(specific_class, CampaignPage):
         yield Button(

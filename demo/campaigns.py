@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -30,6 +31,9 @@ from producers.models import Producer
 
 from .images import produce_picture
 
+if TYPE_CHECKING:
+    from .services import DemoReport
+
 Product = get_model("catalogue", "Product")
 KUNMING = ZoneInfo("Asia/Shanghai")
 
@@ -39,9 +43,38 @@ INDEX = {
     "intro": "<p>干部、合作社和志愿者走进直播间，为脱贫地区的农产品代言。每一笔经直播下单的订单都记在活动名下，并追溯到它帮扶的农户。</p>",
 }
 
+
+class CampaignSpec(TypedDict):
+    slug: str
+    title: str
+    summary: str
+    intro: str
+    platform: str
+    stream_url: str
+    replay_url: NotRequired[str]
+    code: str
+    hosts: list[tuple[str, str]]  # name, title
+    producers: list[str]  # partner codes
+    products: list[tuple[str, str | None]]  # UPC, campaign price (None: the shop price)
+    sharers: list[tuple[str, str, str]]  # code, name, role
+
+
+class PastCampaign(CampaignSpec):
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+
+
+class UpcomingCampaign(CampaignSpec):
+    """Scheduled from the day the demo is loaded."""
+
+    days_ahead: int
+    start_time: datetime.time
+    hours: int
+
+
 CADRE = {"username": "zhibo", "email": "zhibo@yixiang.example", "password": "yixiang-demo"}
 
-PAST = {
+PAST: PastCampaign = {
     "slug": "dongchuan-hongtudi-0603",
     "title": "东川红土地好物直播：大洋芋、七彩花生、老鹰茶",
     "summary": "结对帮扶的城区领导走进直播间，推介东川红土地上的洋芋、花生和老鹰茶。",
@@ -72,7 +105,7 @@ PAST = {
     ],
 }
 
-UPCOMING = {
+UPCOMING: UpcomingCampaign = {
     "slug": "xundian-ecommerce-festival-day-1",
     "title": "寻甸电商扶贫节·第一场：黑山羊、土鸡蛋和玫瑰花",
     "summary": "为期一周的县级电商扶贫节开幕，农大学生志愿者和合作社负责人轮番上阵。",
@@ -100,7 +133,7 @@ UPCOMING = {
 }
 
 
-def demo_campaigns(report) -> None:  # type: ignore[no-untyped-def]
+def demo_campaigns(report: DemoReport) -> None:
     """The campaigns index under the home page, a cadre login, and the two demo campaigns."""
     from .services import _wagtail_image
 

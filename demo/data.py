@@ -6,8 +6,38 @@ and contact person is fictional.
 """
 
 from decimal import Decimal
+from typing import Literal, TypedDict
 
-COUNTIES = [
+
+class County(TypedDict):
+    code: str
+    name: str
+    townships: dict[str, list[str]]  # township: its villages
+
+
+#: UPC, title, category, price (yuan), stock, and the picture's background, colour and shape.
+ProductRow = tuple[str, str, str, str, int, str, str, str]
+
+
+class ProducerData(TypedDict):
+    code: str
+    login: str
+    credit_body: str
+    name: str
+    kind: str
+    county: str
+    township: str
+    contact_name: str
+    contact_phone: str
+    story: str
+    products: list[ProductRow]
+
+
+#: Household number in the county, kind, (rule, amount), product UPC or None for all.
+BenefitLinkRow = tuple[int, str, tuple[Literal["per_unit", "share"], str], str | None]
+
+
+COUNTIES: list[County] = [
     {
         "code": "530113",
         "name": "东川区",
@@ -37,7 +67,7 @@ COUNTIES = [
 
 CATEGORIES = ["粮油米面", "茶饮冲调", "肉禽蛋品", "特色加工", "山货干果"]
 
-PRODUCERS = [
+PRODUCERS: list[ProducerData] = [
     {
         "code": "dongchuan-hongtudi",
         "login": "hongtudi",
@@ -329,7 +359,7 @@ NEWS = {
 # (household number within the producer's county, kind, per unit or share %, product UPC or None for all).
 CERTIFIER = "昆明市农业农村局（演示）"
 EXPIRING_SOON_UPC = "YX-DC-004"  # its certification runs out within 30 days
-BENEFIT_LINKS = {
+BENEFIT_LINKS: dict[str, list[BenefitLinkRow]] = {
     "dongchuan-hongtudi": [
         (1, "purchase", ("per_unit", "3.00"), "YX-DC-001"),
         (2, "purchase", ("per_unit", "4.00"), "YX-DC-003"),

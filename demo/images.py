@@ -93,7 +93,7 @@ def banner_picture(*, width: int = 1600, height: int = 560) -> bytes:
     colours = [(178, 72, 36), (204, 102, 51), (120, 160, 60), (190, 86, 40), (214, 168, 74)]
     for i, colour in enumerate(colours):
         top = height * (0.45 + i * 0.11)
-        points = [(0, height)]
+        points: list[tuple[float, float]] = [(0, height)]
         for x in range(0, width + 1, 80):
             points.append((x, top + 30 * ((x // 80 + i) % 3)))
         points.append((width, height))

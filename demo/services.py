@@ -7,6 +7,7 @@ import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -55,7 +56,7 @@ Product = get_model("catalogue", "Product")
 ProductClass = get_model("catalogue", "ProductClass")
 ProductCategory = get_model("catalogue", "ProductCategory")
 ProductImage = get_model("catalogue", "ProductImage")
-Category = get_model("catalogue", "Category")
+Category: Any = get_model("catalogue", "Category")  # Oscar's: untyped
 
 
 @dataclass
@@ -101,6 +102,7 @@ def _missing_image() -> None:
     target = Path(settings.MEDIA_ROOT) / settings.OSCAR_MISSING_IMAGE_URL
     if not target.exists():
         source = finders.find("oscar/img/image_not_found.jpg")
+        assert source is not None  # Oscar's static files have it
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
 
@@ -568,13 +570,14 @@ def _producers_onboarded(report: DemoReport, producers: dict[str, Producer]) -> 
             county_households = list(
                 Household.objects.filter(county=producer.region.county).order_by("code")
             )
-            for number, kind, (rule, amount), upc in data.BENEFIT_LINKS[producer_data["code"]]:
+            for number, kind, (rule, amount), link_upc in data.BENEFIT_LINKS[producer_data["code"]]:
                 benefit_link_create(
                     producer=producer,
                     household=county_households[number - 1],
                     kind=kind,
-                    product=Product.objects.get(upc=upc) if upc else None,
+                    product=Product.objects.get(upc=link_upc) if link_upc else None,
                     valid_from=datetime.date(today.year, 1, 1),
-                    **{rule: Decimal(amount)},
+                    per_unit=Decimal(amount) if rule == "per_unit" else None,
+                    share=Decimal(amount) if rule == "share" else None,
                 )
                 report.count("benefit links", True)

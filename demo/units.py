@@ -32,6 +32,8 @@ from shop.units.services import (
 from . import data
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from .services import DemoReport
 
 INVOICE = {
@@ -115,7 +117,7 @@ def demo_unit_sales(report: DemoReport) -> None:
         report.count("work unit orders", True)
 
 
-def _pay_later_order(buyer) -> None:  # type: ignore[no-untyped-def]
+def _pay_later_order(buyer: User) -> None:
     """Placed as checkout places it (pay after delivery), then shipped by its producer."""
     from oscar.apps.shipping.methods import Free
     from oscar.core.loading import get_class

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +23,12 @@ from .exports import report_csv, report_rows, report_xlsx
 from .forms import SharerForm
 from .models import CampaignProduct, CampaignSharer, campaign_pages
 from .selectors import campaign_report
+
+
+class AdminRequest(HttpRequest):
+    """For type checking: Wagtail's admin lets only logged-in users in, so ``user`` is a ``User``."""
+
+    user: User
 
 
 def campaign_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -58,9 +65,14 @@ def _short_link(request: HttpRequest, code: str) -> str:
 
 
 @campaign_view
-def campaign_console(
+def campaign_console(request: HttpRequest, campaign: Page) -> HttpResponse:
+    return _console_page(request, campaign)
+
+
+def _console_page(
     request: HttpRequest, campaign: Page, form: SharerForm | None = None
 ) -> HttpResponse:
+    """The console; with ``form``, the sharer form sent back with its errors."""
     live = services.campaign_live_state(campaign=campaign)
     off_sale = set(live.off_sale_products.values_list("pk", flat=True))
     shop_prices = {}
@@ -167,7 +179,7 @@ def campaign_control(request: HttpRequest, campaign: Page) -> HttpResponse:
 
 @require_POST
 @campaign_view
-def campaign_sharer_add(request: HttpRequest, campaign: Page) -> HttpResponse:
+def campaign_sharer_add(request: AdminRequest, campaign: Page) -> HttpResponse:
     form = SharerForm(request.POST)
     if form.is_valid():
         try:
@@ -185,7 +197,7 @@ def campaign_sharer_add(request: HttpRequest, campaign: Page) -> HttpResponse:
                 % {"name": sharer.name, "code": sharer.code},
             )
             return redirect("cms_campaign_console", pk=campaign.pk)
-    return campaign_console.__wrapped__(request, campaign, form=form)  # type: ignore[attr-defined]
+    return _console_page(request, campaign, form=form)
 
 
 def _qr_response(request: HttpRequest, code: str, kind: str, filename: str) -> HttpResponse:

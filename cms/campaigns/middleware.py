@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -16,7 +17,7 @@ __all__ = ["CampaignCodeMiddleware", "CampaignCountersMiddleware", "CampaignPage
 COUNTERS_PATH = re.compile(r"^/campaigns/(\d+)/counters\.json$")
 
 
-def counters_response(counters: dict) -> JsonResponse:
+def counters_response(counters: dict[str, Any]) -> JsonResponse:
     response = JsonResponse(counters)
     response["Cache-Control"] = "public, max-age=2"
     return response

@@ -14,6 +14,8 @@ because the page is defined in ``cms/models.py``, which builds on this package.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -27,6 +29,9 @@ from wagtail.query import PageQuerySet
 
 from cms.choosers import product_chooser_viewset
 from shop.selectors import product_shop_price
+
+if TYPE_CHECKING:
+    from oscar.apps.catalogue.models import Product
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,31}$"
@@ -145,7 +150,7 @@ class CampaignLive(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    off_sale_products = models.ManyToManyField(
+    off_sale_products: models.ManyToManyField[Product, Any] = models.ManyToManyField(
         "catalogue.Product", verbose_name=_("products taken off sale"), blank=True, related_name="+"
     )
     offer = models.OneToOneField(
@@ -244,4 +249,4 @@ def campaign_pages() -> PageQuerySet:
     which builds on it.
     """
     page_model = CampaignLive._meta.get_field("campaign").related_model
-    return page_model.objects.all()
+    return page_model._default_manager.all()

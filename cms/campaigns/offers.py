@@ -15,13 +15,20 @@ Oscar finds this class by the dotted path stored in ``Benefit.proxy_class``
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_class, get_classes, get_model
 
 from .models import CampaignProduct
 
-Benefit = get_model("offer", "Benefit")
+if TYPE_CHECKING:
+    from oscar.apps.basket.models import Basket
+    from oscar.apps.offer.models import Condition, ConditionalOffer
+    from oscar.apps.offer.results import ApplicationResult
+
+# Oscar's classes, found by get_model/get_class (so a fork would be used): untyped.
+Benefit: Any = get_model("offer", "Benefit")
 BasketDiscount, ZERO_DISCOUNT = get_classes("offer.results", ["BasketDiscount", "ZERO_DISCOUNT"])
 apply_discount = get_class("offer.benefits", "apply_discount")
 
@@ -45,14 +52,16 @@ class CampaignPriceBenefit(Benefit):
     def description(self) -> str:
         return self.name
 
-    def campaign_prices(self, offer) -> dict[int, Decimal]:  # type: ignore[no-untyped-def]
+    def campaign_prices(self, offer: ConditionalOffer) -> dict[int, Decimal]:
         return dict(
             CampaignProduct.objects.filter(
                 page__live_state__offer=offer, campaign_price__isnull=False
             ).values_list("product_id", "campaign_price")
         )
 
-    def apply(self, basket, condition, offer, **kwargs):  # type: ignore[no-untyped-def]
+    def apply(
+        self, basket: Basket, condition: Condition, offer: ConditionalOffer, **kwargs: Any
+    ) -> ApplicationResult:
         prices = self.campaign_prices(offer)
         discount = ZERO
         for price, line in self.get_applicable_lines(offer, basket):

@@ -59,7 +59,7 @@ def campaign_page_serve(
     """Wagtail's serve, keeping the rendered page for the next anonymous visitors."""
     if not cacheable(request):
         return serve()
-    request.yx_csrf_placeholder = True  # type: ignore[attr-defined]
+    request.yx_csrf_placeholder = True  # type: ignore[attr-defined]  # our marker, read by CampaignPage.get_context
     response = serve()
     if hasattr(response, "render"):
         response.render()

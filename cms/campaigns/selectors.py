@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -100,7 +101,7 @@ def campaign_page_context(*, campaign: Page) -> dict[str, Any]:
     }
 
 
-def campaign_counters(*, campaign_id: int) -> dict:
+def campaign_counters(*, campaign_id: int) -> dict[str, Any]:
     """The live figures, from a constant number of aggregate queries whatever the number of orders.
 
     orders and buyers: the campaign's paid orders and their distinct buyers
@@ -140,7 +141,7 @@ def campaign_counters(*, campaign_id: int) -> dict:
     }
 
 
-def campaign_counters_cached(*, campaign_id: int) -> dict:
+def campaign_counters_cached(*, campaign_id: int) -> dict[str, Any]:
     """The counters from the cache; computed at most once every few seconds per campaign."""
     key = pagecache.counters_key(campaign_id=campaign_id)
     counters = cache.get(key)
@@ -169,10 +170,10 @@ def _buyers_count(prefix: str) -> Count:
 @dataclass
 class CampaignReport:
     campaign: Page
-    totals: dict = field(default_factory=dict)
-    by_product: list[dict] = field(default_factory=list)
-    by_sharer: list[dict] = field(default_factory=list)
-    by_hour: list[dict] = field(default_factory=list)
+    totals: dict[str, Any] = field(default_factory=dict)
+    by_product: list[dict[str, Any]] = field(default_factory=list)
+    by_sharer: list[dict[str, Any]] = field(default_factory=list)
+    by_hour: list[dict[str, Any]] = field(default_factory=list)
 
 
 def campaign_report(*, campaign: Page) -> CampaignReport:
@@ -192,7 +193,7 @@ def campaign_report(*, campaign: Page) -> CampaignReport:
         "refunded": Sum("amount", filter=Q(kind=PaymentEvent.Kind.REFUNDED)),
     }
 
-    def net_of(row: dict) -> Decimal:
+    def net_of(row: Mapping[str, Any]) -> Decimal:
         return _fen((row.get("received") or ZERO) - (row.get("refunded") or ZERO))
 
     report = CampaignReport(campaign=campaign)
@@ -217,7 +218,7 @@ def campaign_report(*, campaign: Page) -> CampaignReport:
         .annotate(quantity=Sum("quantity"), amount=Sum("amount"))
     }
     for row in lines:
-        refund = refunded_lines.get(row["product_id"], {})
+        refund: Mapping[str, Any] = refunded_lines.get(row["product_id"], {})
         report.by_product.append(
             {
                 "upc": row["upc"],
@@ -229,17 +230,19 @@ def campaign_report(*, campaign: Page) -> CampaignReport:
     report.by_product.sort(key=lambda row: (-row["sales"], row["upc"]))
 
     # By sharer (None: the campaign's own code).
-    counts = {
+    counts: dict[int | None, Mapping[str, Any]] = {
         row["sharer_id"]: row
         for row in paid_orders.values("sharer_id").annotate(
             orders=Count("pk"), buyers=_buyers_count("order__")
         )
     }
-    money = {
+    money: dict[int | None, Decimal] = {
         row["order_payment__order__campaign_order__sharer_id"]: net_of(row)
         for row in events.values("order_payment__order__campaign_order__sharer_id").annotate(**net)
     }
-    sharers = {sharer.pk: sharer for sharer in CampaignSharer.objects.filter(campaign=campaign)}
+    sharers: dict[int | None, CampaignSharer] = {
+        sharer.pk: sharer for sharer in CampaignSharer.objects.filter(campaign=campaign)
+    }
     for sharer_id in [None, *sharers]:
         row = counts.get(sharer_id, {})
         if sharer_id is None and not row:

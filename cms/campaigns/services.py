@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import io
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -42,7 +42,10 @@ from .models import (
 from .pagecache import campaign_caches_clear
 from .state import CampaignState, campaign_state
 
-ConditionalOffer = get_model("offer", "ConditionalOffer")
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+ConditionalOffer: Any = get_model("offer", "ConditionalOffer")  # Oscar's: untyped
 Condition = get_model("offer", "Condition")
 Benefit = get_model("offer", "Benefit")
 Range = get_model("offer", "Range")
@@ -160,7 +163,7 @@ def campaign_order_record(*, order: Any, request: HttpRequest) -> CampaignOrder 
 
 
 def campaign_sharer_add(
-    *, campaign: Page, name: str, role: str, code: str = "", by: Any = None
+    *, campaign: Page, name: str, role: str, code: str = "", by: User | None = None
 ) -> CampaignSharer:
     """A new sharer with their own code (made up when none is given); codes are unique across campaigns."""
     code = (code or "").strip().upper() or campaign_code_new()
@@ -419,7 +422,7 @@ def campaign_index_setup(*, index: Page) -> None:
     )
 
 
-def campaign_can_run(*, campaign: Page, user: Any) -> bool:
+def campaign_can_run(*, campaign: Page, user: User | AnonymousUser) -> bool:
     """Whether the user may use the campaign's console and read its report: staff, or its cadre."""
     if not user.is_authenticated or not user.is_active:
         return False

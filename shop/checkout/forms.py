@@ -1,5 +1,11 @@
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from shop.payments.selectors import MethodOffer
 
 
 class PaymentMethodForm(forms.Form):
@@ -12,6 +18,7 @@ class PaymentMethodForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, offers=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, offers: Iterable["MethodOffer"] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = [(offer.method, offer.label) for offer in offers]
+        method_field = cast(forms.ChoiceField, self.fields["method"])
+        method_field.choices = [(offer.method, offer.label) for offer in offers]

@@ -6,8 +6,10 @@ Everything not defined here is Oscar's own view (``get_class`` falls back to it)
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from oscar.apps.checkout import views
@@ -15,11 +17,17 @@ from oscar.apps.payment.exceptions import UnableToTakePayment
 
 from shop.partner.exceptions import InsufficientStock
 from shop.payments.models import OrderPayment
-from shop.payments.selectors import payment_methods_for
+from shop.payments.selectors import MethodOffer, payment_methods_for
 from shop.payments.services import PAY_LATER_STATUS, order_payment_open
 
 from .forms import PaymentMethodForm
 from .signals import order_placing
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from oscar.apps.basket.models import Basket
+    from oscar.apps.order.models import Order
+    from oscar.core.prices import Price
 
 logger = logging.getLogger("yixiang.checkout")
 
@@ -27,12 +35,12 @@ SESSION_NAMESPACE = "payment"
 
 
 class PaymentDetailsView(views.PaymentDetailsView):
-    def offers(self):  # type: ignore[no-untyped-def]
+    def offers(self) -> list[MethodOffer]:
         if not hasattr(self, "_offers"):
             self._offers = payment_methods_for(user=self.request.user)
         return self._offers
 
-    def chosen_offer(self):  # type: ignore[no-untyped-def]
+    def chosen_offer(self) -> MethodOffer | None:
         """The method chosen on the payment details page; the only one when there is no choice."""
         offers = {offer.method: offer for offer in self.offers()}
         chosen = self.checkout_session._get(SESSION_NAMESPACE, "method")
@@ -42,7 +50,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
             return next(iter(offers.values()))
         return None
 
-    def get_context_data(self, **kwargs):  # type: ignore[no-untyped-def]
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         offer = self.chosen_offer()
         context["payment_offers"] = self.offers()
@@ -53,20 +61,20 @@ class PaymentDetailsView(views.PaymentDetailsView):
         )
         return context
 
-    def handle_payment_details_submission(self, request):  # type: ignore[no-untyped-def]
+    def handle_payment_details_submission(self, request: HttpRequest) -> HttpResponse:
         form = PaymentMethodForm(request.POST, offers=self.offers())
         if not form.is_valid():
             return self.render_payment_details(request, payment_method_form=form)
         self.checkout_session._set(SESSION_NAMESPACE, "method", form.cleaned_data["method"])
         return self.render_preview(request)
 
-    def get_initial_order_status(self, basket):  # type: ignore[no-untyped-def]
+    def get_initial_order_status(self, basket: Basket) -> str | None:
         offer = self.chosen_offer()
         if offer and offer.method == OrderPayment.Method.PAY_LATER:
             return PAY_LATER_STATUS
         return None
 
-    def handle_payment(self, order_number, total, **kwargs):  # type: ignore[no-untyped-def]
+    def handle_payment(self, order_number: str, total: Price, **kwargs: Any) -> None:
         # No money moves as the order is placed: Stripe's page, a transfer or the
         # delivery comes after. Only check the method is still open to this buyer.
         offer = self.chosen_offer()
@@ -74,7 +82,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
             raise UnableToTakePayment(_("Choose how you will pay."))
         self._offer = offer
 
-    def place_order(self, **kwargs):  # type: ignore[no-untyped-def]
+    def place_order(self, **kwargs: Any) -> Order:
         # The order, its stock allocation, its payment record and what other apps keep
         # about it (the campaign it came from, the work unit it is for) are written
         # together or not at all: a receiver of ``order_placing`` may refuse the order.
@@ -86,7 +94,14 @@ class PaymentDetailsView(views.PaymentDetailsView):
             order_placing.send(sender=type(self), order=order, request=self.request)
         return order
 
-    def handle_order_placement(self, order_number, user, basket, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def handle_order_placement(
+        self,
+        order_number: str,
+        user: User | AnonymousUser,
+        basket: Basket,
+        *args: Any,
+        **kwargs: Any,
+    ) -> HttpResponse:
         try:
             return super().handle_order_placement(order_number, user, basket, *args, **kwargs)
         except InsufficientStock as exc:
@@ -95,11 +110,11 @@ class PaymentDetailsView(views.PaymentDetailsView):
             self.restore_frozen_basket()
             return self.render_preview(self.request, error=str(exc))
 
-    def handle_successful_order(self, order):  # type: ignore[no-untyped-def]
+    def handle_successful_order(self, order: Order) -> HttpResponse:
         self._placed_order = order
         return super().handle_successful_order(order)
 
-    def get_success_url(self):  # type: ignore[no-untyped-def]
+    def get_success_url(self) -> str:
         order = getattr(self, "_placed_order", None)
         if order is not None and self._offer.method == OrderPayment.Method.STRIPE:
             return reverse("payments:stripe-pay", kwargs={"number": order.number})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -12,6 +13,9 @@ from shop.units.selectors import pay_later_terms_for_user
 
 from .models import OrderPayment
 from .stripe_api import stripe_enabled
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ class MethodOffer:
         return str(OrderPayment.Method(self.method).label)
 
 
-def payment_methods_for(*, user) -> list[MethodOffer]:  # type: ignore[no-untyped-def]
+def payment_methods_for(*, user: User | AnonymousUser) -> list[MethodOffer]:
     """Stripe only with keys; bank transfer always; pay after delivery for approved units' buyers."""
     offers = []
     if stripe_enabled():

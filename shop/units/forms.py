@@ -1,3 +1,6 @@
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -7,6 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from .bulk import WantedLine
 from .models import WorkUnit, WorkUnitMember
 from .services import INVOICE_FIELDS
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from producers.models import Producer
 
 
 class WorkUnitForm(forms.Form):
@@ -49,7 +57,7 @@ class WorkUnitMemberForm(forms.Form):
     user = forms.CharField(label=_("Username or e-mail"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=WorkUnitMember.Role.choices)
 
-    def clean_user(self):  # type: ignore[no-untyped-def]
+    def clean_user(self) -> "User":
         value = self.cleaned_data["user"].strip()
         users = list(
             get_user_model().objects.filter(Q(username=value) | Q(email__iexact=value))[:2]
@@ -77,14 +85,16 @@ class InvoiceDetailsForm(forms.Form):
     invoice_account = forms.CharField(label=_("Bank account number"), max_length=64, required=False)
 
     @classmethod
-    def for_unit(cls, unit: WorkUnit, data=None) -> "InvoiceDetailsForm":  # type: ignore[no-untyped-def]
+    def for_unit(
+        cls, unit: WorkUnit, data: Mapping[str, Any] | None = None
+    ) -> "InvoiceDetailsForm":
         return cls(data, initial={field: getattr(unit, field) for field in INVOICE_FIELDS})
 
 
 class WorkUnitApplyForm(WorkUnitForm, InvoiceDetailsForm):
     """A unit applies online: its details and invoice details; staff approve it."""
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["invoice_title"].required = True
         self.fields["tax_number"].required = True
@@ -120,7 +130,7 @@ class QuickOrderForm(forms.Form):
         label=_("Also save these lines as a list named"), max_length=64, required=False
     )
 
-    def __init__(self, *args, rows: int = ROWS, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, rows: int = ROWS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rows = rows
         for number in range(1, rows + 1):
@@ -131,13 +141,13 @@ class QuickOrderForm(forms.Form):
                 label=_("Quantity"), max_length=10, required=False
             )
 
-    def row_fields(self):  # type: ignore[no-untyped-def]
+    def row_fields(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:
         return [
             (number, self[f"code_{number}"], self[f"quantity_{number}"])
             for number in range(1, self.rows + 1)
         ]
 
-    def wanted(self):  # type: ignore[no-untyped-def]
+    def wanted(self) -> list[WantedLine]:
         lines = []
         for number in range(1, self.rows + 1):
             code = (self.cleaned_data.get(f"code_{number}") or "").strip()
@@ -170,7 +180,7 @@ class InspectionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, producers=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, producers: Iterable["Producer"] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(str(n), "★" * n) for n in range(5, 0, -1)]
         self.producers = list(producers)

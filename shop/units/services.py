@@ -28,7 +28,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import AnonymousUser, User
 
     from .bulk import BasketLine
 
@@ -314,6 +314,7 @@ def unit_plan_file(
             errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+    assert budget is not None and share is not None  # both are set when nothing was wrong
     plan, created = UnitPlan.objects.get_or_create(
         unit=unit,
         year=year,
@@ -347,7 +348,7 @@ def ship_within_clean(value: object) -> int:
 
 
 def unit_order_record(
-    *, order: Any, user: "User | None", ship_within_days: int | None = None
+    *, order: Any, user: "User | AnonymousUser | None", ship_within_days: int | None = None
 ) -> UnitOrder | None:
     """Called as an order is placed: an order by a member of an approved unit is the unit's.
 

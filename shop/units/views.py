@@ -10,10 +10,12 @@ import csv
 import io
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms import Form
@@ -40,6 +42,17 @@ logger = logging.getLogger("yixiang.units")
 Role = WorkUnitMember.Role
 ORDERING = (Role.BUYER, Role.ADMINISTRATOR)
 MANAGING = (Role.ADMINISTRATOR, Role.FINANCE)
+
+
+class MemberRequest(HttpRequest):
+    """For type checking: a request ``login_required`` let through, on the storefront.
+
+    Its user is a ``User``, not ``AnonymousUser``; ``basket`` is the one Oscar's
+    ``BasketMiddleware`` puts on every storefront request (Oscar is untyped).
+    """
+
+    user: User
+    basket: Any
 
 
 # ---------------------------------------------------------------------- who may see what
@@ -126,7 +139,7 @@ def _add_errors(form: Form, exc: ValidationError) -> None:
 
 
 @login_required
-def unit_home(request: HttpRequest) -> HttpResponse:
+def unit_home(request: MemberRequest) -> HttpResponse:
     membership = selectors.work_unit_membership(user=request.user)
     if membership is None:
         return redirect("units:apply")
@@ -152,7 +165,7 @@ def unit_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_apply(request: HttpRequest) -> HttpResponse:
+def unit_apply(request: MemberRequest) -> HttpResponse:
     if selectors.work_unit_membership(user=request.user) is not None:
         return redirect("units:home")
     form = WorkUnitApplyForm(request.POST or None)
@@ -172,7 +185,7 @@ def unit_apply(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_invoice(request: HttpRequest) -> HttpResponse:
+def unit_invoice(request: MemberRequest) -> HttpResponse:
     membership = _member(request, MANAGING)
     unit = membership.unit
     form = InvoiceDetailsForm.for_unit(unit, request.POST or None)
@@ -190,7 +203,7 @@ def unit_invoice(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_plan(request: HttpRequest) -> HttpResponse:
+def unit_plan(request: MemberRequest) -> HttpResponse:
     membership = _member(request, MANAGING)
     unit = membership.unit
     today = timezone.localdate()
@@ -222,7 +235,7 @@ def unit_plan(request: HttpRequest) -> HttpResponse:
 
 
 def _into_basket(
-    request: HttpRequest, membership: WorkUnitMember, lines: list[bulk.BasketLine], list_name: str
+    request: MemberRequest, membership: WorkUnitMember, lines: list[bulk.BasketLine], list_name: str
 ) -> HttpResponse:
     """Checked lines into the basket (and a saved list, when named); then the basket."""
     with transaction.atomic():
@@ -268,7 +281,7 @@ def _quick_order_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def quick_order(request: HttpRequest) -> HttpResponse:
+def quick_order(request: MemberRequest) -> HttpResponse:
     membership = _ordering_member(request)
     if request.method == "GET":
         return _quick_order_page(request, membership)
@@ -294,7 +307,7 @@ def quick_order(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_list_upload(request: HttpRequest) -> HttpResponse:
+def order_list_upload(request: MemberRequest) -> HttpResponse:
     membership = _ordering_member(request)
     upload_form = OrderListUploadForm(request.POST, request.FILES)
     if not upload_form.is_valid():
@@ -324,7 +337,7 @@ def order_list_upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def order_list_template(request: HttpRequest) -> HttpResponse:
+def order_list_template(request: MemberRequest) -> HttpResponse:
     """A CSV to fill in, UTF-8 with a BOM so that Excel opens it in Chinese."""
     _member(request)
     buffer = io.StringIO()
@@ -338,7 +351,7 @@ def order_list_template(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def order_lists(request: HttpRequest) -> HttpResponse:
+def order_lists(request: MemberRequest) -> HttpResponse:
     membership = _member(request)
     return render(
         request,
@@ -353,7 +366,7 @@ def order_lists(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_list_reorder(request: HttpRequest, pk: int) -> HttpResponse:
+def order_list_reorder(request: MemberRequest, pk: int) -> HttpResponse:
     """A saved list into the basket in one click, checked again against today's stock and rules."""
     membership = _member(request)
     order_list = _order_list(request, pk, membership)
@@ -377,7 +390,7 @@ def order_list_reorder(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_list_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def order_list_delete(request: MemberRequest, pk: int) -> HttpResponse:
     membership = _member(request)
     order_list = _order_list(request, pk, membership)
     _may_order(request, membership)
@@ -390,7 +403,7 @@ def order_list_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def unit_order_list(request: HttpRequest) -> HttpResponse:
+def unit_order_list(request: MemberRequest) -> HttpResponse:
     membership = _member(request)
     return render(
         request,
@@ -431,7 +444,7 @@ def _order_page(
 
 
 @login_required
-def unit_order_detail(request: HttpRequest, number: str) -> HttpResponse:
+def unit_order_detail(request: MemberRequest, number: str) -> HttpResponse:
     membership = _member(request)
     unit_order = _unit_order(request, number, membership)
     return _order_page(request, membership, unit_order)
@@ -439,7 +452,7 @@ def unit_order_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def unit_order_inspect(request: HttpRequest, number: str) -> HttpResponse:
+def unit_order_inspect(request: MemberRequest, number: str) -> HttpResponse:
     membership = _member(request)
     unit_order = _unit_order(request, number, membership)
     _member(request, ORDERING)
@@ -466,7 +479,7 @@ def unit_order_inspect(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-def unit_order_certificate(request: HttpRequest, number: str) -> HttpResponse:
+def unit_order_certificate(request: MemberRequest, number: str) -> HttpResponse:
     """订单请款证明: a print-ready page for the unit's finance office."""
     membership = _member(request)
     unit_order = _unit_order(request, number, membership)

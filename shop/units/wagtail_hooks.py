@@ -1,4 +1,5 @@
-from django.urls import path, reverse
+from django.http import HttpRequest
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -7,7 +8,7 @@ from . import admin_views
 
 
 @hooks.register("register_admin_urls")
-def units_admin_urls():  # type: ignore[no-untyped-def]
+def units_admin_urls() -> list[URLPattern]:
     return [
         path("units/", admin_views.unit_list, name="units_admin_list"),
         path("units/add/", admin_views.unit_add, name="units_admin_add"),
@@ -19,10 +20,10 @@ def units_admin_urls():  # type: ignore[no-untyped-def]
 
 
 class StaffMenuItem(MenuItem):
-    def is_shown(self, request):  # type: ignore[no-untyped-def]
+    def is_shown(self, request: HttpRequest) -> bool:
         return request.user.is_staff
 
 
 @hooks.register("register_admin_menu_item")
-def units_menu():  # type: ignore[no-untyped-def]
+def units_menu() -> MenuItem:
     return StaffMenuItem(_("Work units"), reverse("units_admin_list"), icon_name="group", order=270)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from demo.data import (
@@ -16,7 +18,7 @@ class Command(BaseCommand):
         "demo order with its attribution. Idempotent."
     )
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         report = demo_load(sale=True)
         if report.created:
             created = ", ".join(f"{count} {what}" for what, count in sorted(report.created.items()))
