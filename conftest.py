@@ -28,7 +28,7 @@ def _sqlite_wal(sender, connection, **kwargs):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(django_db_setup, django_db_blocker):
     from demo.services import demo_load
 
     with django_db_blocker.unblock():
@@ -37,7 +37,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 
 @pytest.fixture(autouse=True)
-def _email_through_celery(settings):  # type: ignore[no-untyped-def]
+def _email_through_celery(settings):
     """Django's test setup swaps in the locmem e-mail backend; put ours back.
 
     Messages then take the production path (queued on commit to the Celery

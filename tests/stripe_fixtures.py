@@ -27,7 +27,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def localstripe_url():  # type: ignore[no-untyped-def]
+def localstripe_url():
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
@@ -50,7 +50,7 @@ def localstripe_url():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def stripe_on(settings, localstripe_url):  # type: ignore[no-untyped-def]
+def stripe_on(settings, localstripe_url):
     """Stripe keys set and every Stripe call going to localstripe."""
     settings.STRIPE_SECRET_KEY = SECRET_KEY
     settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY
@@ -102,5 +102,5 @@ class Buyer:
 
 
 @pytest.fixture
-def stripe_buyer(stripe_on) -> Buyer:  # type: ignore[no-untyped-def]
+def stripe_buyer(stripe_on) -> Buyer:
     return Buyer(stripe_on)

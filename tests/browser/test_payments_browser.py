@@ -15,7 +15,7 @@ Order = get_model("order", "Order")
 Product = get_model("catalogue", "Product")
 
 
-def guest_to_payment_choice(page, base: str, *, upc: str) -> None:  # type: ignore[no-untyped-def]
+def guest_to_payment_choice(page, base: str, *, upc: str) -> None:
     product = Product.objects.get(upc=upc)
     page.goto(base + product.get_absolute_url())
     page.locator("#add_to_basket_form button[type=submit]").click()

@@ -19,7 +19,7 @@ StockRecord = get_model("partner", "StockRecord")
 
 
 @pytest.fixture(scope="module")
-def database_put_back(django_db_blocker):  # type: ignore[no-untyped-def]
+def database_put_back(django_db_blocker):
     """Leave the database as this test found it.
 
     A live-server test commits, and its end empties every table, Wagtail's

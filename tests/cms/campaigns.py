@@ -22,7 +22,7 @@ def make_campaign(
     code: str = "",
     slug: str = "test-stream",
     publish: bool = True,
-    owner=None,  # type: ignore[no-untyped-def]
+    owner=None,
 ) -> CampaignPage:
     """A campaign under the demo's campaigns index; by default live from an hour ago for two hours."""
     starts_at = starts_at or (timezone.now() - datetime.timedelta(hours=1))

@@ -21,7 +21,7 @@ Line = get_model("order", "Line")
 Product = get_model("catalogue", "Product")
 
 
-def buy(client, *, upc: str, quantity: int, email: str, pay: bool = True):  # type: ignore[no-untyped-def]
+def buy(client, *, upc: str, quantity: int, email: str, pay: bool = True):
     """A guest order through Oscar's checkout by bank transfer; staff record the transfer when ``pay``."""
     before = set(Order.objects.filter(guest_email=email).values_list("pk", flat=True))
     checkout_to_preview(client, upc=upc, quantity=quantity, email=email)
@@ -41,7 +41,7 @@ def buy(client, *, upc: str, quantity: int, email: str, pay: bool = True):  # ty
 
 def bulk_paid_orders(
     *, campaign, count: int, buyers: int, amount: Decimal = Decimal("10.00")
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """``count`` paid campaign orders of one peanut line each, from ``buyers`` distinct guests,
     each attributing ¥1.00 to the same household: rows written in bulk, as a rush leaves them."""
     now = timezone.now()

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 Product = get_model("catalogue", "Product")
 
 
-def cadre(username: str):  # type: ignore[no-untyped-def]
+def cadre(username: str):
     user = get_user_model().objects.create_user(username=username, password="cadre-pass-123")
     user.groups.add(Group.objects.get(name=CADRE_GROUP))
     return user
@@ -30,7 +30,7 @@ def cadre(username: str):  # type: ignore[no-untyped-def]
 
 def form_data(
     *, title="东川洋芋专场", code="", starts_in=1, hours=2, products=(), action=None
-) -> dict:  # type: ignore[no-untyped-def]
+) -> dict:
     starts_at = timezone.localtime() + datetime.timedelta(days=starts_in)
     ends_at = starts_at + datetime.timedelta(hours=hours)
     data = nested_form_data(
@@ -222,7 +222,7 @@ def test_qr_codes_download_as_svg_and_png_and_encode_the_short_link(client):
     assert gif.status_code == 404
 
 
-def io_bytes(qr, kind: str) -> bytes:  # type: ignore[no-untyped-def]
+def io_bytes(qr, kind: str) -> bytes:
     import io
 
     buffer = io.BytesIO()

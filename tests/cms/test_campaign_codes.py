@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 Order = get_model("order", "Order")
 
 
-def place_order(client, *, upc: str = "YX-DC-003", email: str = "fan@example.com"):  # type: ignore[no-untyped-def]
+def place_order(client, *, upc: str = "YX-DC-003", email: str = "fan@example.com"):
     checkout_to_preview(client, upc=upc, email=email)
     response = client.post(reverse("checkout:preview"), {"action": "place_order"})
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -27,7 +27,7 @@ FIGURES = ("orders", "sales", "buyers", "households")
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():  # type: ignore[no-untyped-def]
+def _empty_cache():
     cache.clear()
     yield
     cache.clear()
@@ -132,7 +132,7 @@ def test_counters_are_served_from_the_cache_until_it_expires(client, monkeypatch
     assert client.get(url).json()["orders"] == 3
 
 
-def _endpoint_queries(client, campaign) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+def _endpoint_queries(client, campaign) -> tuple[int, dict]:
     cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("campaigns:counters", args=[campaign.pk]))

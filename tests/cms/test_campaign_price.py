@@ -41,7 +41,7 @@ CAMPAIGN = Decimal("35.80") * 2 + Decimal("52.00") + Decimal("29.90")  # 153.50
 
 
 @pytest.fixture
-def campaign():  # type: ignore[no-untyped-def]
+def campaign():
     starts_at = timezone.now() + datetime.timedelta(hours=1)
     return make_campaign(
         starts_at=starts_at,

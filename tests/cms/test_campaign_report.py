@@ -22,7 +22,7 @@ KUNMING = datetime.timezone(datetime.timedelta(hours=8))
 
 
 @pytest.fixture
-def sold(client, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def sold(client, django_capture_on_commit_callbacks):
     """A stream at 15:00 Kunming time today: two orders through a sharer at 15:20, one through
     the campaign code at 16:10 (refunded), one unpaid."""
     today = timezone.localdate()

@@ -9,7 +9,7 @@ END = START + datetime.timedelta(hours=2)
 TICK = datetime.timedelta(microseconds=1)
 
 
-def state(now, *, paused_at=None, ended_at=None):  # type: ignore[no-untyped-def]
+def state(now, *, paused_at=None, ended_at=None):
     return campaign_state(
         starts_at=START, ends_at=END, paused_at=paused_at, ended_at=ended_at, now=now
     )

@@ -25,7 +25,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def worker(tmp_path):  # type: ignore[no-untyped-def]
+def worker(tmp_path):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     outbox = tmp_path / "outbox"
     outbox.mkdir()

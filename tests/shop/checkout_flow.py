@@ -29,7 +29,7 @@ def basket_add(client: Client, *, upc: str, quantity: int) -> None:
 
 def checkout_to_preview(
     client: Client, *, upc: str | None, quantity: int = 1, email: str = "guest@example.com"
-):  # type: ignore[no-untyped-def]
+):
     """Put `quantity` of `upc` in the client's basket (None: keep the basket as it is),
     check out as the guest `email` with a Kunming address, and return the preview page."""
     if upc is not None:

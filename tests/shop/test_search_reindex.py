@@ -10,7 +10,7 @@ StockRecord = get_model("partner", "StockRecord")
 pytestmark = pytest.mark.django_db
 
 
-def indexed_stock(product) -> int:  # type: ignore[no-untyped-def]
+def indexed_stock(product) -> int:
     return SearchQuerySet().models(Product).filter(django_id=product.pk)[0].num_in_stock
 
 

@@ -218,7 +218,7 @@ def another_buyer_takes():
     """Another buyer takes stock after Oscar's basket check passed, just before the order is placed."""
     taken: list[tuple[str, int]] = []
 
-    def take(sender, **kwargs):  # type: ignore[no-untyped-def]
+    def take(sender, **kwargs):
         for upc, quantity in taken:
             stock(upc).allocate(quantity)
 
@@ -269,7 +269,7 @@ def test_a_short_second_line_fails_the_whole_checkout_and_allocates_nothing(
 
 
 @pytest.fixture
-def committed_demo(transactional_db):  # type: ignore[no-untyped-def]
+def committed_demo(transactional_db):
     """The demo data, committed, so that every thread's connection sees it.
 
     A transactional test before this one may have emptied the tables.
@@ -288,10 +288,10 @@ def committed_demo(transactional_db):  # type: ignore[no-untyped-def]
         demo_load()
 
 
-def in_own_thread(work):  # type: ignore[no-untyped-def]
+def in_own_thread(work):
     """`work` wrapped so that the thread's own database connection is closed when it ends."""
 
-    def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def run(*args, **kwargs):
         try:
             return work(*args, **kwargs)
         finally:
@@ -300,7 +300,7 @@ def in_own_thread(work):  # type: ignore[no-untyped-def]
     return run
 
 
-def prepare(count: int, *, baskets) -> list[Client]:  # type: ignore[no-untyped-def]
+def prepare(count: int, *, baskets) -> list[Client]:
     """`count` guests at the order preview, each with its own client; baskets(i, client) fills one."""
 
     def one(i: int) -> Client:

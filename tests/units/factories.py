@@ -25,7 +25,7 @@ def credit_code() -> str:
     return body + uscc.calc_check_digit(body)
 
 
-def user(*, staff: bool = False, admin_access: bool = False, change_units: bool = False):  # type: ignore[no-untyped-def]
+def user(*, staff: bool = False, admin_access: bool = False, change_units: bool = False):
     """A user; admin_access lets them into /cms/ (Wagtail), change_units lets them review units.
 
     Their Wagtail admin language is English, so tests can read the messages exactly.
@@ -49,12 +49,12 @@ def user(*, staff: bool = False, admin_access: bool = False, change_units: bool 
     return person
 
 
-def reviewer():  # type: ignore[no-untyped-def]
+def reviewer():
     """Platform staff who may approve and reject units."""
     return user(staff=True, admin_access=True, change_units=True)
 
 
-def unit(*, status: str = WorkUnit.Status.APPROVED, terms: int = 30, by=None) -> WorkUnit:  # type: ignore[no-untyped-def]
+def unit(*, status: str = WorkUnit.Status.APPROVED, terms: int = 30, by=None) -> WorkUnit:
     by = by or reviewer()
     registered = work_unit_register(
         name=f"测试单位食堂{next(_sequence)}",
@@ -71,14 +71,14 @@ def unit(*, status: str = WorkUnit.Status.APPROVED, terms: int = 30, by=None) ->
     return registered
 
 
-def member(*, of: WorkUnit, role: str = WorkUnitMember.Role.BUYER):  # type: ignore[no-untyped-def]
+def member(*, of: WorkUnit, role: str = WorkUnitMember.Role.BUYER):
     """A new user who acts for the unit in the given role."""
     person = user()
     work_unit_member_add(unit=of, user=person, role=role)
     return person
 
 
-def client_for(user):  # type: ignore[no-untyped-def]
+def client_for(user):
     """A test client logged in as ``user``, reading the storefront in English."""
     from django.test import Client
 

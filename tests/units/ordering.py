@@ -20,14 +20,14 @@ def place(
     lines: list[tuple[str, int]],
     method: str = "transfer",
     ship_within: str | None = None,
-):  # type: ignore[no-untyped-def]
+):
     """The logged-in client buys ``lines`` paying by ``method``; returns (order, place-order response)."""
     for upc, quantity in lines:
         basket_add(client, upc=upc, quantity=quantity)
     return place_basket(client, method=method, ship_within=ship_within)
 
 
-def place_basket(client: Client, *, method: str = "transfer", ship_within: str | None = None):  # type: ignore[no-untyped-def]
+def place_basket(client: Client, *, method: str = "transfer", ship_within: str | None = None):
     response = client.post(reverse("checkout:shipping-address"), ADDRESS)
     assert response.status_code == 302, response.context["form"].errors
     details = client.get(reverse("checkout:shipping-method"), follow=True)
@@ -43,7 +43,7 @@ def place_basket(client: Client, *, method: str = "transfer", ship_within: str |
     return order, placed
 
 
-def pay(order, *, by, reference: str | None = None):  # type: ignore[no-untyped-def]
+def pay(order, *, by, reference: str | None = None):
     """Staff record a transfer of the whole total: the order is paid."""
     order_transfer_record(
         order=order,
@@ -54,7 +54,7 @@ def pay(order, *, by, reference: str | None = None):  # type: ignore[no-untyped-
     )
 
 
-def refund(order, *, upc: str, quantity: int = 0, amount: str | None = None, by):  # type: ignore[no-untyped-def]
+def refund(order, *, upc: str, quantity: int = 0, amount: str | None = None, by):
     line = order.lines.get(upc=upc)
     order_refund_request(
         order=order,
@@ -70,7 +70,7 @@ def refund(order, *, upc: str, quantity: int = 0, amount: str | None = None, by)
     )
 
 
-def placed_last_year(order) -> None:  # type: ignore[no-untyped-def]
+def placed_last_year(order) -> None:
     last_year = timezone.localdate().year - 1
     moment = timezone.make_aware(datetime.datetime(last_year, 12, 31, 23, 59))
     Order.objects.filter(pk=order.pk).update(date_placed=moment)

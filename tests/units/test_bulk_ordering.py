@@ -23,7 +23,7 @@ HEADER = "商品编码,数量,商品名称\r\n"
 GOOD_ROWS = "YX-DC-001,10,东川红土地大洋芋 5kg\r\nYX-DC-002,5,\r\nyx-lq-003,12,\r\n"
 
 
-def basket_of(user) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def basket_of(user) -> dict[str, int]:
     basket = Basket.open.filter(owner=user).first()
     if basket is None:
         return {}
@@ -38,16 +38,16 @@ def expire_certification(upc: str) -> datetime.date:
     return yesterday
 
 
-def problems(response) -> list[str]:  # type: ignore[no-untyped-def]
+def problems(response) -> list[str]:
     return [str(problem) for problem in response.context["problems"]]
 
 
 @pytest.fixture
-def buyer():  # type: ignore[no-untyped-def]
+def buyer():
     return factories.member(of=factories.unit(), role="buyer")
 
 
-def upload(client, content: bytes, name: str, **extra):  # type: ignore[no-untyped-def]
+def upload(client, content: bytes, name: str, **extra):
     return client.post(
         "/shop/unit/quick-order/upload/",
         {"file": SimpleUploadedFile(name, content), **extra},
@@ -155,7 +155,7 @@ def test_a_csv_order_list_in_any_of_excels_encodings_goes_into_the_basket(buyer,
     assert basket_of(buyer) == {"YX-DC-001": 10, "YX-DC-002": 5, "YX-LQ-003": 12}
 
 
-def xlsx(rows) -> bytes:  # type: ignore[no-untyped-def]
+def xlsx(rows) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     for row in rows:

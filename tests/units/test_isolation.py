@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def two_units():  # type: ignore[no-untyped-def]
+def two_units():
     units = {}
     for key, title in (("a", "甲单位"), ("b", "乙单位")):
         unit = factories.unit()

@@ -29,12 +29,12 @@ INVOICE = {
 }
 
 
-def unit_with_invoice():  # type: ignore[no-untyped-def]
+def unit_with_invoice():
     unit = factories.unit()
     return work_unit_invoice_update(unit=unit, **{**INVOICE, "tax_number": unit.credit_code})
 
 
-def ship_all(order) -> None:  # type: ignore[no-untyped-def]
+def ship_all(order) -> None:
     for producer in Producer.objects.filter(partner__order_lines__order=order).distinct():
         order_ship(
             order=order,
@@ -72,7 +72,7 @@ def test_the_preview_asks_a_unit_buyer_for_the_latest_ship_date_and_nobody_else(
 
     from tests.shop.checkout_flow import ADDRESS, basket_add
 
-    def preview_for(user):  # type: ignore[no-untyped-def]
+    def preview_for(user):
         client = factories.client_for(user)
         basket_add(client, upc="YX-DC-001", quantity=1)
         client.post(reverse("checkout:shipping-address"), ADDRESS)

@@ -31,13 +31,13 @@ WRONG_CHECK = BODY + ("0" if uscc.calc_check_digit(BODY) != "0" else "1")
 
 
 @pytest.fixture(autouse=True)
-def _english():  # type: ignore[no-untyped-def]
+def _english():
     """Services speak the active language; read their messages in English."""
     with translation.override("en"):
         yield
 
 
-def register(**overrides):  # type: ignore[no-untyped-def]
+def register(**overrides):
     fields = {
         "name": "东川区人民政府机关食堂",
         "kind": WorkUnit.Kind.GOVERNMENT,

@@ -48,7 +48,7 @@ def stripe_event(kind: str, obj: dict, *, event_id: str | None = None) -> bytes:
     return json.dumps(event).encode()
 
 
-def deliver(client: Client, payload: bytes, *, header: str | None = None):  # type: ignore[no-untyped-def]
+def deliver(client: Client, payload: bytes, *, header: str | None = None):
     return client.post(
         reverse("payments:stripe-webhook"),
         data=payload,
@@ -64,7 +64,7 @@ def checkout(
     method: str,
     email: str = "buyer@example.com",
     login: bool = False,
-):  # type: ignore[no-untyped-def]
+):
     """Check out the given lines paying by ``method``; returns (order, response of place_order)."""
     for upc, quantity in lines:
         basket_add(client, upc=upc, quantity=quantity)

@@ -97,7 +97,7 @@ def test_the_hold_times_come_from_settings(client, settings):
 # ---------------------------------------------------------------- Stripe refunds
 
 
-def paid_stripe_order(client, buyer):  # type: ignore[no-untyped-def]
+def paid_stripe_order(client, buyer):
     order, intent_id = stripe_order(client, buyer, lines=[("YX-DC-004", 2), ("YX-DC-001", 1)])
     buyer.pays(intent_id)
     assert (
@@ -114,7 +114,7 @@ class RecordingClient(stripe.RequestsClient):
         super().__init__()
         self.keys: list[tuple[str, str, str | None]] = []
 
-    def request(self, method, url, headers, post_data=None):  # type: ignore[no-untyped-def]
+    def request(self, method, url, headers, post_data=None):
         self.keys.append((method, url.split("?")[0], (headers or {}).get("Idempotency-Key")))
         return super().request(method, url, headers, post_data)
 
@@ -184,7 +184,7 @@ def test_a_refund_task_that_died_after_stripe_refunded_is_retried_without_a_seco
 
     real_apply = services._stripe_refund_apply
 
-    def worker_killed(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def worker_killed(*args, **kwargs):
         raise SystemExit("worker lost after Stripe refunded")
 
     monkeypatch.setattr(services, "_stripe_refund_apply", worker_killed)

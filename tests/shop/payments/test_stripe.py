@@ -12,7 +12,7 @@ from .conftest import allocated, checkout, deliver, signature_header, stripe_eve
 pytestmark = pytest.mark.django_db
 
 
-def stripe_order(client, buyer, *, lines=(("YX-DC-004", 2),)):  # type: ignore[no-untyped-def]
+def stripe_order(client, buyer, *, lines=(("YX-DC-004", 2),)):
     """Check out by Stripe and open the payment page, which makes the PaymentIntent."""
     order, placed = checkout(client, lines=list(lines), method="stripe")
     assert placed["Location"] == reverse("payments:stripe-pay", kwargs={"number": order.number})
@@ -220,7 +220,7 @@ def test_a_failure_while_processing_answers_500_and_keeps_nothing_so_stripe_retr
 
     from shop.payments import services
 
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):
         raise RuntimeError("database hiccup")
 
     monkeypatch.setattr(services, "_stripe_succeeded", broken)

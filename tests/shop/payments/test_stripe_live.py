@@ -24,13 +24,13 @@ from .conftest import allocated, checkout, deliver, stripe_event
 
 
 @pytest.fixture
-def committed_demo(transactional_db):  # type: ignore[no-untyped-def]
+def committed_demo(transactional_db):
     from demo.services import demo_load
 
     demo_load()
 
 
-def wait_for(condition, *, seconds: float = 15.0):  # type: ignore[no-untyped-def]
+def wait_for(condition, *, seconds: float = 15.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -46,7 +46,7 @@ def wait_for(condition, *, seconds: float = 15.0):  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
-def localstripe_webhook(live_server, stripe_buyer):  # type: ignore[no-untyped-def]
+def localstripe_webhook(live_server, stripe_buyer):
     """localstripe delivers every event, signed with our endpoint secret, to the live server.
 
     localstripe lives for the whole session and cannot forget a webhook: afterwards it is

@@ -19,14 +19,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def fired():  # type: ignore[no-untyped-def]
+def fired():
     """Every payment domain event fired during the test, in order."""
     seen: list[tuple[str, str, Decimal]] = []
 
-    def on_confirmed(sender, event, order, **kwargs):  # type: ignore[no-untyped-def]
+    def on_confirmed(sender, event, order, **kwargs):
         seen.append(("confirmed", order.number, event.amount))
 
-    def on_refunded(sender, event, order, refund, **kwargs):  # type: ignore[no-untyped-def]
+    def on_refunded(sender, event, order, refund, **kwargs):
         seen.append(("refunded", order.number, refund.amount))
 
     payment_confirmed.connect(on_confirmed)
@@ -36,13 +36,13 @@ def fired():  # type: ignore[no-untyped-def]
     payment_refunded.disconnect(on_refunded)
 
 
-def transfer_order(client, lines=(("YX-DC-004", 2), ("YX-DC-001", 1))):  # type: ignore[no-untyped-def]
+def transfer_order(client, lines=(("YX-DC-004", 2), ("YX-DC-001", 1))):
     order, placed = checkout(client, lines=list(lines), method="transfer")
     assert placed["Location"] == reverse("checkout:thank-you")
     return order
 
 
-def staff_client(client):  # type: ignore[no-untyped-def]
+def staff_client(client):
     staff = staff_user()
     client.login(username=staff.username, password=PASSWORD)
     return staff
@@ -185,7 +185,7 @@ def test_the_dashboard_lists_transfers_awaited(client):
     assert detail.status_code == 200
 
 
-def paid_transfer_order(client):  # type: ignore[no-untyped-def]
+def paid_transfer_order(client):
     order = transfer_order(client)
     staff = staff_client(client)
     order_transfer_record(
@@ -306,7 +306,7 @@ def test_an_unpaid_order_has_nothing_to_refund(client):
 # ---------------------------------------------------------------- pay after delivery
 
 
-def unit_buyer(client):  # type: ignore[no-untyped-def]
+def unit_buyer(client):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username="canteen")
