@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
+from config.http import AuthenticatedHttpRequest
 from shop.selectors import product_shop_price
 
 from . import services
@@ -23,12 +23,6 @@ from .exports import report_csv, report_rows, report_xlsx
 from .forms import SharerForm
 from .models import CampaignProduct, CampaignSharer, campaign_pages
 from .selectors import campaign_report
-
-
-class AdminRequest(HttpRequest):
-    """For type checking: Wagtail's admin lets only logged-in users in, so ``user`` is a ``User``."""
-
-    user: User
 
 
 def campaign_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -179,7 +173,7 @@ def campaign_control(request: HttpRequest, campaign: Page) -> HttpResponse:
 
 @require_POST
 @campaign_view
-def campaign_sharer_add(request: AdminRequest, campaign: Page) -> HttpResponse:
+def campaign_sharer_add(request: AuthenticatedHttpRequest, campaign: Page) -> HttpResponse:
     form = SharerForm(request.POST)
     if form.is_valid():
         try:

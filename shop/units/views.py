@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms import Form
@@ -25,6 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+
+from config.http import AuthenticatedHttpRequest
 
 from . import bulk, selectors, services
 from .forms import (
@@ -44,14 +45,13 @@ ORDERING = (Role.BUYER, Role.ADMINISTRATOR)
 MANAGING = (Role.ADMINISTRATOR, Role.FINANCE)
 
 
-class MemberRequest(HttpRequest):
-    """For type checking: a request ``login_required`` let through, on the storefront.
+class MemberRequest(AuthenticatedHttpRequest):
+    """For type checking: a logged-in user's storefront request (``login_required``).
 
-    Its user is a ``User``, not ``AnonymousUser``; ``basket`` is the one Oscar's
-    ``BasketMiddleware`` puts on every storefront request (Oscar is untyped).
+    ``basket`` is the one Oscar's ``BasketMiddleware`` puts on every storefront
+    request (Oscar is untyped).
     """
 
-    user: User
     basket: Any
 
 
