@@ -15,7 +15,7 @@ pytest_plugins = ["tests.stripe_fixtures"]
 
 
 @receiver(connection_created, dispatch_uid="tests_sqlite_wal")
-def _sqlite_wal(sender, connection, **kwargs):  # type: ignore[no-untyped-def]
+def _sqlite_wal(sender, connection, **kwargs):
     """SQLite's test database (a file, see config/settings/test.py) in WAL mode.
 
     A test reading while the live server writes then sees the last commit instead of
