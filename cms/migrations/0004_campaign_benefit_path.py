@@ -11,11 +11,11 @@ OLD = "cms.offers.CampaignPriceBenefit"
 NEW = "cms.campaigns.offers.CampaignPriceBenefit"
 
 
-def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+def forwards(apps, schema_editor):
     apps.get_model("offer", "Benefit").objects.filter(proxy_class=OLD).update(proxy_class=NEW)
 
 
-def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
+def backwards(apps, schema_editor):
     apps.get_model("offer", "Benefit").objects.filter(proxy_class=NEW).update(proxy_class=OLD)
 
 
