@@ -28,7 +28,7 @@ from cms.models import (
 )
 from producers.models import Producer
 
-from .images import produce_picture
+from .images import produce_picture, wagtail_image
 
 Product = get_model("catalogue", "Product")
 KUNMING = ZoneInfo("Asia/Shanghai")
@@ -102,8 +102,6 @@ UPCOMING = {
 
 def demo_campaigns(report) -> None:  # type: ignore[no-untyped-def]
     """The campaigns index under the home page, a cadre login, and the two demo campaigns."""
-    from .services import _wagtail_image
-
     home = HomePage.objects.first()
     if home is None:
         return
@@ -142,7 +140,7 @@ def demo_campaigns(report) -> None:  # type: ignore[no-untyped-def]
     ):
         if CampaignPage.objects.filter(slug=spec["slug"]).exists():
             continue
-        cover = _wagtail_image(
+        cover = wagtail_image(
             title=spec["title"],
             content=produce_picture(
                 caption="直播带货", background="#f3d9c4", item="#c0392b", shape="round", seed=seed

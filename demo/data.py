@@ -388,4 +388,3 @@ FEATURED_UPCS = [
 ]
 
 PRICE_CURRENCY = "CNY"
-ZERO = Decimal("0.00")

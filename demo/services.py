@@ -1,11 +1,10 @@
 """Loading the demo data. Every step looks up before it creates, so a second run changes nothing."""
 
 import datetime
-import io
 import random
 import shutil
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -14,13 +13,11 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site as DjangoSite
 from django.core.files.base import ContentFile
-from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from oscar.core.loading import get_model
 from stdnum.cn import ric
-from wagtail.images.models import Image as WagtailImage
 from wagtail.models import Page, Site
 
 from cms.models import (
@@ -31,6 +28,7 @@ from cms.models import (
     StoryIndexPage,
     StoryPage,
 )
+from common.money import ZERO, fen
 from impact.models import (
     Assessment,
     Household,
@@ -45,7 +43,7 @@ from producers.models import Producer
 
 from . import data
 from .campaigns import demo_campaigns
-from .images import banner_picture, produce_picture
+from .images import banner_picture, produce_picture, wagtail_image
 from .units import demo_unit_sales, demo_work_units
 
 Country = get_model("address", "Country")
@@ -280,12 +278,12 @@ def _households(report: DemoReport, counties: dict[str, Region]) -> None:
                 IncomeRecord.objects.create(
                     household=household,
                     year=year,
-                    wages=(total * Decimal("0.5")).quantize(Decimal("0.01")),
-                    operating=(total * Decimal("0.3")).quantize(Decimal("0.01")),
-                    property_income=Decimal("0.00"),
+                    wages=fen(total * Decimal("0.5"), ROUND_HALF_EVEN),
+                    operating=fen(total * Decimal("0.3"), ROUND_HALF_EVEN),
+                    property_income=ZERO,
                     transfers=total
-                    - (total * Decimal("0.5")).quantize(Decimal("0.01"))
-                    - (total * Decimal("0.3")).quantize(Decimal("0.01")),
+                    - fen(total * Decimal("0.5"), ROUND_HALF_EVEN)
+                    - fen(total * Decimal("0.3"), ROUND_HALF_EVEN),
                 )
                 if number % 7 == 0:
                     RigidExpenditure.objects.create(
@@ -391,14 +389,6 @@ def _sale(report: DemoReport) -> None:
     report.count("paid demo orders", True)
 
 
-def _wagtail_image(*, title: str, content: bytes, filename: str) -> WagtailImage:
-    image = WagtailImage.objects.filter(title=title).first()
-    if image is None:
-        image = WagtailImage(title=title, file=ImageFile(io.BytesIO(content), name=filename))
-        image.save()
-    return image
-
-
 def _wagtail_roots() -> Page:
     """Wagtail's root page and root collection (its migrations make them; a flushed database lacks them)."""
     from wagtail.coreutils import get_supported_content_language_variant
@@ -429,7 +419,7 @@ def _pages(report: DemoReport, producers: dict[str, Producer]) -> None:
             if page.specific_class is Page:
                 Site.objects.filter(root_page=page).delete()
                 page.delete()
-        banner = _wagtail_image(
+        banner = wagtail_image(
             title="红土地横幅", content=banner_picture(), filename="banner-hongtudi.jpg"
         )
         home = HomePage(
@@ -478,9 +468,7 @@ def _pages(report: DemoReport, producers: dict[str, Producer]) -> None:
             producer=producer,
             intro=data.STORY["intro"],
             body=data.STORY["body"],
-            image=_wagtail_image(
-                title="红土地洋芋", content=picture, filename="story-potatoes.jpg"
-            ),
+            image=wagtail_image(title="红土地洋芋", content=picture, filename="story-potatoes.jpg"),
         )
         stories.add_child(instance=story)
         story.save_revision().publish()

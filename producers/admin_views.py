@@ -7,7 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.backoffice import forbidden_as_403
+from common.backoffice import (
+    forbidden_as_403,
+    form_add_errors,
+    messages_add_errors,
+    require_staff,
+)
 from impact.monitoring.access import counties_visible_to
 
 from . import services
@@ -16,8 +21,7 @@ from .models import BenefitLink, Producer
 
 
 def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
-    if not request.user.is_staff:
-        raise PermissionDenied
+    require_staff(request.user)
     counties = counties_visible_to(user=request.user)
     return Producer.objects.filter(region__parent__in=counties) | Producer.objects.filter(
         region__in=counties
@@ -81,8 +85,7 @@ def producer_review(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 services.producer_reject(producer=producer, by=request.user, reason=note)
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            messages_add_errors(request, exc)
         else:
             messages.success(request, _("Application updated."))
     return redirect("producers_admin_detail", pk=producer.pk)
@@ -108,9 +111,7 @@ def producer_add_link(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=data["reason"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Benefit link saved."))
             return redirect("producers_admin_detail", pk=producer.pk)

@@ -19,13 +19,13 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_class, get_classes, get_model
 
+from common.money import ZERO
+
 from .models import CampaignProduct
 
 Benefit = get_model("offer", "Benefit")
 BasketDiscount, ZERO_DISCOUNT = get_classes("offer.results", ["BasketDiscount", "ZERO_DISCOUNT"])
 apply_discount = get_class("offer.benefits", "apply_discount")
-
-ZERO = Decimal("0.00")
 
 
 class CampaignPriceBenefit(Benefit):

@@ -39,6 +39,7 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Trun
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from common.money import ZERO, sum_fen
 from producers.models import Producer
 from shop.payments.models import PaymentEvent, RefundLine
 
@@ -56,7 +57,6 @@ from ..models import (
     SalesMonth,
 )
 
-ZERO = Decimal("0.00")
 ALL_TIME = "all"
 
 
@@ -493,7 +493,7 @@ def _keyed(rows, keys: list[str], values: list[str]) -> dict[tuple, tuple]:  # t
     keyed = {}
     for row in rows:
         figures = tuple(
-            row[value].quantize(Decimal("0.01")) if isinstance(row[value], Decimal) else row[value]
+            sum_fen(row[value]) if isinstance(row[value], Decimal) else row[value]
             for value in values
         )
         if any(figures):

@@ -13,6 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from oscar.core.loading import get_model
+from oscar.templatetags.currency_filters import currency
+
+from common.backoffice import form_add_errors
 
 from . import selectors, services
 from .forms import RefundForm, TransferForm
@@ -77,14 +80,6 @@ def payment_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _detail(request, _payment(number))
 
 
-def _form_errors(form, exc: ValidationError) -> None:  # type: ignore[no-untyped-def]
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @staff_only
 @require_POST
 def transfer_record(request: HttpRequest, number: str) -> HttpResponse:
@@ -96,7 +91,7 @@ def transfer_record(request: HttpRequest, number: str) -> HttpResponse:
                 order=payment.order, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             payment.refresh_from_db()
             if payment.is_paid:
@@ -105,7 +100,7 @@ def transfer_record(request: HttpRequest, number: str) -> HttpResponse:
                 messages.success(
                     request,
                     _("Transfer recorded: %(balance)s is still due.")
-                    % {"balance": services.yuan(payment.balance_due)},
+                    % {"balance": currency(payment.balance_due)},
                 )
             return redirect("payments-dashboard:detail", number=number)
     return _detail(request, payment, transfer_form=form, status=400)
@@ -125,18 +120,17 @@ def refund_create(request: HttpRequest, number: str) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             if refund.state == refund.State.SUCCEEDED:
                 messages.success(
                     request,
-                    _("Refund of %(amount)s recorded.") % {"amount": services.yuan(refund.amount)},
+                    _("Refund of %(amount)s recorded.") % {"amount": currency(refund.amount)},
                 )
             else:
                 messages.success(
                     request,
-                    _("Refund of %(amount)s sent to Stripe.")
-                    % {"amount": services.yuan(refund.amount)},
+                    _("Refund of %(amount)s sent to Stripe.") % {"amount": currency(refund.amount)},
                 )
             return redirect("payments-dashboard:detail", number=number)
     return _detail(request, payment, refund_form=form, status=400)

@@ -1,13 +1,13 @@
-from decimal import Decimal
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.money import FEN
+
 
 class TransferForm(forms.Form):
     amount = forms.DecimalField(
-        label=_("Amount (yuan)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+        label=_("Amount (yuan)"), max_digits=12, decimal_places=2, min_value=FEN
     )
     received_on = forms.DateField(
         label=_("Received on"),
@@ -33,7 +33,7 @@ class RefundForm(forms.Form):
                 label=_("Amount (yuan)"),
                 max_digits=12,
                 decimal_places=2,
-                min_value=Decimal("0.01"),
+                min_value=FEN,
                 required=False,
                 help_text=_("Leave empty to refund the price of the quantity."),
             )

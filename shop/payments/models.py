@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-ZERO = Decimal("0.00")
+from common.money import ZERO
 
 
 def _money(verbose_name, **kwargs) -> models.DecimalField:  # type: ignore[no-untyped-def]

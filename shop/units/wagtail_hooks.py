@@ -1,7 +1,8 @@
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
+
+from common.backoffice import StaffMenuItem
 
 from . import admin_views
 
@@ -16,11 +17,6 @@ def units_admin_urls():  # type: ignore[no-untyped-def]
         path("units/<int:pk>/members/", admin_views.unit_member_add, name="units_admin_add_member"),
         path("units/<int:pk>/invoice/", admin_views.unit_invoice, name="units_admin_invoice"),
     ]
-
-
-class StaffMenuItem(MenuItem):
-    def is_shown(self, request):  # type: ignore[no-untyped-def]
-        return request.user.is_staff
 
 
 @hooks.register("register_admin_menu_item")

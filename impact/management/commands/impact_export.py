@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from impact.reporting.exports import FORMATS, KINDS, impact_export_write
+from common.spreadsheets import FORMATS
+from impact.reporting.exports import KINDS, impact_export_write
 
 
 class Command(BaseCommand):

@@ -3,17 +3,17 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from common.spreadsheets import ImportFileError, cell_text
+
 from ...models import Household, Region
 from ..regions import county_get_or_create, county_name_for_code, village_get_or_create
 from .base import (
     YES_NO,
     Importer,
-    ImportFileError,
     Row,
     RowError,
     WriteOutcome,
     cell_shown,
-    cell_text,
     chunks,
     duplicate_errors,
 )

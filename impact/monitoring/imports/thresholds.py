@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from common.spreadsheets import cell_text
+
 from ...models import Threshold
 from .base import (
     Importer,
     Row,
     RowError,
     WriteOutcome,
-    cell_text,
     duplicate_errors,
 )
 
