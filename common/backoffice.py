@@ -1,10 +1,9 @@
-"""What the back-office views of every app share (impact, producers, units, campaigns, payments).
+"""What the back-office views of every app share (impact, producers, units, campaigns).
 
 Who may come in (``require_staff``, ``require_permission``), what a refusal
-looks like (``forbidden_as_403``, ``forbidden_page``: the one 403 page), how a
-service's ``ValidationError`` reaches the person (``form_add_errors``,
-``messages_add_errors``, ``form_save``), and the staff-only menu item of the
-Wagtail admin.
+looks like (``forbidden_as_403``, ``forbidden_page``: the one 403 page), and
+the staff-only menu item of the Wagtail admin. How a service's refusal reaches
+the person is ``common.forms``.
 """
 
 from __future__ import annotations
@@ -13,9 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import BaseForm
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from wagtail.admin.menu import MenuItem
@@ -53,42 +50,6 @@ def forbidden_as_403(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
             return forbidden_page(request)
 
     return wrapped
-
-
-def form_add_errors(form: BaseForm, exc: ValidationError) -> None:
-    """A service's ValidationError on the form: on its field where the form has one, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
-
-
-def messages_add_errors(request: HttpRequest, exc: ValidationError) -> None:
-    """Each of a ValidationError's messages as an error message on the next page."""
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def form_save(
-    request: HttpRequest, form: BaseForm, save: Callable[[dict[str, Any]], object], done: str
-) -> bool:
-    """Save a valid form through its service; True (and ``done`` said) once it went through.
-
-    False when the form is not valid or the service refused it; the service's
-    errors are then on the form, for the page to show again.
-    """
-    if not form.is_valid():
-        return False
-    try:
-        save(form.cleaned_data)
-    except ValidationError as exc:
-        form_add_errors(form, exc)
-        return False
-    messages.success(request, done)
-    return True
 
 
 class StaffMenuItem(MenuItem):

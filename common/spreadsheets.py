@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +37,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBERS = (int, float, Decimal)  # bool is an int: written as it is, too
 XLSX_VALUES = (*NUMBERS, datetime.date, datetime.time)  # what a workbook cell holds as it is
 SHEET_TITLE_MAX = 31  # Excel's limit on a sheet's name
+
+# A file's rows as they are read: (row number as Excel shows it, cells); close() lets the file go.
+Rows = Generator[tuple[int, list[Any]], None, None]
 
 
 class ImportFileError(ValueError):
@@ -66,7 +69,7 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(path: Path) -> Rows:
     raw = path.read_bytes()
     # gb18030 is a superset of GBK: every file Excel saves as GBK decodes the same way.
     for encoding in ("utf-8-sig", "gb18030"):
@@ -84,7 +87,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         raise ImportFileError(f"CSV 文件格式有误：{exc}") from exc
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def _xlsx_rows(path: Path) -> Rows:
     from openpyxl import load_workbook  # imported when a workbook is read: start-up cost
 
     try:
@@ -101,7 +104,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         workbook.close()
 
 
-def read_spreadsheet(path: Path) -> Iterator[tuple[int, list[Any]]]:
+def read_spreadsheet(path: Path) -> Rows:
     """A CSV or XLSX file's rows as (row number as Excel shows it, cells); ImportFileError else."""
     suffix = path.suffix.lower()
     if suffix == ".csv":

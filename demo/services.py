@@ -44,6 +44,7 @@ from producers.models import Producer
 from . import data
 from .campaigns import demo_campaigns
 from .images import banner_picture, produce_picture, wagtail_image
+from .orders import demo_order_place
 from .units import demo_unit_sales, demo_work_units
 
 Country = get_model("address", "Country")
@@ -337,8 +338,6 @@ def _sale(report: DemoReport) -> None:
     so the demo households' pages show it as soon as the command ends (the
     task then finds its job done and does nothing).
     """
-    from oscar.apps.shipping.methods import Free
-    from oscar.core.loading import get_class
 
     from impact.ledger.services import attribution_run
     from shop.payments.models import OrderPayment, PaymentEvent
@@ -347,35 +346,10 @@ def _sale(report: DemoReport) -> None:
     Order = get_model("order", "Order")
     if Order.objects.filter(number=data.DEMO_SALE_NUMBER).exists():
         return
-    Basket = get_model("basket", "Basket")
-    ShippingAddress = get_model("order", "ShippingAddress")
-    OrderCreator = get_class("order.utils", "OrderCreator")
-    OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
-    Selector = get_class("partner.strategy", "Selector")
     User = get_user_model()
     buyer = User.objects.get(username=data.DEMO_CANTEEN_BUYER["username"])
     admin = User.objects.get(username=data.DEMO_STAFF["username"])
-
-    basket = Basket.objects.create(owner=buyer)
-    basket.strategy = Selector().strategy(user=buyer)
-    for upc, quantity in data.DEMO_SALE_LINES:
-        basket.add_product(Product.objects.get(upc=upc), quantity=quantity)
-    address = ShippingAddress(
-        country=Country.objects.get(iso_3166_1_a2="CN"), **data.DEMO_SALE_ADDRESS
-    )
-    address.save()
-    shipping = Free()
-    charge = shipping.calculate(basket)
-    order = OrderCreator().place_order(
-        basket=basket,
-        total=OrderTotalCalculator().calculate(basket, charge),
-        shipping_method=shipping,
-        shipping_charge=charge,
-        user=buyer,
-        shipping_address=address,
-        order_number=data.DEMO_SALE_NUMBER,
-    )
-    basket.submit()
+    order = demo_order_place(buyer=buyer, lines=data.DEMO_SALE_LINES, number=data.DEMO_SALE_NUMBER)
     order_payment_open(order=order, method=OrderPayment.Method.TRANSFER)
     order_transfer_record(
         order=order,

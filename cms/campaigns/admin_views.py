@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
-from common.backoffice import forbidden_page, form_add_errors, messages_add_errors
+from common.backoffice import forbidden_page
+from common.forms import form_add_errors, messages_add_errors
 from common.spreadsheets import spreadsheet_response
 from shop.selectors import product_shop_price
 

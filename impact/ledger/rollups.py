@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -30,6 +31,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -56,6 +58,7 @@ from ..models import (
     Region,
     SalesMonth,
 )
+from ..models.reporting import ATTRIBUTION_MONTH_KEY, SALES_MONTH_KEY
 
 ALL_TIME = "all"
 
@@ -259,21 +262,13 @@ def rollups_apply(*, events: list, entries: list[AttributionEntry], lines: dict)
 
     _upsert_add(
         SalesMonth,
-        ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer"],
+        list(SALES_MONTH_KEY),
         ["amount", "quantity"],
         {key: tuple(value) for key, value in sales.items()},
     )
     _upsert_add(
         AttributionMonth,
-        [
-            "month",
-            "county_id",
-            "partner_id",
-            "product_id",
-            "campaign_id",
-            "buyer",
-            "income_source",
-        ],
+        list(ATTRIBUTION_MONTH_KEY),
         ["amount"],
         {key: tuple(value) for key, value in attributed.items()},
     )
@@ -306,6 +301,38 @@ def _month(field: str) -> TruncMonth:
     return TruncMonth(field, tzinfo=timezone.get_current_timezone())
 
 
+def _sales_by_key(
+    rows: QuerySet, *, at: str, to_line: str, amount: str
+) -> Iterator[tuple[tuple, Decimal, int]]:
+    """Order lines (or refunded parts of them) summed by the sales summary's key.
+
+    The key is (month of ``at``, the producer's county, partner, product,
+    campaign, buyer type); ``to_line`` is the path from ``rows`` to the order
+    line ("" for order lines themselves), ``amount`` the money field summed.
+    """
+    for row in (
+        rows.annotate(
+            month=_month(at),
+            county_id=Coalesce(_county_case(f"{to_line}partner__producer__region__"), 0),
+            campaign_id=_campaign_expression(f"{to_line}order__"),
+            buyer=_buyer_expression(f"{to_line}order__"),
+            p_id=Coalesce(f"{to_line}partner_id", 0),
+            pr_id=Coalesce(f"{to_line}product_id", 0),
+        )
+        .values("month", "county_id", "p_id", "pr_id", "campaign_id", "buyer")
+        .annotate(amount=Sum(amount), quantity=Sum("quantity"))
+    ):
+        key = (
+            _as_date(row["month"]),
+            row["county_id"],
+            row["p_id"],
+            row["pr_id"],
+            row["campaign_id"],
+            row["buyer"],
+        )
+        yield key, row["amount"], row["quantity"]
+
+
 def rollups_computed() -> dict[str, list[dict]]:
     """Every summary row, computed afresh by SQL aggregates over the ledger and the payments."""
     Line = get_model("order", "Line")
@@ -316,53 +343,19 @@ def rollups_computed() -> dict[str, list[dict]]:
     ).annotate(
         event_at=F("order__payment__events__created_at"),
     )
-    sales_keys = ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer"]
+    sales_keys = list(SALES_MONTH_KEY)
     sales: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
-    for row in (
-        paid.annotate(
-            month=_month("event_at"),
-            county_id=Coalesce(_county_case("partner__producer__region__"), 0),
-            campaign_id=_campaign_expression("order__"),
-            buyer=_buyer_expression("order__"),
-            p_id=Coalesce("partner_id", 0),
-            pr_id=Coalesce("product_id", 0),
-        )
-        .values("month", "county_id", "p_id", "pr_id", "campaign_id", "buyer")
-        .annotate(amount=Sum("line_price_incl_tax"), quantity=Sum("quantity"))
+    for key, amount, quantity in _sales_by_key(
+        paid, at="event_at", to_line="", amount="line_price_incl_tax"
     ):
-        key = (
-            row["month"].date() if hasattr(row["month"], "date") else row["month"],
-            row["county_id"],
-            row["p_id"],
-            row["pr_id"],
-            row["campaign_id"],
-            row["buyer"],
-        )
-        sales[key][0] += row["amount"]
-        sales[key][1] += row["quantity"]
-    for row in (
-        RefundLine.objects.filter(refund__event__attribution_job__done_at__isnull=False)
-        .annotate(
-            month=_month("refund__event__created_at"),
-            county_id=Coalesce(_county_case("line__partner__producer__region__"), 0),
-            campaign_id=_campaign_expression("line__order__"),
-            buyer=_buyer_expression("line__order__"),
-            p_id=Coalesce("line__partner_id", 0),
-            pr_id=Coalesce("line__product_id", 0),
-        )
-        .values("month", "county_id", "p_id", "pr_id", "campaign_id", "buyer")
-        .annotate(amount=Sum("amount"), quantity=Sum("quantity"))
+        sales[key][0] += amount
+        sales[key][1] += quantity
+    refunded = RefundLine.objects.filter(refund__event__attribution_job__done_at__isnull=False)
+    for key, amount, quantity in _sales_by_key(
+        refunded, at="refund__event__created_at", to_line="line__", amount="amount"
     ):
-        key = (
-            row["month"].date() if hasattr(row["month"], "date") else row["month"],
-            row["county_id"],
-            row["p_id"],
-            row["pr_id"],
-            row["campaign_id"],
-            row["buyer"],
-        )
-        sales[key][0] -= row["amount"]
-        sales[key][1] -= row["quantity"]
+        sales[key][0] -= amount
+        sales[key][1] -= quantity
 
     entries = AttributionEntry.objects.annotate(
         month=_month("payment_event__created_at"),
@@ -406,15 +399,15 @@ def rollups_computed() -> dict[str, list[dict]]:
                 }
             )
     merged: dict[tuple, dict] = {}
-    for row in households:
-        key = (row["period"], row["household_id"])
+    for part in households:
+        key = (part["period"], part["household_id"])
         if key in merged:
-            merged[key]["amount"] += row["amount"]
+            merged[key]["amount"] += part["amount"]
         else:
-            merged[key] = dict(row)
+            merged[key] = dict(part)
     reach: dict[tuple, dict] = {}
 
-    def reach_add(owner: str, owner_id: int, period: str, row: dict) -> None:
+    def reach_add(owner: str, owner_id: int, period: str, row: Mapping[str, Any]) -> None:
         key = (owner, owner_id, period, row["household_id"])
         if key in reach:
             reach[key]["amount"] += row["amount"]
@@ -468,16 +461,8 @@ def _as_date(value) -> datetime.date:  # type: ignore[no-untyped-def]
 
 
 _TABLES = {
-    "sales": (
-        SalesMonth,
-        ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer"],
-        ["amount", "quantity"],
-    ),
-    "attribution": (
-        AttributionMonth,
-        ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer", "income_source"],
-        ["amount"],
-    ),
+    "sales": (SalesMonth, list(SALES_MONTH_KEY), ["amount", "quantity"]),
+    "attribution": (AttributionMonth, list(ATTRIBUTION_MONTH_KEY), ["amount"]),
     "households": (HouseholdPeriodIncome, ["period", "household_id", "county_id"], ["amount"]),
     "reach": (
         ReachPeriod,

@@ -23,13 +23,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from common.backoffice import (
-    forbidden_as_403,
-    form_save,
-    messages_add_errors,
-    require_permission,
-    require_staff,
-)
+from common.backoffice import forbidden_as_403, require_permission, require_staff
+from common.forms import form_save, messages_add_errors
 from common.spreadsheets import ImportFileError
 
 from ..ledger import selectors

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from oscar.core.loading import get_model
 from oscar.templatetags.currency_filters import currency
 
-from common.backoffice import form_add_errors
+from common.forms import form_add_errors
 
 from . import selectors, services
 from .forms import RefundForm, TransferForm

@@ -11,13 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from common.backoffice import (
-    forbidden_as_403,
-    form_add_errors,
-    form_save,
-    messages_add_errors,
-    require_staff,
-)
+from common.backoffice import forbidden_as_403, require_staff
+from common.forms import form_add_errors, form_save, messages_add_errors
 
 from . import selectors, services
 from .forms import (

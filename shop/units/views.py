@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common.backoffice import form_add_errors, messages_add_errors
+from common.forms import form_add_errors, form_save, messages_add_errors
 from common.spreadsheets import Sheet, spreadsheet_bytes, spreadsheet_response
 
 from . import bulk, selectors, services
@@ -149,16 +149,13 @@ def unit_apply(request: HttpRequest) -> HttpResponse:
     if selectors.work_unit_membership(user=request.user) is not None:
         return redirect("units:home")
     form = WorkUnitApplyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.work_unit_apply(user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Your unit is registered; the platform reviews it before it can order.")
-            )
-            return redirect("units:home")
+    if request.method == "POST" and form_save(
+        request,
+        form,
+        lambda data: services.work_unit_apply(user=request.user, **data),
+        _("Your unit is registered; the platform reviews it before it can order."),
+    ):
+        return redirect("units:home")
     status = 400 if request.method == "POST" else 200
     return render(request, "units/apply.html", {"form": form}, status=status)
 
@@ -169,14 +166,13 @@ def unit_invoice(request: HttpRequest) -> HttpResponse:
     membership = _member(request, MANAGING)
     unit = membership.unit
     form = InvoiceDetailsForm.for_unit(unit, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.work_unit_invoice_update(unit=unit, **form.cleaned_data)
-        except ValidationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Invoice details saved."))
-            return redirect("units:home")
+    if request.method == "POST" and form_save(
+        request,
+        form,
+        lambda data: services.work_unit_invoice_update(unit=unit, **data),
+        _("Invoice details saved."),
+    ):
+        return redirect("units:home")
     status = 400 if request.method == "POST" else 200
     return render(request, "units/invoice.html", {"form": form, "unit": unit}, status=status)
 
@@ -198,14 +194,13 @@ def unit_plan(request: HttpRequest) -> HttpResponse:
     if plan is not None:
         initial.update(food_budget=plan.food_budget, reserved_share=plan.reserved_share)
     form = UnitPlanForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.unit_plan_file(unit=unit, by=request.user, today=today, **form.cleaned_data)
-        except ValidationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(request, _("The yearly plan is saved."))
-            return redirect("units:home")
+    if request.method == "POST" and form_save(
+        request,
+        form,
+        lambda data: services.unit_plan_file(unit=unit, by=request.user, today=today, **data),
+        _("The yearly plan is saved."),
+    ):
+        return redirect("units:home")
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "unit": unit, "plans": selectors.unit_plans(unit=unit)}
     return render(request, "units/plan.html", context, status=status)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from common.money import fen, whole_fen
 from common.spreadsheets import ImportFileError, cell_text
@@ -25,6 +25,7 @@ from ..idnumbers import IdNumberError, id_number_clean
 from ..pii import mask_id_number
 
 LOOKUP_CHUNK = 500
+T = TypeVar("T")
 YES_NO = {"是": True, "否": False}
 
 # impact.monitoring.idnumbers' messages in the locale catalogue's words, should a message reach us in English.
@@ -275,6 +276,14 @@ class WriteOutcome:
     created: int = 0
     updated: int = 0
     household_ids: set[int] = field(default_factory=set)
+
+    def counted(self, found: T | None, model: type[T], **key: Any) -> T:
+        """The record the file updates, counted as updated; or a new ``model(**key)``, counted as created."""
+        if found is None:
+            self.created += 1
+            return model(**key)
+        self.updated += 1
+        return found
 
 
 class Importer(ABC):

@@ -143,12 +143,7 @@ class HouseholdImporter(Importer):
                     county=county, township=row.township, village=row.village
                 )
                 villages[key] = village
-            household = existing.get(row.code)
-            if household is None:
-                household = Household(code=row.code)
-                outcome.created += 1
-            else:
-                outcome.updated += 1
+            household = outcome.counted(existing.get(row.code), Household, code=row.code)
             household.head_name = row.head_name
             household.id_number = row.id_number
             household.region = village

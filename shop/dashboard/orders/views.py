@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from oscar.apps.dashboard.orders import views as oscar_views
 from oscar.core.loading import get_model
 
+from common.forms import messages_add_errors
 from common.money import ZERO
 from producers.services import order_ship
 
@@ -166,8 +167,7 @@ class OrderDetailView(oscar_views.OrderDetailView):
                 by=request.user,
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            messages_add_errors(request, exc)
             return self.reload_page(fragment="shipments")
         messages.success(
             request,
