@@ -17,11 +17,8 @@ from oscar.core.loading import get_model
 
 from cms.campaigns.services import campaign_sharer_add
 from common.spreadsheets import ImportFileError, Sheet, read_spreadsheet, spreadsheet_bytes
-from impact.ledger.services import attribution_run
-from shop.payments.models import PaymentEvent
-from shop.payments.services import order_payment_open, order_transfer_record
 from tests.cms.campaigns import make_campaign
-from tests.producers.factories import order as make_order
+from tests.cms.orders import buy
 from tests.producers.factories import staff_user
 
 Product = get_model("catalogue", "Product")
@@ -147,21 +144,10 @@ def test_the_campaign_report_writes_a_sharer_named_like_a_formula_inert(client):
 def test_the_report_tables_write_a_product_named_like_a_formula_inert(
     client, django_capture_on_commit_callbacks
 ):
-    staff = staff_user()
     with django_capture_on_commit_callbacks(execute=True):
-        placed = make_order(lines=[("YX-DC-004", 1)], status="Pending payment")
-        order_payment_open(order=placed, method="transfer")
-        order_transfer_record(
-            order=placed,
-            amount=placed.total_incl_tax,
-            received_on=timezone.localdate(),
-            bank_reference=f"T-{placed.number}",
-            by=staff,
-        )
-        event = PaymentEvent.objects.get(order_payment__order=placed, kind="confirmed")
-        attribution_run(payment_event_id=event.pk)
+        buy(client, upc="YX-DC-004", quantity=1, email="inert@example.com")
     Product.objects.filter(upc="YX-DC-004").update(title=HYPERLINK)
-    client.force_login(staff)
+    client.force_login(staff_user())
     url = reverse("impact_report_breakdown")
     query = {"by": "product", "period": str(timezone.localdate().year)}
 
