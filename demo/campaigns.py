@@ -29,7 +29,7 @@ from cms.models import (
 )
 from producers.models import Producer
 
-from .images import produce_picture
+from .images import produce_picture, wagtail_image
 
 if TYPE_CHECKING:
     from .services import DemoReport
@@ -135,8 +135,6 @@ UPCOMING: UpcomingCampaign = {
 
 def demo_campaigns(report: DemoReport) -> None:
     """The campaigns index under the home page, a cadre login, and the two demo campaigns."""
-    from .services import _wagtail_image
-
     home = HomePage.objects.first()
     if home is None:
         return
@@ -175,7 +173,7 @@ def demo_campaigns(report: DemoReport) -> None:
     ):
         if CampaignPage.objects.filter(slug=spec["slug"]).exists():
             continue
-        cover = _wagtail_image(
+        cover = wagtail_image(
             title=spec["title"],
             content=produce_picture(
                 caption="直播带货", background="#f3d9c4", item="#c0392b", shape="round", seed=seed

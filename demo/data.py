@@ -418,4 +418,3 @@ FEATURED_UPCS = [
 ]
 
 PRICE_CURRENCY = "CNY"
-ZERO = Decimal("0.00")

@@ -1,10 +1,13 @@
-"""Product and page pictures drawn with Pillow when the demo loads: nothing is downloaded."""
+"""Product and page pictures drawn with Pillow when the demo loads (nothing is downloaded), and
+the Wagtail image each becomes."""
 
 import io
 import random
 from pathlib import Path
 
+from django.core.files.images import ImageFile
 from PIL import Image, ImageDraw, ImageFont
+from wagtail.images.models import Image as WagtailImage
 
 CJK_FONTS = [
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
@@ -101,3 +104,12 @@ def banner_picture(*, width: int = 1600, height: int = 560) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85)
     return out.getvalue()
+
+
+def wagtail_image(*, title: str, content: bytes, filename: str) -> WagtailImage:
+    """The Wagtail image of that title, made from ``content`` the first time (the demo loads again)."""
+    image = WagtailImage.objects.filter(title=title).first()
+    if image is None:
+        image = WagtailImage(title=title, file=ImageFile(io.BytesIO(content), name=filename))
+        image.save()
+    return image

@@ -1,11 +1,10 @@
 """Loading the demo data. Every step looks up before it creates, so a second run changes nothing."""
 
 import datetime
-import io
 import random
 import shutil
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,11 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site as DjangoSite
 from django.core.files.base import ContentFile
-from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from oscar.core.loading import get_model
 from stdnum.cn import ric
-from wagtail.images.models import Image as WagtailImage
 from wagtail.models import Page, Site
 
 from cms.models import (
@@ -32,6 +29,7 @@ from cms.models import (
     StoryIndexPage,
     StoryPage,
 )
+from common.money import ZERO, fen
 from impact.models import (
     Assessment,
     Household,
@@ -46,7 +44,8 @@ from producers.models import Producer
 
 from . import data
 from .campaigns import demo_campaigns
-from .images import banner_picture, produce_picture
+from .images import banner_picture, produce_picture, wagtail_image
+from .orders import demo_order_place
 from .units import demo_unit_sales, demo_work_units
 
 Country = get_model("address", "Country")
@@ -282,12 +281,12 @@ def _households(report: DemoReport, counties: dict[str, Region]) -> None:
                 IncomeRecord.objects.create(
                     household=household,
                     year=year,
-                    wages=(total * Decimal("0.5")).quantize(Decimal("0.01")),
-                    operating=(total * Decimal("0.3")).quantize(Decimal("0.01")),
-                    property_income=Decimal("0.00"),
+                    wages=fen(total * Decimal("0.5"), ROUND_HALF_EVEN),
+                    operating=fen(total * Decimal("0.3"), ROUND_HALF_EVEN),
+                    property_income=ZERO,
                     transfers=total
-                    - (total * Decimal("0.5")).quantize(Decimal("0.01"))
-                    - (total * Decimal("0.3")).quantize(Decimal("0.01")),
+                    - fen(total * Decimal("0.5"), ROUND_HALF_EVEN)
+                    - fen(total * Decimal("0.3"), ROUND_HALF_EVEN),
                 )
                 if number % 7 == 0:
                     RigidExpenditure.objects.create(
@@ -341,8 +340,6 @@ def _sale(report: DemoReport) -> None:
     so the demo households' pages show it as soon as the command ends (the
     task then finds its job done and does nothing).
     """
-    from oscar.apps.shipping.methods import Free
-    from oscar.core.loading import get_class
 
     from impact.ledger.services import attribution_run
     from shop.payments.models import OrderPayment, PaymentEvent
@@ -351,35 +348,10 @@ def _sale(report: DemoReport) -> None:
     Order = get_model("order", "Order")
     if Order.objects.filter(number=data.DEMO_SALE_NUMBER).exists():
         return
-    Basket = get_model("basket", "Basket")
-    ShippingAddress = get_model("order", "ShippingAddress")
-    OrderCreator = get_class("order.utils", "OrderCreator")
-    OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
-    Selector = get_class("partner.strategy", "Selector")
     User = get_user_model()
     buyer = User.objects.get(username=data.DEMO_CANTEEN_BUYER["username"])
     admin = User.objects.get(username=data.DEMO_STAFF["username"])
-
-    basket = Basket.objects.create(owner=buyer)
-    basket.strategy = Selector().strategy(user=buyer)
-    for upc, quantity in data.DEMO_SALE_LINES:
-        basket.add_product(Product.objects.get(upc=upc), quantity=quantity)
-    address = ShippingAddress(
-        country=Country.objects.get(iso_3166_1_a2="CN"), **data.DEMO_SALE_ADDRESS
-    )
-    address.save()
-    shipping = Free()
-    charge = shipping.calculate(basket)
-    order = OrderCreator().place_order(
-        basket=basket,
-        total=OrderTotalCalculator().calculate(basket, charge),
-        shipping_method=shipping,
-        shipping_charge=charge,
-        user=buyer,
-        shipping_address=address,
-        order_number=data.DEMO_SALE_NUMBER,
-    )
-    basket.submit()
+    order = demo_order_place(buyer=buyer, lines=data.DEMO_SALE_LINES, number=data.DEMO_SALE_NUMBER)
     order_payment_open(order=order, method=OrderPayment.Method.TRANSFER)
     order_transfer_record(
         order=order,
@@ -391,14 +363,6 @@ def _sale(report: DemoReport) -> None:
     event = PaymentEvent.objects.get(order_payment__order=order, kind=PaymentEvent.Kind.CONFIRMED)
     attribution_run(payment_event_id=event.pk)
     report.count("paid demo orders", True)
-
-
-def _wagtail_image(*, title: str, content: bytes, filename: str) -> WagtailImage:
-    image = WagtailImage.objects.filter(title=title).first()
-    if image is None:
-        image = WagtailImage(title=title, file=ImageFile(io.BytesIO(content), name=filename))
-        image.save()
-    return image
 
 
 def _wagtail_roots() -> Page:
@@ -431,7 +395,7 @@ def _pages(report: DemoReport, producers: dict[str, Producer]) -> None:
             if page.specific_class is Page:
                 Site.objects.filter(root_page=page).delete()
                 page.delete()
-        banner = _wagtail_image(
+        banner = wagtail_image(
             title="红土地横幅", content=banner_picture(), filename="banner-hongtudi.jpg"
         )
         home = HomePage(
@@ -480,9 +444,7 @@ def _pages(report: DemoReport, producers: dict[str, Producer]) -> None:
             producer=producer,
             intro=data.STORY["intro"],
             body=data.STORY["body"],
-            image=_wagtail_image(
-                title="红土地洋芋", content=picture, filename="story-potatoes.jpg"
-            ),
+            image=wagtail_image(title="红土地洋芋", content=picture, filename="story-potatoes.jpg"),
         )
         stories.add_child(instance=story)
         story.save_revision().publish()

@@ -30,6 +30,7 @@ from shop.units.services import (
 )
 
 from . import data
+from .orders import demo_order_place
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -119,44 +120,15 @@ def demo_unit_sales(report: DemoReport) -> None:
 
 def _pay_later_order(buyer: User) -> None:
     """Placed as checkout places it (pay after delivery), then shipped by its producer."""
-    from oscar.apps.shipping.methods import Free
-    from oscar.core.loading import get_class
-
     from producers.models import Producer
     from producers.services import order_ship
     from shop.payments.models import OrderPayment
     from shop.payments.selectors import payment_methods_for
     from shop.payments.services import PAY_LATER_STATUS, order_payment_open
 
-    Basket = get_model("basket", "Basket")
-    Country = get_model("address", "Country")
-    Product = get_model("catalogue", "Product")
-    ShippingAddress = get_model("order", "ShippingAddress")
-    OrderCreator = get_class("order.utils", "OrderCreator")
-    OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
-    Selector = get_class("partner.strategy", "Selector")
-
-    basket = Basket.objects.create(owner=buyer)
-    basket.strategy = Selector().strategy(user=buyer)
-    for upc, quantity in PAY_LATER_LINES:
-        basket.add_product(Product.objects.get(upc=upc), quantity=quantity)
-    address = ShippingAddress(
-        country=Country.objects.get(iso_3166_1_a2="CN"), **data.DEMO_SALE_ADDRESS
+    order = demo_order_place(
+        buyer=buyer, lines=PAY_LATER_LINES, number=PAY_LATER_NUMBER, status=PAY_LATER_STATUS
     )
-    address.save()
-    shipping = Free()
-    charge = shipping.calculate(basket)
-    order = OrderCreator().place_order(
-        basket=basket,
-        total=OrderTotalCalculator().calculate(basket, charge),
-        shipping_method=shipping,
-        shipping_charge=charge,
-        user=buyer,
-        shipping_address=address,
-        order_number=PAY_LATER_NUMBER,
-        status=PAY_LATER_STATUS,
-    )
-    basket.submit()
     (offer,) = [o for o in payment_methods_for(user=buyer) if o.method == "pay_later"]
     order_payment_open(
         order=order, method=OrderPayment.Method.PAY_LATER, terms_days=offer.terms_days

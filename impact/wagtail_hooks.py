@@ -1,9 +1,10 @@
-from django.http import HttpRequest
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.menu import Menu, SubmenuMenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
+
+from common.backoffice import StaffMenuItem
 
 from .models import Threshold
 from .monitoring import views as monitoring_views
@@ -74,11 +75,6 @@ def impact_admin_urls() -> list[URLPattern]:
             name="impact_report_breakdown",
         ),
     ]
-
-
-class StaffMenuItem(MenuItem):
-    def is_shown(self, request: HttpRequest) -> bool:
-        return request.user.is_staff
 
 
 class ThresholdViewSet(ModelViewSet):

@@ -5,13 +5,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.backoffice import forbidden_as_403
+from common.backoffice import forbidden_as_403, require_staff
+from common.forms import form_add_errors, messages_add_errors
 from config.http import AuthenticatedHttpRequest
 from impact.monitoring.access import counties_visible_to
 
@@ -20,9 +20,8 @@ from .forms import BenefitLinkForm, ReviewForm
 from .models import BenefitLink, Producer
 
 
-def _visible(request: HttpRequest) -> QuerySet[Producer]:
-    if not request.user.is_staff:
-        raise PermissionDenied
+def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
+    require_staff(request.user)
     counties = counties_visible_to(user=request.user)
     return Producer.objects.filter(region__parent__in=counties) | Producer.objects.filter(
         region__in=counties
@@ -86,8 +85,7 @@ def producer_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             else:
                 services.producer_reject(producer=producer, by=request.user, reason=note)
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            messages_add_errors(request, exc)
         else:
             messages.success(request, _("Application updated."))
     return redirect("producers_admin_detail", pk=producer.pk)
@@ -113,9 +111,7 @@ def producer_add_link(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=data["reason"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Benefit link saved."))
             return redirect("producers_admin_detail", pk=producer.pk)

@@ -1,8 +1,8 @@
-from django.http import HttpRequest
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
+
+from common.backoffice import StaffMenuItem
 
 from . import admin_views
 
@@ -21,11 +21,6 @@ def producers_admin_urls() -> list[URLPattern]:
             name="producers_admin_add_link",
         ),
     ]
-
-
-class StaffMenuItem(MenuItem):
-    def is_shown(self, request: HttpRequest) -> bool:
-        return request.user.is_staff
 
 
 @hooks.register("register_admin_menu_item")

@@ -15,11 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
+from common.backoffice import forbidden_page
+from common.forms import form_add_errors, messages_add_errors
+from common.spreadsheets import spreadsheet_response
 from config.http import AuthenticatedHttpRequest
 from shop.selectors import product_shop_price
 
 from . import services
-from .exports import report_csv, report_rows, report_xlsx
+from .exports import report_export, report_rows
 from .forms import SharerForm
 from .models import CampaignProduct, CampaignSharer, campaign_pages
 from .selectors import campaign_report
@@ -31,12 +34,13 @@ def campaign_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     @functools.wraps(view)
     def wrapped(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
         campaign = get_object_or_404(campaign_pages(), pk=pk)
+        refused = _("Only platform staff and the cadre who made this campaign may run it.")
         if not services.campaign_can_run(campaign=campaign, user=request.user):
-            return render(request, "cms/admin/campaign_403.html", status=403)
+            return forbidden_page(request, reason=refused)
         try:
             return view(request, campaign, *args, **kwargs)
         except PermissionDenied:
-            return render(request, "cms/admin/campaign_403.html", status=403)
+            return forbidden_page(request, reason=refused)
 
     return wrapped
 
@@ -112,8 +116,7 @@ def _act(
     try:
         action()
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        messages_add_errors(request, exc)
     else:
         messages.success(request, done)
     return redirect("cms_campaign_console", pk=campaign.pk)
@@ -181,9 +184,7 @@ def campaign_sharer_add(request: AuthenticatedHttpRequest, campaign: Page) -> Ht
                 campaign=campaign, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            form_add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -231,15 +232,7 @@ def campaign_report_view(request: HttpRequest, campaign: Page) -> HttpResponse:
 
 @campaign_view
 def campaign_report_export(request: HttpRequest, campaign: Page, kind: str) -> HttpResponse:
-    report = campaign_report(campaign=campaign)
-    if kind == "csv":
-        response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            report_xlsx(report),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = (
-        f'attachment; filename="campaign-{campaign.code}-report.{kind}"'
+    content = report_export(campaign_report(campaign=campaign), fmt=kind)
+    return spreadsheet_response(
+        content, fmt=kind, filename=f"campaign-{campaign.code}-report.{kind}"
     )
-    return response

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+from common.spreadsheets import Sheet, spreadsheet_bytes
 
 from .selectors import CampaignReport
 
@@ -67,48 +66,17 @@ def report_rows(report: CampaignReport) -> list[tuple[str, list[str], list[list[
     ]
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return str(value)
+def _cells(row: list[Any]) -> list[Any]:
+    """Counts and money as numbers, everything else as its text."""
+    return [value if isinstance(value, int | Decimal) else str(value) for value in row]
 
 
-def report_csv(report: CampaignReport) -> bytes:
-    """One CSV, its sections one after another, each with its own header row (UTF-8 with BOM for Excel)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for number, (title, header, rows) in enumerate(report_rows(report)):
-        if number:
-            writer.writerow([])
-        writer.writerow([title])
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([_text(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def report_xlsx(report: CampaignReport) -> bytes:
-    """One sheet per section; money as numbers with two decimals."""
-    from openpyxl import Workbook  # lazy import for start-up cost: only XLSX downloads need it
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, header, rows in report_rows(report):
-        sheet = workbook.create_sheet(title=title[:31])
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(list(_cells(row)))
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = "0.00"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _cells(row: Iterable[Any]) -> Iterable[Any]:
-    for value in row:
-        yield value if isinstance(value, int | Decimal) else str(value)
+def report_export(report: CampaignReport, *, fmt: str) -> bytes:
+    """The report as a file: CSV with its sections one after another, each under its title and
+    with its own header row (UTF-8 with BOM for Excel); XLSX with a sheet per section, money as
+    numbers with two decimals."""
+    sheets = [
+        Sheet(title, header, [_cells(row) for row in rows])
+        for title, header, rows in report_rows(report)
+    ]
+    return spreadsheet_bytes(sheets, fmt=fmt, titled=True)

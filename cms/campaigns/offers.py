@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_class, get_classes, get_model
 
+from common.money import ZERO
+
 from .models import CampaignProduct
 
 if TYPE_CHECKING:
@@ -31,8 +33,6 @@ if TYPE_CHECKING:
 Benefit: Any = get_model("offer", "Benefit")
 BasketDiscount, ZERO_DISCOUNT = get_classes("offer.results", ["BasketDiscount", "ZERO_DISCOUNT"])
 apply_discount = get_class("offer.benefits", "apply_discount")
-
-ZERO = Decimal("0.00")
 
 
 class CampaignPriceBenefit(Benefit):

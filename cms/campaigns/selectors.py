@@ -20,6 +20,7 @@ from oscar.core.loading import get_model
 from wagtail.models import Page
 from wagtail.query import PageQuerySet
 
+from common.money import ZERO, sum_fen, yuan
 from impact.models import AttributionEntry
 from shop.payments.models import PaymentEvent, Refund, RefundLine
 from shop.selectors import product_card_queryset
@@ -28,8 +29,6 @@ from . import pagecache
 from .models import CampaignOrder, CampaignSharer, campaign_pages
 from .services import campaign_live_state, campaign_state_now
 from .state import CampaignState
-
-ZERO = Decimal("0.00")
 
 
 def _campaigns() -> PageQuerySet:
@@ -127,12 +126,12 @@ def campaign_counters(*, campaign_id: int) -> dict[str, Any]:
         .filter(net__gt=0)
         .count()
     )
-    sales = _fen((money["received"] or ZERO) - (money["refunded"] or ZERO))
+    sales = sum_fen((money["received"] or ZERO) - (money["refunded"] or ZERO))
     return {
         "campaign": campaign_id,
         "state": str(state),
         "orders": paid["orders"],
-        "sales": f"{sales:.2f}",
+        "sales": yuan(sales),
         "buyers": paid["buyers"],
         "households": households,
         "starts_at": campaign.starts_at.isoformat(),
@@ -149,11 +148,6 @@ def campaign_counters_cached(*, campaign_id: int) -> dict[str, Any]:
         counters = campaign_counters(campaign_id=campaign_id)
         cache.set(key, counters, pagecache.COUNTERS_SECONDS)
     return counters
-
-
-def _fen(amount: Decimal) -> Decimal:
-    """Money to the fen (SQLite's sums of decimals come back with float noise)."""
-    return Decimal(amount).quantize(Decimal("0.01"))
 
 
 def _buyers_count(prefix: str) -> Count:
@@ -194,7 +188,7 @@ def campaign_report(*, campaign: Page) -> CampaignReport:
     }
 
     def net_of(row: Mapping[str, Any]) -> Decimal:
-        return _fen((row.get("received") or ZERO) - (row.get("refunded") or ZERO))
+        return sum_fen((row.get("received") or ZERO) - (row.get("refunded") or ZERO))
 
     report = CampaignReport(campaign=campaign)
 
@@ -224,7 +218,7 @@ def campaign_report(*, campaign: Page) -> CampaignReport:
                 "upc": row["upc"],
                 "title": row["title"],
                 "quantity": row["quantity"] - (refund.get("quantity") or 0),
-                "sales": _fen(row["amount"] - (refund.get("amount") or ZERO)),
+                "sales": sum_fen(row["amount"] - (refund.get("amount") or ZERO)),
             }
         )
     report.by_product.sort(key=lambda row: (-row["sales"], row["upc"]))

@@ -231,49 +231,60 @@ def _after_change(campaign: Page) -> None:
     transaction.on_commit(lambda: campaign_caches_clear(campaign_id=campaign_id))
 
 
+def _live_change(
+    campaign: Page,
+    *,
+    now: datetime.datetime,
+    allowed: tuple[CampaignState, ...],
+    refused: str,
+    **changes: datetime.datetime | None,
+) -> CampaignLive:
+    """Change the stream's live state, its row locked, if the stream is in an ``allowed`` state now."""
+    with transaction.atomic():
+        live = _locked_live(campaign)
+        campaign.live_state = live
+        if campaign_state_now(campaign=campaign, now=now) not in allowed:
+            raise ValidationError(refused)
+        for name, value in changes.items():
+            setattr(live, name, value)
+        live.save(update_fields=[*changes, "updated_at"])
+        _after_change(campaign)
+    return live
+
+
 def campaign_pause(*, campaign: Page, now: datetime.datetime | None = None) -> CampaignLive:
     """The host pauses a live stream: the campaign price stops at once."""
     now = now or timezone.now()
-    with transaction.atomic():
-        live = _locked_live(campaign)
-        campaign.live_state = live
-        if campaign_state_now(campaign=campaign, now=now) != CampaignState.LIVE:
-            raise ValidationError(_("Only a live stream can be paused."))
-        live.paused_at = now
-        live.save(update_fields=["paused_at", "updated_at"])
-        _after_change(campaign)
-    return live
+    return _live_change(
+        campaign,
+        now=now,
+        allowed=(CampaignState.LIVE,),
+        refused=_("Only a live stream can be paused."),
+        paused_at=now,
+    )
 
 
 def campaign_resume(*, campaign: Page, now: datetime.datetime | None = None) -> CampaignLive:
-    now = now or timezone.now()
-    with transaction.atomic():
-        live = _locked_live(campaign)
-        campaign.live_state = live
-        if campaign_state_now(campaign=campaign, now=now) != CampaignState.PAUSED:
-            raise ValidationError(_("Only a paused stream can be resumed."))
-        live.paused_at = None
-        live.save(update_fields=["paused_at", "updated_at"])
-        _after_change(campaign)
-    return live
+    return _live_change(
+        campaign,
+        now=now or timezone.now(),
+        allowed=(CampaignState.PAUSED,),
+        refused=_("Only a paused stream can be resumed."),
+        paused_at=None,
+    )
 
 
 def campaign_end(*, campaign: Page, now: datetime.datetime | None = None) -> CampaignLive:
     """The host ends the stream before its scheduled end."""
     now = now or timezone.now()
-    with transaction.atomic():
-        live = _locked_live(campaign)
-        campaign.live_state = live
-        if campaign_state_now(campaign=campaign, now=now) not in (
-            CampaignState.LIVE,
-            CampaignState.PAUSED,
-        ):
-            raise ValidationError(_("Only a live or paused stream can be ended."))
-        live.ended_at = now
-        live.paused_at = None
-        live.save(update_fields=["ended_at", "paused_at", "updated_at"])
-        _after_change(campaign)
-    return live
+    return _live_change(
+        campaign,
+        now=now,
+        allowed=(CampaignState.LIVE, CampaignState.PAUSED),
+        refused=_("Only a live or paused stream can be ended."),
+        ended_at=now,
+        paused_at=None,
+    )
 
 
 def _campaign_product(campaign: Page, product_id: int) -> CampaignProduct:

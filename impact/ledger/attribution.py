@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-FEN = Decimal("0.01")
-ZERO = Decimal("0.00")
+from common.money import ZERO, fen, largest_remainder
 
 
 @dataclass(frozen=True)
@@ -47,34 +46,10 @@ class Part:
     amount: Decimal
 
 
-def _fen(value: Decimal) -> Decimal:
-    return value.quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-def largest_remainder(weights: Sequence[Decimal], total: Decimal) -> list[Decimal]:
-    """Split ``total`` (whole fen) over ``weights`` in proportion; the parts add up to ``total``.
-
-    Ties in the remainders go to the earlier weight, so the result is deterministic.
-    """
-    if total < 0:
-        raise ValueError("total must not be negative")
-    cents = int((total / FEN).to_integral_value())
-    weight_sum = sum(weights, Decimal(0))
-    if cents == 0 or weight_sum <= 0:
-        return [ZERO for _weight in weights]
-    exact = [weight * cents / weight_sum for weight in weights]
-    floors = [int(share) for share in exact]
-    left = cents - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:left]:
-        floors[i] += 1
-    return [Decimal(cents_each) * FEN for cents_each in floors]
-
-
 def line_linked_total(*, quantity: int, net: Decimal, links: Sequence[LinkRule]) -> Decimal:
     """What the line gives all its links together, to the fen (never more than the line's net)."""
     exact = sum((link.exact_amount(quantity=quantity, net=net) for link in links), Decimal(0))
-    return min(_fen(exact), _fen(net))
+    return min(fen(exact), fen(net))
 
 
 def line_split(*, quantity: int, net: Decimal, links: Sequence[LinkRule]) -> list[Part]:
@@ -99,7 +74,7 @@ def line_target_after_refunds(
     kept_net = min(max(kept_net, ZERO), net)
     weights = [link.exact_amount(quantity=quantity, net=net) for link in links]
     full = line_linked_total(quantity=quantity, net=net, links=links)
-    kept_total = _fen(full * kept_net / net)
+    kept_total = fen(full * kept_net / net)
     amounts = largest_remainder(weights, kept_total)
     return {link.link_id: amount for link, amount in zip(links, amounts, strict=True)}
 

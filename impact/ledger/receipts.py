@@ -20,14 +20,12 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from common.money import ZERO, sum_fen
 from producers.models import BenefitLink
 from shop.payments.models import OrderPayment
 
 from ..models import AttributionEntry, AttributionJob
 from . import attribution
-
-ZERO = Decimal("0.00")
-FEN = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ def _tally(parts: list[tuple[int, int, Decimal]]) -> tuple[Decimal, int, int]:
         by_household[household_id] += amount
         county_of[household_id] = county_id
     reached = {household_id: net for household_id, net in by_household.items() if net > ZERO}
-    amount = sum(reached.values(), ZERO).quantize(FEN)
+    amount = sum_fen(sum(reached.values(), ZERO))
     return amount, len(reached), len({county_of[household_id] for household_id in reached})
 
 

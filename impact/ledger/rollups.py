@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -32,6 +32,7 @@ from django.db.models import (
     Model,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -41,6 +42,7 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Trun
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from common.money import ZERO, sum_fen
 from producers.models import Producer
 from shop.payments.models import PaymentEvent, RefundLine
 
@@ -57,8 +59,8 @@ from ..models import (
     Region,
     SalesMonth,
 )
+from ..models.reporting import ATTRIBUTION_MONTH_KEY, SALES_MONTH_KEY
 
-ZERO = Decimal("0.00")
 ALL_TIME = "all"
 
 
@@ -281,21 +283,13 @@ def rollups_apply(
 
     _upsert_add(
         SalesMonth,
-        ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer"],
+        list(SALES_MONTH_KEY),
         ["amount", "quantity"],
         {key: tuple(value) for key, value in sales.items()},
     )
     _upsert_add(
         AttributionMonth,
-        [
-            "month",
-            "county_id",
-            "partner_id",
-            "product_id",
-            "campaign_id",
-            "buyer",
-            "income_source",
-        ],
+        list(ATTRIBUTION_MONTH_KEY),
         ["amount"],
         {key: tuple(value) for key, value in attributed.items()},
     )
@@ -328,7 +322,39 @@ def _month(field: str) -> TruncMonth:
     return TruncMonth(field, tzinfo=timezone.get_current_timezone())
 
 
-def rollups_computed() -> dict[str, list[dict[str, Any]]]:
+def _sales_by_key(
+    rows: QuerySet, *, at: str, to_line: str, amount: str
+) -> Iterator[tuple[tuple, Decimal, int]]:
+    """Order lines (or refunded parts of them) summed by the sales summary's key.
+
+    The key is (month of ``at``, the producer's county, partner, product,
+    campaign, buyer type); ``to_line`` is the path from ``rows`` to the order
+    line ("" for order lines themselves), ``amount`` the money field summed.
+    """
+    for row in (
+        rows.annotate(
+            month=_month(at),
+            county_id=Coalesce(_county_case(f"{to_line}partner__producer__region__"), 0),
+            campaign_id=_campaign_expression(f"{to_line}order__"),
+            buyer=_buyer_expression(f"{to_line}order__"),
+            p_id=Coalesce(f"{to_line}partner_id", 0),
+            pr_id=Coalesce(f"{to_line}product_id", 0),
+        )
+        .values("month", "county_id", "p_id", "pr_id", "campaign_id", "buyer")
+        .annotate(amount=Sum(amount), quantity=Sum("quantity"))
+    ):
+        key = (
+            _as_date(row["month"]),
+            row["county_id"],
+            row["p_id"],
+            row["pr_id"],
+            row["campaign_id"],
+            row["buyer"],
+        )
+        yield key, row["amount"], row["quantity"]
+
+
+def rollups_computed() -> dict[str, list[dict]]:
     """Every summary row, computed afresh by SQL aggregates over the ledger and the payments."""
     Line = get_model("order", "Line")
     # Only the events the ledger has reckoned (their job done): the summaries move with the ledger.
@@ -338,53 +364,19 @@ def rollups_computed() -> dict[str, list[dict[str, Any]]]:
     ).annotate(
         event_at=F("order__payment__events__created_at"),
     )
-    sales_keys = ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer"]
-    sales: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [ZERO, 0])
-    for row in (
-        paid.annotate(
-            month=_month("event_at"),
-            county_id=Coalesce(_county_case("partner__producer__region__"), 0),
-            campaign_id=_campaign_expression("order__"),
-            buyer=_buyer_expression("order__"),
-            p_id=Coalesce("partner_id", 0),
-            pr_id=Coalesce("product_id", 0),
-        )
-        .values("month", "county_id", "p_id", "pr_id", "campaign_id", "buyer")
-        .annotate(amount=Sum("line_price_incl_tax"), quantity=Sum("quantity"))
+    sales_keys = list(SALES_MONTH_KEY)
+    sales: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
+    for key, amount, quantity in _sales_by_key(
+        paid, at="event_at", to_line="", amount="line_price_incl_tax"
     ):
-        key: tuple[Any, ...] = (
-            row["month"].date() if hasattr(row["month"], "date") else row["month"],
-            row["county_id"],
-            row["p_id"],
-            row["pr_id"],
-            row["campaign_id"],
-            row["buyer"],
-        )
-        sales[key][0] += row["amount"]
-        sales[key][1] += row["quantity"]
-    for row in (
-        RefundLine.objects.filter(refund__event__attribution_job__done_at__isnull=False)
-        .annotate(
-            month=_month("refund__event__created_at"),
-            county_id=Coalesce(_county_case("line__partner__producer__region__"), 0),
-            campaign_id=_campaign_expression("line__order__"),
-            buyer=_buyer_expression("line__order__"),
-            p_id=Coalesce("line__partner_id", 0),
-            pr_id=Coalesce("line__product_id", 0),
-        )
-        .values("month", "county_id", "p_id", "pr_id", "campaign_id", "buyer")
-        .annotate(amount=Sum("amount"), quantity=Sum("quantity"))
+        sales[key][0] += amount
+        sales[key][1] += quantity
+    refunded = RefundLine.objects.filter(refund__event__attribution_job__done_at__isnull=False)
+    for key, amount, quantity in _sales_by_key(
+        refunded, at="refund__event__created_at", to_line="line__", amount="amount"
     ):
-        key = (
-            row["month"].date() if hasattr(row["month"], "date") else row["month"],
-            row["county_id"],
-            row["p_id"],
-            row["pr_id"],
-            row["campaign_id"],
-            row["buyer"],
-        )
-        sales[key][0] -= row["amount"]
-        sales[key][1] -= row["quantity"]
+        sales[key][0] -= amount
+        sales[key][1] -= quantity
 
     entries = AttributionEntry.objects.annotate(
         month=_month("payment_event__created_at"),
@@ -427,14 +419,14 @@ def rollups_computed() -> dict[str, list[dict[str, Any]]]:
                     "amount": row["amount"],
                 }
             )
-    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in households:
-        key = (row["period"], row["household_id"])
+    merged: dict[tuple, dict] = {}
+    for part in households:
+        key = (part["period"], part["household_id"])
         if key in merged:
-            merged[key]["amount"] += row["amount"]
+            merged[key]["amount"] += part["amount"]
         else:
-            merged[key] = dict(row)
-    reach: dict[tuple[Any, ...], dict[str, Any]] = {}
+            merged[key] = dict(part)
+    reach: dict[tuple, dict] = {}
 
     def reach_add(owner: str, owner_id: int, period: str, row: Mapping[str, Any]) -> None:
         key = (owner, owner_id, period, row["household_id"])
@@ -457,12 +449,12 @@ def rollups_computed() -> dict[str, list[dict[str, Any]]]:
     ):
         for period in period_keys(datetime.date(row["y"], row["m"], 1)):
             reach_add("partner", row["line__partner_id"], period, row)
-    for row in (
+    for user_row in (
         local.filter(line__order__user_id__isnull=False)
         .values("line__order__user_id", "household_id", "county_id")
         .annotate(amount=Sum("amount"))
     ):
-        reach_add("user", row["line__order__user_id"], ALL_TIME, row)
+        reach_add("user", user_row["line__order__user_id"], ALL_TIME, user_row)
     buyer_months = [
         {
             "user_id": row["line__order__user_id"],
@@ -490,16 +482,8 @@ def _as_date(value: datetime.date) -> datetime.date:
 
 
 _TABLES = {
-    "sales": (
-        SalesMonth,
-        ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer"],
-        ["amount", "quantity"],
-    ),
-    "attribution": (
-        AttributionMonth,
-        ["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer", "income_source"],
-        ["amount"],
-    ),
+    "sales": (SalesMonth, list(SALES_MONTH_KEY), ["amount", "quantity"]),
+    "attribution": (AttributionMonth, list(ATTRIBUTION_MONTH_KEY), ["amount"]),
     "households": (HouseholdPeriodIncome, ["period", "household_id", "county_id"], ["amount"]),
     "reach": (
         ReachPeriod,
@@ -517,7 +501,7 @@ def _keyed(
     keyed = {}
     for row in rows:
         figures = tuple(
-            row[value].quantize(Decimal("0.01")) if isinstance(row[value], Decimal) else row[value]
+            sum_fen(row[value]) if isinstance(row[value], Decimal) else row[value]
             for value in values
         )
         if any(figures):

@@ -13,10 +13,9 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
-from ..models import AttributionEntry, AttributionJob, Household, SalesLevelChange
+from common.money import ZERO, sum_fen
 
-ZERO = Decimal("0.00")
-FEN = Decimal("0.01")
+from ..models import AttributionEntry, AttributionJob, Household, SalesLevelChange
 
 # The income record columns a benefit link adds to, in the order the income table shows them.
 INCOME_SOURCES = ("wages", "operating", "property_income", "transfers")
@@ -63,7 +62,7 @@ def household_attributed_by_year(*, household: Household) -> list[AttributedYear
     years: dict[int, AttributedYear] = {}
     for row in rows:
         year = years.setdefault(row["year"], AttributedYear(row["year"]))
-        year.by_source[row["income_source"]] = row["total"].quantize(FEN)
+        year.by_source[row["income_source"]] = sum_fen(row["total"])
     return list(years.values())
 
 

@@ -23,6 +23,7 @@ from django.db.models import Min, Q, Sum
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from common.money import ZERO
 from producers.models import BenefitLink
 from shop.payments.models import PaymentEvent, RefundLine
 
@@ -41,7 +42,6 @@ from .rollups import rollups_apply
 logger = logging.getLogger("yixiang.impact")
 
 Line = get_model("order", "Line")
-ZERO = Decimal("0.00")
 
 
 def attribution_job_open(*, event: PaymentEvent) -> AttributionJob:

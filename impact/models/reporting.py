@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .monitoring import WARNING_LEVELS, Region
 
+# The columns that make a row of the monthly sales (and attributed income) summaries one row.
+SALES_MONTH_KEY = ("month", "county_id", "partner_id", "product_id", "campaign_id", "buyer")
+ATTRIBUTION_MONTH_KEY = (*SALES_MONTH_KEY, "income_source")
+
 
 class BuyerType(models.TextChoices):
     CONSUMER = "consumer", _("Consumer")
@@ -31,12 +35,7 @@ class SalesMonth(models.Model):
     class Meta:
         verbose_name = _("monthly sales")
         verbose_name_plural = _("monthly sales")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["month", "county_id", "partner_id", "product_id", "campaign_id", "buyer"],
-                name="sales_month_key",
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=SALES_MONTH_KEY, name="sales_month_key")]
         indexes = [models.Index(fields=["county_id", "month"], name="sales_month_county")]
 
     def __str__(self) -> str:
@@ -59,18 +58,7 @@ class AttributionMonth(models.Model):
         verbose_name = _("monthly attributed income")
         verbose_name_plural = _("monthly attributed income")
         constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "month",
-                    "county_id",
-                    "partner_id",
-                    "product_id",
-                    "campaign_id",
-                    "buyer",
-                    "income_source",
-                ],
-                name="attribution_month_key",
-            )
+            models.UniqueConstraint(fields=ATTRIBUTION_MONTH_KEY, name="attribution_month_key")
         ]
         indexes = [models.Index(fields=["county_id", "month"], name="attribution_month_county")]
 

@@ -43,13 +43,6 @@ class Scope:
         return queryset.filter(**{f"{field_name}__in": self.county_ids})
 
 
-def require_staff(user: User | AnonymousUser) -> User:
-    """The staff member, or PermissionDenied if the user is not staff (their scope decides what they see)."""
-    if not user.is_staff:
-        raise PermissionDenied
-    return user
-
-
 def staff_scope(user: User | AnonymousUser) -> Scope | None:
     """The counties a staff member may see, or None when they may see none (one query at most)."""
     if not user.is_authenticated or not user.is_staff:

@@ -17,11 +17,11 @@ not below it, and no rounding can tip a household either way.
 """
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
-FEN = Decimal("0.01")
+from common.money import yuan
 
 
 class Level(IntEnum):
@@ -103,10 +103,6 @@ class Outcome:
         ]
 
 
-def _yuan(value: Decimal) -> str:
-    return str(value.quantize(FEN, rounding=ROUND_HALF_UP))
-
-
 def _below(amount: Decimal, members: int, limit: Decimal) -> bool:
     """amount / members < limit, decided exactly."""
     return amount < limit * members
@@ -126,14 +122,14 @@ def assess(figures: HouseholdFigures, thresholds: Thresholds) -> Outcome:
     base = {
         "members": str(members),
         "labour": str(figures.labour),
-        "income": _yuan(income),
-        "recorded_income": _yuan(figures.recorded_income),
-        "attributed_income": _yuan(figures.attributed_income),
-        "per_capita": _yuan(per_capita),
-        "standard": _yuan(standard),
+        "income": yuan(income),
+        "recorded_income": yuan(figures.recorded_income),
+        "attributed_income": yuan(figures.attributed_income),
+        "per_capita": yuan(per_capita),
+        "standard": yuan(standard),
         "multiplier": str(thresholds.multiplier),
-        "line": _yuan(line),
-        "rigid": _yuan(figures.rigid),
+        "line": yuan(line),
+        "rigid": yuan(figures.rigid),
         "unable_to_work": str(figures.unable_to_work),
     }
     hits: list[RuleHit] = []
@@ -174,10 +170,10 @@ def assess(figures: HouseholdFigures, thresholds: Thresholds) -> Outcome:
             RuleHit(
                 Level.PURPLE,
                 "rigid_expenditure_below_line",
-                f"扣除刚性支出 {base['rigid']} 元后人均 {_yuan(after)} 元低于监测线 {base['line']} 元",
+                f"扣除刚性支出 {base['rigid']} 元后人均 {yuan(after)} 元低于监测线 {base['line']} 元",
                 {
                     "rigid": base["rigid"],
-                    "per_capita_after_rigid": _yuan(after),
+                    "per_capita_after_rigid": yuan(after),
                     "line": base["line"],
                 },
             )

@@ -6,6 +6,7 @@ staff never read another county's households, whatever URL they type.
 """
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +23,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.backoffice import forbidden_as_403
+from common.backoffice import forbidden_as_403, require_permission, require_staff
+from common.forms import form_save, messages_add_errors
+from common.spreadsheets import ImportFileError
 
 from ..ledger import selectors
 from ..models import WARNING_LEVELS, Clue, Household, Region
@@ -36,14 +40,13 @@ from .forms import (
     RevealForm,
 )
 from .imports import KINDS, impact_import
-from .imports.base import ImportFileError
 from .pii import mask_id_number, pii_hash
 from .rules import Level
 
 
 @forbidden_as_403
 def household_list(request: HttpRequest) -> HttpResponse:
-    access.require_staff(request.user)
+    require_staff(request.user)
     visible = access.households_visible_to(user=request.user).select_related(
         "region__parent", "county", "status__assessment"
     )
@@ -91,6 +94,15 @@ def household_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _household(request: HttpRequest, pk: int, *, change: bool = False) -> Household:
+    """The household, for staff of its county (refusals logged); with ``change``, for staff who may edit."""
+    staff = require_staff(request.user)
+    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
+    if change:
+        require_permission(request.user, "impact.change_household")
+    return household
+
+
 def _household_context(request: HttpRequest, household: Household, **extra: Any) -> dict[str, Any]:
     attributions = Paginator(selectors.household_attributions(household=household), 50)
     return {
@@ -119,10 +131,26 @@ def _household_context(request: HttpRequest, household: Household, **extra: Any)
     }
 
 
+def _household_form_saved(
+    request: HttpRequest,
+    household: Household,
+    form_name: str,
+    form: BaseForm,
+    save: Callable[[dict[str, Any]], object],
+    *,
+    done: str,
+    section: str,
+) -> HttpResponse:
+    """A form of the household page, posted: once saved, back to its section; else the page, 400."""
+    if form_save(request, form, save, done):
+        return redirect(reverse("impact_household", args=[household.pk]) + f"#{section}")
+    context = _household_context(request, household, **{form_name: form})
+    return render(request, "impact/admin/household_detail.html", context, status=400)
+
+
 @forbidden_as_403
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = access.require_staff(request.user)
-    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
+    household = _household(request, pk)
     return render(
         request, "impact/admin/household_detail.html", _household_context(request, household)
     )
@@ -131,8 +159,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = access.require_staff(request.user)
-    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
+    staff = require_staff(request.user)
+    household = _household(request, pk)
     form = RevealForm(request.POST)
     revealed = None
     if form.is_valid():
@@ -151,24 +179,22 @@ def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_add_measure(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = access.require_staff(request.user)
-    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
-    form = HelpMeasureForm(request.POST)
-    if form.is_valid():
-        try:
-            clues.help_measure_record(household=household, by=staff, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Help measure recorded."))
-            return redirect(reverse("impact_household", args=[household.pk]) + "#measures")
-    context = _household_context(request, household, measure_form=form)
-    return render(request, "impact/admin/household_detail.html", context, status=400)
+    staff = require_staff(request.user)
+    household = _household(request, pk)
+    return _household_form_saved(
+        request,
+        household,
+        "measure_form",
+        HelpMeasureForm(request.POST),
+        lambda data: clues.help_measure_record(household=household, by=staff, **data),
+        done=_("Help measure recorded."),
+        section="measures",
+    )
 
 
 @forbidden_as_403
 def clue_queue(request: HttpRequest) -> HttpResponse:
-    access.require_staff(request.user)
+    require_staff(request.user)
     queue = access.clues_visible_to(user=request.user).exclude(stage__in=Clue.CLOSED)
     if request.GET.get("overdue"):
         queue = queue.filter(due_at__lt=timezone.now()).exclude(stage=Clue.Stage.ASSISTING)
@@ -188,8 +214,8 @@ def clue_queue(request: HttpRequest) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def clue_advance(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = access.require_staff(request.user)
-    clue = access.clues_visible_to(user=staff).filter(pk=pk).first()
+    staff = require_staff(request.user)
+    clue = access.clues_visible_to(user=request.user).filter(pk=pk).first()
     if clue is None:
         raise PermissionDenied
     form = ClueAdvanceForm(request.POST)
@@ -203,8 +229,7 @@ def clue_advance(request: HttpRequest, pk: int) -> HttpResponse:
                 notice_from=form.cleaned_data["notice_from"],
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            messages_add_errors(request, exc)
         else:
             messages.success(request, _("Clue moved on."))
     else:
@@ -218,8 +243,7 @@ def clue_advance(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 def data_import(request: HttpRequest) -> HttpResponse:
     """Staff upload the same files `impact_import` reads: all rows or none."""
-    if not request.user.has_perm("impact.add_household"):
-        raise PermissionDenied
+    require_permission(request.user, "impact.add_household")
     form = ImportForm(request.POST or None, request.FILES or None, kinds=KINDS)
     result = None
     status = 200
@@ -247,26 +271,18 @@ def data_import(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _require_change(request: HttpRequest) -> None:
-    if not request.user.has_perm("impact.change_household"):
-        raise PermissionDenied
-
-
 @forbidden_as_403
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a household's facts; screening re-assesses it once saved."""
-    staff = access.require_staff(request.user)
-    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
-    _require_change(request)
+    household = _household(request, pk, change=True)
     form = HouseholdEditForm(request.POST or None, instance=household)
-    if request.method == "POST" and form.is_valid():
-        try:
-            households.household_update(household=household, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Household saved; it will be re-assessed."))
-            return redirect("impact_household", pk=household.pk)
+    if request.method == "POST" and form_save(
+        request,
+        form,
+        lambda data: households.household_update(household=household, **data),
+        _("Household saved; it will be re-assessed."),
+    ):
+        return redirect("impact_household", pk=household.pk)
     household.refresh_from_db()
     status = 400 if request.method == "POST" else 200
     return render(
@@ -280,39 +296,37 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_add_income(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = access.require_staff(request.user)
-    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
-    _require_change(request)
-    form = IncomeForm(request.POST)
-    if form.is_valid():
-        households.income_record_save(household=household, **form.cleaned_data)
-        messages.success(request, _("Income recorded; the household will be re-assessed."))
-        return redirect(reverse("impact_household", args=[household.pk]) + "#incomes")
-    context = _household_context(request, household, income_form=form)
-    return render(request, "impact/admin/household_detail.html", context, status=400)
+    household = _household(request, pk, change=True)
+    return _household_form_saved(
+        request,
+        household,
+        "income_form",
+        IncomeForm(request.POST),
+        lambda data: households.income_record_save(household=household, **data),
+        done=_("Income recorded; the household will be re-assessed."),
+        section="incomes",
+    )
 
 
 @forbidden_as_403
 @require_POST
 def household_add_expenditure(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = access.require_staff(request.user)
-    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
-    _require_change(request)
-    form = ExpenditureForm(request.POST, household=household)
-    if form.is_valid():
-        households.expenditure_record(household=household, **form.cleaned_data)
-        messages.success(request, _("Expenditure recorded; the household will be re-assessed."))
-        return redirect(reverse("impact_household", args=[household.pk]) + "#expenditures")
-    context = _household_context(request, household, expenditure_form=form)
-    return render(request, "impact/admin/household_detail.html", context, status=400)
+    household = _household(request, pk, change=True)
+    return _household_form_saved(
+        request,
+        household,
+        "expenditure_form",
+        ExpenditureForm(request.POST, household=household),
+        lambda data: households.expenditure_record(household=household, **data),
+        done=_("Expenditure recorded; the household will be re-assessed."),
+        section="expenditures",
+    )
 
 
 @forbidden_as_403
 @require_POST
 def expenditure_resolve(request: HttpRequest, pk: int, expenditure_pk: int) -> HttpResponse:
-    staff = access.require_staff(request.user)
-    household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
-    _require_change(request)
+    household = _household(request, pk, change=True)
     expenditure = household.expenditures.filter(pk=expenditure_pk).first()
     if expenditure is None:
         raise Http404

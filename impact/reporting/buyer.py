@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from common.money import ZERO, sum_fen
+
 from ..ledger.rollups import ALL_TIME
 from ..models import BuyerMonth, ReachPeriod, Region
-from .staff import ZERO, money
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -47,7 +48,7 @@ def my_impact(*, user: User) -> MyImpact:
         Region.objects.filter(pk__in=[county for county, _n in counties]).values_list("pk", "name")
     )
     months = [
-        MyImpactMonth(month, money(amount))
+        MyImpactMonth(month, sum_fen(amount))
         for month, amount in BuyerMonth.objects.filter(user_id=user.pk)
         .order_by("month")
         .values_list("month", "amount")

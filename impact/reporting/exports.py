@@ -1,22 +1,20 @@
 """Exports staff open in Excel: CSV (UTF-8 with BOM) or XLSX. ID numbers are always masked.
 
-Rows are read with ``iterator(chunk_size=…)`` and written out as they come,
-so neither the ORM nor the writer holds the whole table as objects: CSV goes
-through the csv module straight into the output stream, XLSX through
-openpyxl's write-only workbook (which spools rows to a temporary file rather
-than keeping every cell). ``impact_export_write`` writes into a file or
-stdout; ``impact_export`` returns the bytes, for small exports and tests.
+Rows are read with ``iterator(chunk_size=…)`` and handed as they come to
+``common.spreadsheets``' streaming writer (which also makes any text that
+looks like a formula inert), so neither the ORM nor the writer holds the
+whole table as objects. ``impact_export_write`` writes into a file or stdout;
+``impact_export`` returns the bytes, for small exports and tests.
 """
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
+
+from common.spreadsheets import Sheet, spreadsheet_bytes, spreadsheet_write
 
 from ..models import AttributionEntry, Household, Region
 from ..monitoring.pii import mask_id_number
@@ -24,11 +22,6 @@ from ..monitoring.rules import Level
 
 CHUNK_SIZE = 2000
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-FORMATS = ("csv", "xlsx")
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 KINDS = ("warnings", "attribution")
 
 WARNING_COLUMNS = (
@@ -80,12 +73,6 @@ ENTRY_KINDS: dict[str, str] = {
     AttributionEntry.Kind.ATTRIBUTION.value: "带动",
     AttributionEntry.Kind.REVERSAL.value: "冲回",
 }
-# Text a spreadsheet would otherwise run as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _places(region: Region) -> tuple[str, str]:
@@ -109,10 +96,10 @@ def _warning_rows(households: QuerySet[Household] | None) -> Iterator[list[Any]]
         township, village = _places(household.region)
         assessment = household.current_assessment
         row: list[Any] = [
-            _safe_text(household.code),
+            household.code,
             household.county.code,
-            _safe_text(township),
-            _safe_text(village),
+            township,
+            village,
             mask_id_number(household.id_number),
         ]
         if assessment is None or household.current_level is None:
@@ -178,12 +165,12 @@ def _attribution_rows(households: QuerySet[Household] | None) -> Iterator[list[A
         created_at,
     ) in rows.iterator(chunk_size=CHUNK_SIZE):
         yield [
-            _safe_text(order_number),
+            order_number,
             line_id,
-            _safe_text(upc or ""),
-            _safe_text(title),
-            _safe_text(producer),
-            _safe_text(code),
+            upc or "",
+            title,
+            producer,
+            code,
             county_code,
             masked[household_id],
             LINK_KINDS.get(link_kind, link_kind),
@@ -196,56 +183,12 @@ def _attribution_rows(households: QuerySet[Household] | None) -> Iterator[list[A
         ]
 
 
-def _csv(columns: Iterable[str], rows: Iterable[list[Any]], out: IO[bytes]) -> None:
-    # utf-8-sig writes the BOM Excel needs to read the file as UTF-8.
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    try:
-        writer = csv.writer(text)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(["" if value is None else value for value in row])
-        text.flush()
-    finally:
-        text.detach()  # leave the caller's stream open
-
-
-def _xlsx_sheet(
-    workbook: Any, columns: Iterable[str], rows: Iterable[list[Any]], *, title: str
-) -> None:
-    # openpyxl is imported when a workbook is written, not at start-up (its import is slow).
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-
-    sheet = workbook.create_sheet(title[:31])  # Excel's limit on a sheet's name
-    bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        cells: list[Any] = []
-        for value in row:
-            if isinstance(value, Decimal):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "0.00"  # money shows to the fen
-                cells.append(cell)
-            elif isinstance(value, str):
-                # Strings stay strings (codes keep their form); control characters are not allowed.
-                cells.append(ILLEGAL_CHARACTERS_RE.sub("", value))
-            else:
-                cells.append(value)
-        sheet.append(cells)
-
-
-def _xlsx(columns: Iterable[str], rows: Iterable[list[Any]], out: IO[bytes], *, title: str) -> None:
-    from openpyxl import Workbook  # start-up cost: see _xlsx_sheet
-
-    workbook = Workbook(write_only=True)
-    _xlsx_sheet(workbook, columns, rows, title=title)
-    workbook.save(out)
+def _sheet(kind: str, households: QuerySet | None) -> Sheet:
+    if kind not in KINDS:
+        raise ValueError("未知的导出类型")
+    if kind == "warnings":
+        return Sheet("预警", WARNING_COLUMNS, _warning_rows(households))
+    return Sheet("带动收入", ATTRIBUTION_COLUMNS, _attribution_rows(households))
 
 
 def impact_export_write(
@@ -258,26 +201,12 @@ def impact_export_write(
     reversals included. ``households`` restricts the rows, e.g. to a staff
     member's county.
     """
-    if kind not in KINDS:
-        raise ValueError("未知的导出类型")
-    if fmt not in FORMATS:
-        raise ValueError("未知的导出格式：应为 csv 或 xlsx")
-    columns: tuple[str, ...]
-    if kind == "warnings":
-        columns, rows, title = WARNING_COLUMNS, _warning_rows(households), "预警"
-    else:
-        columns, rows, title = ATTRIBUTION_COLUMNS, _attribution_rows(households), "带动收入"
-    if fmt == "csv":
-        _csv(columns, rows, out)
-    else:
-        _xlsx(columns, rows, out, title=title)
+    spreadsheet_write([_sheet(kind, households)], fmt=fmt, out=out)
 
 
 def impact_export(*, kind: str, fmt: str, households: QuerySet[Household] | None = None) -> bytes:
     """The export of one kind as file bytes (see ``impact_export_write``)."""
-    buffer = io.BytesIO()
-    impact_export_write(kind=kind, fmt=fmt, out=buffer, households=households)
-    return buffer.getvalue()
+    return spreadsheet_bytes([_sheet(kind, households)], fmt=fmt)
 
 
 @dataclass
@@ -294,30 +223,3 @@ class Table:
     def page_rows(self) -> list[tuple[Any, list[Any]]]:
         drill = self.drill or [None] * len(self.rows)
         return list(zip(drill, self.rows, strict=True))
-
-
-def tables_export(*, tables: list[Table], fmt: str) -> bytes:
-    """Tables as one file: CSV with each table under its title, or XLSX with a sheet per table."""
-    if fmt not in FORMATS:
-        raise ValueError("未知的导出格式：应为 csv 或 xlsx")
-    buffer = io.BytesIO()
-    if fmt == "csv":
-        text = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="", write_through=True)
-        writer = csv.writer(text)
-        for number, table in enumerate(tables):
-            if number:
-                writer.writerow([])
-            writer.writerow([table.title])
-            writer.writerow(table.columns)
-            for row in table.rows:
-                writer.writerow(["" if value is None else value for value in row])
-        text.flush()
-        text.detach()
-        return buffer.getvalue()
-    from openpyxl import Workbook  # start-up cost: see _xlsx_sheet
-
-    workbook = Workbook(write_only=True)
-    for table in tables:
-        _xlsx_sheet(workbook, table.columns, table.rows, title=table.title)
-    workbook.save(buffer)
-    return buffer.getvalue()

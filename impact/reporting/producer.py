@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from common.money import ZERO
+
 from ..models import ReachPeriod
 from ..monitoring.access import Scope
-from .staff import ZERO, BreakdownRow, Period, report_breakdown
+from .staff import BreakdownRow, Period, report_breakdown
 
 if TYPE_CHECKING:
     from producers.models import Producer

@@ -12,10 +12,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from common.money import ZERO, sum_fen
+
 from ..ledger.rollups import ALL_TIME
 from ..models import AttributionJob, AttributionMonth, Region, SalesLevelChange, SalesMonth
 from ..monitoring.access import Scope
-from .staff import GREEN, ZERO, households_reached, money
+from .staff import GREEN, households_reached
 
 SMALL_GROUP = 5  # public figures: a group of fewer households is folded into "other"
 
@@ -92,16 +94,16 @@ def public_figures(*, today: datetime.date | None = None) -> PublicFigures:
     )
     names = dict(Region.objects.filter(pk__in=list(per_county)).values_list("pk", "name"))
     groups = [
-        PublicGroup(names.get(county, _("Other")), row["households"], money(row["attributed"]))
+        PublicGroup(names.get(county, _("Other")), row["households"], sum_fen(row["attributed"]))
         for county, row in per_county.items()
     ]
     return PublicFigures(
         year=today.year,
         households=sum(group.households for group in groups),
-        attributed=money(totals["total"]),
-        sales=money(sales["total"]),
+        attributed=sum_fen(totals["total"]),
+        sales=sum_fen(sales["total"]),
         households_year=year_figures["households"] or 0,
-        attributed_year=money(year_figures["attributed"]),
+        attributed_year=sum_fen(year_figures["attributed"]),
         moved_out_of_warning=moved,
         counties=fold_small_groups(groups, other_label=_("Other counties")),
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.apps import apps
@@ -24,6 +24,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from common.money import ZERO, fen, sum_fen
 
 from ..ledger.rollups import month_start
 from ..ledger.selectors import INCOME_SOURCE_LABELS
@@ -43,15 +45,9 @@ from ..models import (
 from ..monitoring.access import Scope
 from ..monitoring.rules import Level
 
-ZERO = Decimal("0.00")
 LEVELS = [level.value for level in Level]  # 1 (Ⅰ red) … 5 (Ⅴ green)
 GREEN = Level.GREEN.value
 OPEN_STAGES = [Clue.Stage.OPEN, Clue.Stage.VERIFIED, Clue.Stage.NOTICE, Clue.Stage.TOWNSHIP]
-
-
-def money(value: Decimal | None) -> Decimal:
-    """A sum as money, to the fen (SQLite's sums come back with float noise digits)."""
-    return (value or ZERO).quantize(Decimal("0.01"))
 
 
 # Period ---------------------------------------------------------------------------------------
@@ -310,7 +306,7 @@ def _median(queryset: QuerySet[HouseholdPeriodIncome], count: int) -> Decimal | 
             (count - 1) // 2 : count // 2 + 1
         ]
     )
-    return (sum(middle, ZERO) / len(middle)).quantize(Decimal("0.01"))
+    return fen(sum(middle, ZERO) / len(middle), ROUND_HALF_EVEN)
 
 
 def households_reached(*, scope: Scope, period_key: str) -> QuerySet[HouseholdPeriodIncome]:
@@ -327,13 +323,13 @@ def report_platform(*, scope: Scope, period: Period) -> PlatformImpact:
         AttributionMonth.objects.filter(month__gte=period.start, month__lt=period.end)
     )
     sales_by_month = {
-        month: money(total)
+        month: sum_fen(total)
         for month, total in sales_rows.values_list("month")
         .annotate(total=Sum("amount"))
         .values_list("month", "total")
     }
     attributed_by_month = {
-        month: money(total)
+        month: sum_fen(total)
         for month, total in attribution_rows.values_list("month")
         .annotate(total=Sum("amount"))
         .values_list("month", "total")
@@ -448,7 +444,7 @@ def report_breakdown(
         attribution = attribution.filter(partner_id=partner_id)
         sales = sales.filter(partner_id=partner_id)
     attributed = {
-        key: money(total)
+        key: sum_fen(total)
         for key, total in attribution.values_list(name)
         .annotate(total=Sum("amount"))
         .values_list(name, "total")
@@ -461,7 +457,7 @@ def report_breakdown(
             .annotate(total=Sum("amount"), quantity=Sum("quantity"))
             .values_list(name, "total", "quantity")
         ):
-            sold[key], quantities[key] = money(total), quantity
+            sold[key], quantities[key] = sum_fen(total), quantity
     keys = set(attributed) | set(sold)
     labels = _labels(by, keys)
     rows = [

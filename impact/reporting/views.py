@@ -18,28 +18,30 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.backoffice import forbidden_as_403
+from common.backoffice import forbidden_as_403, require_staff
+from common.spreadsheets import CONTENT_TYPES, FORMATS, spreadsheet_bytes, spreadsheet_response
 
 from ..models import Region
-from ..monitoring.access import (
-    Scope,
-    counties_visible_to,
-    households_visible_to,
-    report_scope,
-    require_staff,
-)
+from ..monitoring.access import Scope, counties_visible_to, households_visible_to, report_scope
 from . import buyer, public, staff, tables
-from .exports import CONTENT_TYPES, Table, impact_export, impact_export_write, tables_export
+from .exports import Table, impact_export, impact_export_write
+
+
+def _download_name(name: str, fmt: str) -> str:
+    """``name-<local time>.<fmt>``; 404 for a format other than CSV or XLSX."""
+    if fmt not in FORMATS:
+        raise Http404
+    return f"{name}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
 
 
 def export_response(tables: list[Table], *, fmt: str, name: str) -> HttpResponse:
-    """Report tables as a CSV or XLSX download named ``name-<time>.<fmt>``; 404 for another format."""
-    if fmt not in CONTENT_TYPES:
-        raise Http404
-    response = HttpResponse(tables_export(tables=tables, fmt=fmt), content_type=CONTENT_TYPES[fmt])
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
-    return response
+    """Report tables as a CSV or XLSX download named ``name-<time>.<fmt>``; 404 for another format.
+
+    CSV: each table under its title; XLSX: a sheet per table.
+    """
+    filename = _download_name(name, fmt)
+    content = spreadsheet_bytes(tables, fmt=fmt, titled=True)
+    return spreadsheet_response(content, fmt=fmt, filename=filename)
 
 
 def _context(request: HttpRequest, scope: Scope, **extra: Any) -> dict[str, Any]:
@@ -67,6 +69,25 @@ def period_from_request(request: HttpRequest) -> tuple[staff.Period, str | None]
         return staff.period_parse(None), error.messages[0]
 
 
+def _report_page(
+    request: HttpRequest,
+    scope: Scope,
+    *,
+    name: str,
+    report_tables: list[Table],
+    charts: list[dict[str, Any]],
+    **context: Any,
+) -> HttpResponse:
+    """A report as its page, or with ``?format=csv|xlsx`` its tables as the file ``name-<time>``."""
+    if request.GET.get("format"):
+        return export_response(report_tables, fmt=request.GET["format"], name=name)
+    return render(
+        request,
+        "impact/admin/report.html",
+        _context(request, scope, tables=report_tables, charts=charts, **context),
+    )
+
+
 @forbidden_as_403
 def report_overview(request: HttpRequest) -> HttpResponse:
     scope = report_scope(user=request.user, county=request.GET.get("county"))
@@ -78,22 +99,16 @@ def report_overview(request: HttpRequest) -> HttpResponse:
         if not scope.covers(region.county.pk):
             raise PermissionDenied
     overview = staff.report_overview(scope=scope, region=region)
-    overview_tables = tables.overview_tables(overview)
-    if request.GET.get("format"):
-        return export_response(overview_tables, fmt=request.GET["format"], name="impact-overview")
-    return render(
+    return _report_page(
         request,
-        "impact/admin/report.html",
-        _context(
-            request,
-            scope,
-            report="overview",
-            title=_("Impact overview"),
-            region=region,
-            overview=overview,
-            tables=overview_tables,
-            charts=tables.overview_charts(overview),
-        ),
+        scope,
+        name="impact-overview",
+        report_tables=tables.overview_tables(overview),
+        charts=tables.overview_charts(overview),
+        report="overview",
+        title=_("Impact overview"),
+        region=region,
+        overview=overview,
     )
 
 
@@ -102,25 +117,17 @@ def report_platform(request: HttpRequest) -> HttpResponse:
     scope = report_scope(user=request.user, county=request.GET.get("county"))
     period, period_error = period_from_request(request)
     impact = staff.report_platform(scope=scope, period=period)
-    platform_tables = tables.platform_tables(impact)
-    if request.GET.get("format"):
-        return export_response(
-            platform_tables, fmt=request.GET["format"], name=f"impact-platform-{period.key}"
-        )
-    return render(
+    return _report_page(
         request,
-        "impact/admin/report.html",
-        _context(
-            request,
-            scope,
-            report="platform",
-            title=_("Platform impact"),
-            period=period,
-            period_error=period_error,
-            impact=impact,
-            tables=platform_tables,
-            charts=tables.platform_charts(impact),
-        ),
+        scope,
+        name=f"impact-platform-{period.key}",
+        report_tables=tables.platform_tables(impact),
+        charts=tables.platform_charts(impact),
+        report="platform",
+        title=_("Platform impact"),
+        period=period,
+        period_error=period_error,
+        impact=impact,
     )
 
 
@@ -132,25 +139,17 @@ def report_breakdown(request: HttpRequest) -> HttpResponse:
     if by not in staff.BREAKDOWNS:
         raise Http404
     rows = staff.report_breakdown(scope=scope, period=period, by=by)
-    breakdown_tables = tables.breakdown_tables(rows, by=by, period_label=period.label)
-    if request.GET.get("format"):
-        return export_response(
-            breakdown_tables, fmt=request.GET["format"], name=f"impact-by-{by}-{period.key}"
-        )
-    return render(
+    return _report_page(
         request,
-        "impact/admin/report.html",
-        _context(
-            request,
-            scope,
-            report="breakdown",
-            title=_("Breakdowns"),
-            by=by,
-            period=period,
-            period_error=period_error,
-            tables=breakdown_tables,
-            charts=tables.breakdown_charts(rows, by=by),
-        ),
+        scope,
+        name=f"impact-by-{by}-{period.key}",
+        report_tables=tables.breakdown_tables(rows, by=by, period_label=period.label),
+        charts=tables.breakdown_charts(rows, by=by),
+        report="breakdown",
+        title=_("Breakdowns"),
+        by=by,
+        period=period,
+        period_error=period_error,
     )
 
 
@@ -158,15 +157,11 @@ def report_breakdown(request: HttpRequest) -> HttpResponse:
 def data_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The warnings export, limited to the staff member's county."""
     require_staff(request.user)
-    if fmt not in CONTENT_TYPES:
-        raise Http404
+    filename = _download_name("warnings", fmt)
     content = impact_export(
         kind="warnings", fmt=fmt, households=households_visible_to(user=request.user)
     )
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="warnings-{stamp}.{fmt}"'
-    return response
+    return spreadsheet_response(content, fmt=fmt, filename=filename)
 
 
 @forbidden_as_403
@@ -176,8 +171,7 @@ def attribution_export(request: HttpRequest, fmt: str) -> FileResponse:
     Written row by row into a temporary file on disk and streamed from there.
     """
     require_staff(request.user)
-    if fmt not in CONTENT_TYPES:
-        raise Http404
+    filename = _download_name("attribution", fmt)
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
     impact_export_write(
         kind="attribution",
@@ -186,11 +180,10 @@ def attribution_export(request: HttpRequest, fmt: str) -> FileResponse:
         households=households_visible_to(user=request.user),
     )
     handle.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=f"attribution-{stamp}.{fmt}",
+        filename=filename,
         content_type=CONTENT_TYPES[fmt],
     )
 

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from oscar.core.loading import get_model
+from oscar.templatetags.currency_filters import currency
 
+from common.forms import form_add_errors
 from config.http import AuthenticatedHttpRequest
 
 from . import selectors, services
@@ -82,14 +83,6 @@ def payment_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _detail(request, _payment(number))
 
 
-def _form_errors(form: django_forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @staff_only
 @require_POST
 def transfer_record(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
@@ -101,7 +94,7 @@ def transfer_record(request: AuthenticatedHttpRequest, number: str) -> HttpRespo
                 order=payment.order, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             payment.refresh_from_db()
             if payment.is_paid:
@@ -110,7 +103,7 @@ def transfer_record(request: AuthenticatedHttpRequest, number: str) -> HttpRespo
                 messages.success(
                     request,
                     _("Transfer recorded: %(balance)s is still due.")
-                    % {"balance": services.yuan(payment.balance_due)},
+                    % {"balance": currency(payment.balance_due)},
                 )
             return redirect("payments-dashboard:detail", number=number)
     return _detail(request, payment, transfer_form=form, status=400)
@@ -130,18 +123,17 @@ def refund_create(request: AuthenticatedHttpRequest, number: str) -> HttpRespons
                 by=request.user,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             if refund.state == refund.State.SUCCEEDED:
                 messages.success(
                     request,
-                    _("Refund of %(amount)s recorded.") % {"amount": services.yuan(refund.amount)},
+                    _("Refund of %(amount)s recorded.") % {"amount": currency(refund.amount)},
                 )
             else:
                 messages.success(
                     request,
-                    _("Refund of %(amount)s sent to Stripe.")
-                    % {"amount": services.yuan(refund.amount)},
+                    _("Refund of %(amount)s sent to Stripe.") % {"amount": currency(refund.amount)},
                 )
             return redirect("payments-dashboard:detail", number=number)
     return _detail(request, payment, refund_form=form, status=400)

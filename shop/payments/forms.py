@@ -1,10 +1,11 @@
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from common.money import FEN
 
 from .services import RefundLineRequest
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 class TransferForm(forms.Form):
     amount = forms.DecimalField(
-        label=_("Amount (yuan)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+        label=_("Amount (yuan)"), max_digits=12, decimal_places=2, min_value=FEN
     )
     received_on = forms.DateField(
         label=_("Received on"),
@@ -41,7 +42,7 @@ class RefundForm(forms.Form):
                 label=_("Amount (yuan)"),
                 max_digits=12,
                 decimal_places=2,
-                min_value=Decimal("0.01"),
+                min_value=FEN,
                 required=False,
                 help_text=_("Leave empty to refund the price of the quantity."),
             )

@@ -10,10 +10,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.money import ZERO
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-ZERO = Decimal("0.00")
 
 
 def _money(verbose_name: StrOrPromise, **kwargs: Any) -> models.DecimalField:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import stripe
@@ -27,9 +27,10 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 from oscar.templatetags.currency_filters import currency
 
+from common.money import ZERO, fen, largest_remainder, whole_fen
 from shop.partner.exceptions import InsufficientStock
 
-from .models import ZERO, BankTransfer, OrderPayment, PaymentEvent, Refund, RefundLine, StripeEvent
+from .models import BankTransfer, OrderPayment, PaymentEvent, Refund, RefundLine, StripeEvent
 from .signals import payment_confirmed, payment_refunded, stripe_refund_requested
 from .stripe_api import from_fen, stripe_client, to_fen
 
@@ -47,7 +48,6 @@ Line = get_model("order", "Line")
 Source = get_model("payment", "Source")
 SourceType = get_model("payment", "SourceType")
 
-FEN = Decimal("0.01")
 PAY_LATER_STATUS = "Pay after delivery"
 PAID_STATUS = "Paid"
 CANCELLED_STATUS = "Cancelled"
@@ -104,12 +104,8 @@ def _source(payment: OrderPayment) -> SourceModel | None:
     return Source.objects.filter(order_id=payment.order_id).order_by("pk").first()
 
 
-def yuan(amount: Decimal) -> str:
-    """An amount as buyers and staff read it: ¥9.90."""
-    return currency(amount, settings.OSCAR_DEFAULT_CURRENCY)
-
-
-def _locked(payment_id: int) -> OrderPayment:
+def order_payment_locked(payment_id: int) -> OrderPayment:
+    """The payment, its row locked until the transaction ends (every change to a payment takes it)."""
     return OrderPayment.objects.select_for_update().select_related("order").get(pk=payment_id)
 
 
@@ -159,7 +155,7 @@ def _refund_complete(refund: Refund, *, stripe_refund_id: str | None = None) -> 
     event = PaymentEvent.objects.create(
         order_payment=payment, kind=PaymentEvent.Kind.REFUNDED, amount=refund.amount, refund=refund
     )
-    _note(payment.order, _("Refunded %(amount)s.") % {"amount": yuan(refund.amount)})
+    _note(payment.order, _("Refunded %(amount)s.") % {"amount": currency(refund.amount)})
     logger.info("Order %s: refunded %s", payment.order.number, refund.amount)
     payment_refunded.send(sender=OrderPayment, event=event, order=payment.order, refund=refund)
     return event
@@ -168,7 +164,7 @@ def _refund_complete(refund: Refund, *, stripe_refund_id: str | None = None) -> 
 # ---------------------------------------------------------------- stock held by unpaid orders
 
 
-def _order_release(payment: OrderPayment, *, note: str) -> bool:
+def order_release(payment: OrderPayment, *, note: str) -> bool:
     """Cancel an unpaid order and give its stock back. ``payment`` is locked by the caller."""
     if payment.state != OrderPayment.State.PENDING or payment.amount_received > ZERO:
         return False
@@ -222,7 +218,7 @@ def payment_reservations_expire(*, now: datetime | None = None) -> list[str]:
     cancelled = []
     for payment_id in expired:
         with transaction.atomic():
-            payment = _locked(payment_id)
+            payment = order_payment_locked(payment_id)
             if not (
                 payment.state == OrderPayment.State.PENDING
                 and payment.hold_until
@@ -245,7 +241,7 @@ def payment_reservations_expire(*, now: datetime | None = None) -> list[str]:
                 note = _(
                     "No transfer within %(days)d days: order cancelled and its stock released."
                 ) % {"days": settings.PAYMENT_HOLD_TRANSFER_DAYS}
-            if _order_release(payment, note=note):
+            if order_release(payment, note=note):
                 cancelled.append(payment.order.number)
     return cancelled
 
@@ -279,11 +275,11 @@ def _money_clean(value: Decimal | str, *, field: str) -> Decimal:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError) as exc:
         raise ValidationError({field: _("Enter an amount in yuan, such as 58.00.")}) from exc
-    if amount != amount.quantize(FEN):
+    if not whole_fen(amount):
         raise ValidationError({field: _("Amounts are in yuan to the fen: at most two decimals.")})
     if amount <= ZERO:
         raise ValidationError({field: _("The amount must be more than zero.")})
-    return amount.quantize(FEN)
+    return fen(amount)
 
 
 def order_transfer_record(
@@ -297,7 +293,7 @@ def order_transfer_record(
     if received_on > timezone.localdate():
         raise ValidationError({"received_on": _("A transfer cannot be received in the future.")})
     with transaction.atomic():
-        payment = _locked(order.payment.pk)
+        payment = order_payment_locked(order.payment.pk)
         if payment.method not in (OrderPayment.Method.TRANSFER, OrderPayment.Method.PAY_LATER):
             raise ValidationError(_("This order is not paid by bank transfer."))
         if payment.state == OrderPayment.State.CANCELLED:
@@ -308,7 +304,7 @@ def order_transfer_record(
             raise ValidationError(
                 {
                     "amount": _("%(amount)s is more than the balance due, %(balance)s.")
-                    % {"amount": yuan(amount), "balance": yuan(payment.balance_due)}
+                    % {"amount": currency(amount), "balance": currency(payment.balance_due)}
                 }
             )
         if payment.transfers.filter(bank_reference=reference).exists():
@@ -334,9 +330,9 @@ def order_transfer_record(
                 payment.order,
                 _("Transfer of %(amount)s received (%(reference)s); %(balance)s still due.")
                 % {
-                    "amount": yuan(amount),
+                    "amount": currency(amount),
                     "reference": reference,
-                    "balance": yuan(payment.balance_due),
+                    "balance": currency(payment.balance_due),
                 },
             )
     return transfer
@@ -399,7 +395,7 @@ def order_refund_request(
 ) -> Refund:
     """Give back whole or part lines. Through Stripe for card payments, recorded otherwise."""
     with transaction.atomic():
-        payment = _locked(order.payment.pk)
+        payment = order_payment_locked(order.payment.pk)
         if payment.amount_received <= ZERO:
             raise ValidationError(
                 _("Nothing has been paid for this order, so nothing can be refunded.")
@@ -426,13 +422,13 @@ def order_refund_request(
                     amount = left_amount
                 else:
                     unit = line.line_price_incl_tax / line.quantity
-                    amount = (unit * request.quantity).quantize(FEN, rounding=ROUND_HALF_UP)
+                    amount = fen(unit * request.quantity)
             else:
                 amount = _money_clean(request.amount, field="amount")
             if amount > left_amount:
                 raise ValidationError(
                     _("“%(title)s”: at most %(left)s more can be refunded.")
-                    % {"title": line.title, "left": yuan(left_amount)}
+                    % {"title": line.title, "left": currency(left_amount)}
                 )
             if amount > ZERO:
                 parts.append((line, request.quantity, amount))
@@ -445,7 +441,7 @@ def order_refund_request(
         if total > refundable:
             raise ValidationError(
                 _("You cannot refund more than was paid: at most %(max)s.")
-                % {"max": yuan(refundable)}
+                % {"max": currency(refundable)}
             )
         refund = Refund.objects.create(
             order_payment=payment,
@@ -495,7 +491,7 @@ def refund_issue(*, refund_id: int) -> str:
             ).to_dict()
         except stripe.InvalidRequestError as exc:
             with transaction.atomic():
-                _locked(payment.pk)
+                order_payment_locked(payment.pk)
                 Refund.objects.filter(pk=refund.pk, state=Refund.State.REQUESTED).update(
                     state=Refund.State.FAILED, failure=str(exc.user_message or exc)[:1000]
                 )
@@ -504,7 +500,7 @@ def refund_issue(*, refund_id: int) -> str:
             )
             return Refund.State.FAILED
     with transaction.atomic():
-        _locked(payment.pk)
+        order_payment_locked(payment.pk)
         refund = (
             Refund.objects.select_for_update()
             .select_related("order_payment__order")
@@ -549,16 +545,8 @@ def _lines_share(
     total_left = sum((left for _line, left in lefts), ZERO)
     if total_left <= ZERO:
         return []
-    amount = min(amount, total_left)
-    cents = int(amount / FEN)
-    exact = [(line, left / total_left * cents) for line, left in lefts]
-    floors = [(line, int(share)) for line, share in exact]
-    remainder = cents - sum(f for _line, f in floors)
-    order = sorted(range(len(exact)), key=lambda i: (exact[i][1] - floors[i][1], -i), reverse=True)
-    bonus = set(order[:remainder])
-    return [
-        (line, Decimal(f + (1 if i in bonus else 0)) * FEN) for i, (line, f) in enumerate(floors)
-    ]
+    shares = largest_remainder([left for _line, left in lefts], min(amount, total_left))
+    return [(line, share) for (line, _left), share in zip(lefts, shares, strict=True)]
 
 
 def _stripe_refund_seen(payment: OrderPayment, stripe_refund: dict[str, Any]) -> None:
@@ -601,7 +589,7 @@ def order_stripe_intent(*, order: OrderType) -> dict[str, Any]:
     """The PaymentIntent the buyer pays on the Stripe page; made once per order."""
     client = stripe_client()
     with transaction.atomic():
-        payment = _locked(order.payment.pk)
+        payment = order_payment_locked(order.payment.pk)
         if payment.method != OrderPayment.Method.STRIPE:
             raise ValidationError(_("This order is not paid by card, Alipay or WeChat Pay."))
         if payment.stripe_payment_intent:
@@ -736,7 +724,7 @@ def _stripe_failed(payment: OrderPayment, *, kind: str) -> str:
         note = _("The payment was cancelled: order cancelled and its stock released.")
     else:
         note = _("The payment failed: order cancelled and its stock released.")
-    _order_release(payment, note=note)
+    order_release(payment, note=note)
     return "released"
 
 

@@ -12,6 +12,8 @@ from decimal import Decimal
 import stripe
 from django.conf import settings
 
+from common.money import FEN
+
 # Tests may set this to a stripe.HTTPClient that answers instead of Stripe.
 http_client: stripe.HTTPClient | None = None
 
@@ -43,4 +45,4 @@ def to_fen(amount: Decimal) -> int:
 
 
 def from_fen(fen: int) -> Decimal:
-    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+    return (Decimal(fen) / 100).quantize(FEN)

@@ -1,16 +1,18 @@
 """Work units in the back office (/cms/units/): listing, details, review and members."""
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.backoffice import forbidden_as_403
+from common.backoffice import forbidden_as_403, require_staff
+from common.forms import form_add_errors, form_save, messages_add_errors
 
 from . import selectors, services
 from .forms import (
@@ -26,38 +28,21 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 
-def _require_staff(request: HttpRequest) -> "User":
-    user = request.user
-    if not (user.is_authenticated and user.is_staff):
-        raise PermissionDenied
-    return user
-
-
 def _can_change(user: "User | AnonymousUser") -> bool:
     return user.is_superuser or user.has_perm("units.change_workunit")
 
 
 def _require_change(request: HttpRequest) -> "User":
     """Staff who may register, edit and review units (the units.change_workunit permission)."""
-    user = _require_staff(request)
+    user = require_staff(request.user)
     if not _can_change(user):
         raise PermissionDenied
     return user
 
 
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
-
-
 @forbidden_as_403
 def unit_list(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
+    require_staff(request.user)
     status = request.GET.get("status") or None
     if status not in WorkUnit.Status.values:
         status = None
@@ -81,7 +66,7 @@ def unit_add(request: HttpRequest) -> HttpResponse:
         try:
             unit = services.work_unit_register(**form.cleaned_data, by=staff)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Work unit registered; it awaits review."))
             return redirect("units_admin_detail", pk=unit.pk)
@@ -90,7 +75,7 @@ def unit_add(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, unit: WorkUnit, *, status: int = 200, **overrides: Form
+    request: HttpRequest, unit: WorkUnit, *, status: int = 200, **overrides: BaseForm
 ) -> HttpResponse:
     context = {
         "unit": unit,
@@ -107,24 +92,36 @@ def _detail(
     return render(request, "units/admin/unit_detail.html", context, status=status)
 
 
+def _detail_form_saved(
+    request: HttpRequest,
+    unit: WorkUnit,
+    form_name: str,
+    form: BaseForm,
+    save: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """A form of the unit's page, posted: once saved, back to the page; else the page again, 400."""
+    if form_save(request, form, save, done):
+        return redirect("units_admin_detail", pk=unit.pk)
+    return _detail(request, unit, status=400, **{form_name: form})
+
+
 @forbidden_as_403
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the unit; POST saves its edited details."""
-    _require_staff(request)
+    require_staff(request.user)
     unit = get_object_or_404(WorkUnit, pk=pk)
     if request.method != "POST":
         return _detail(request, unit)
     _require_change(request)
-    form = WorkUnitEditForm(request.POST)
-    if form.is_valid():
-        try:
-            services.work_unit_update(unit=unit, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Work unit saved."))
-            return redirect("units_admin_detail", pk=unit.pk)
-    return _detail(request, unit, status=400, edit_form=form)
+    return _detail_form_saved(
+        request,
+        unit,
+        "edit_form",
+        WorkUnitEditForm(request.POST),
+        lambda data: services.work_unit_update(unit=unit, **data),
+        _("Work unit saved."),
+    )
 
 
 @forbidden_as_403
@@ -144,8 +141,7 @@ def unit_review(request: HttpRequest, pk: int) -> HttpResponse:
             services.work_unit_reject(unit=unit, by=staff, reason=form.cleaned_data["reason"])
             messages.success(request, _("Work unit rejected."))
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        messages_add_errors(request, exc)
     return redirect("units_admin_detail", pk=unit.pk)
 
 
@@ -154,16 +150,14 @@ def unit_review(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     _require_change(request)
     unit = get_object_or_404(WorkUnit, pk=pk)
-    form = WorkUnitMemberForm(request.POST)
-    if form.is_valid():
-        try:
-            services.work_unit_member_add(unit=unit, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Member added."))
-            return redirect("units_admin_detail", pk=unit.pk)
-    return _detail(request, unit, status=400, member_form=form)
+    return _detail_form_saved(
+        request,
+        unit,
+        "member_form",
+        WorkUnitMemberForm(request.POST),
+        lambda data: services.work_unit_member_add(unit=unit, **data),
+        _("Member added."),
+    )
 
 
 @forbidden_as_403
@@ -171,13 +165,11 @@ def unit_member_add(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     _require_change(request)
     unit = get_object_or_404(WorkUnit, pk=pk)
-    form = InvoiceDetailsForm(request.POST)
-    if form.is_valid():
-        try:
-            services.work_unit_invoice_update(unit=unit, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Invoice details saved."))
-            return redirect("units_admin_detail", pk=unit.pk)
-    return _detail(request, unit, status=400, invoice_form=form)
+    return _detail_form_saved(
+        request,
+        unit,
+        "invoice_form",
+        InvoiceDetailsForm(request.POST),
+        lambda data: services.work_unit_invoice_update(unit=unit, **data),
+        _("Invoice details saved."),
+    )

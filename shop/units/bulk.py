@@ -5,7 +5,7 @@ not on sale, not enough stock, bad quantity, the same product twice); a list
 with any bad row adds nothing and reports every bad row by its number: the
 row staff see in Excel (the header is row 1), or the row of the quick-order form.
 
-Files are read with the impact imports' readers (CSV in UTF-8, UTF-8 with BOM
+Files are read with ``common.spreadsheets``' reader (CSV in UTF-8, UTF-8 with BOM
 or GBK; XLSX), so an order list is read exactly as a households file is.
 """
 
@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from impact.monitoring.imports.base import ImportFileError, cell_text, read_spreadsheet
+from common.spreadsheets import ImportFileError, cell_text, read_spreadsheet
 from shop.partner.availability import NotCertified, ProducerNotApproved
 
 Product = get_model("catalogue", "Product")

@@ -8,13 +8,15 @@ is a ``UnitOrder``: the latest ship date chosen, and the buyer's inspection on
 delivery with a rating of each producer.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from common.money import ZERO, fen
 
 
 class WorkUnit(models.Model):
@@ -138,7 +140,6 @@ class WorkUnitMember(models.Model):
         return f"{self.user} ({self.get_role_display()}, {self.unit})"
 
 
-FEN = Decimal("0.01")
 DEFAULT_RESERVED_SHARE = Decimal("10.00")
 
 
@@ -155,7 +156,7 @@ class UnitPlan(models.Model):
         _("canteen food budget (yuan)"),
         max_digits=14,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.00"))],
+        validators=[MinValueValidator(ZERO)],
     )
     reserved_share = models.DecimalField(
         _("reserved share (%)"),
@@ -197,7 +198,7 @@ class UnitPlan(models.Model):
     @property
     def reserved_amount(self) -> Decimal:
         """The yuan the unit commits to buy from poverty-relief areas this year, to the fen."""
-        return (self.food_budget * self.reserved_share / 100).quantize(FEN, ROUND_HALF_UP)
+        return fen(self.food_budget * self.reserved_share / 100)
 
 
 class UnitOrder(models.Model):

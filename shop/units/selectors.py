@@ -9,11 +9,11 @@ from django.db.models import Case, Count, DecimalField, Q, QuerySet, Sum, Value,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from common.money import ZERO, sum_fen
 from producers.models import Producer
 from shop.payments.models import PaymentEvent
 
 from .models import (
-    FEN,
     OrderList,
     UnitOrder,
     UnitPlan,
@@ -83,7 +83,6 @@ def work_unit_membership(*, user: "User | AnonymousUser") -> WorkUnitMember | No
 
 # ---------------------------------------------------------------------- the yearly progress
 
-ZERO = Decimal("0.00")
 WARN_FROM_MONTH = 10
 WARN_DAYS_LEFT = 90
 
@@ -189,8 +188,8 @@ def unit_progress(
     return Progress(
         year=year,
         plan=UnitPlan.objects.filter(unit=unit, year=year).first(),
-        paid=Decimal(figures["paid"]).quantize(FEN),
-        refunded=Decimal(figures["refunded"]).quantize(FEN),
+        paid=sum_fen(figures["paid"]),
+        refunded=sum_fen(figures["refunded"]),
         orders_paid=figures["orders_paid"],
         today=today,
     )

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.money import whole_fen
 from producers.models import Producer
 from producers.services import credit_code_clean
 
@@ -293,7 +294,7 @@ def unit_plan_file(
             errors["food_budget"] = [_("The canteen food budget cannot be negative.")]
         elif budget > BUDGET_MAX:
             errors["food_budget"] = [_("The canteen food budget is too large.")]
-        elif budget != budget.quantize(Decimal("0.01")):
+        elif not whole_fen(budget):
             errors["food_budget"] = [_("Amounts are in yuan to the fen: at most two decimals.")]
     except ValidationError as exc:
         errors.update(exc.message_dict)

@@ -6,8 +6,6 @@ of none, who asks for a unit's order, list or certificate gets 403, and the
 refusal is logged (logger ``yixiang.units``) with the user and the object.
 """
 
-import csv
-import io
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -17,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.forms import form_add_errors, form_save, messages_add_errors
+from common.spreadsheets import Sheet, spreadsheet_bytes, spreadsheet_response
 from config.http import AuthenticatedHttpRequest
 
 from . import bulk, selectors, services
@@ -118,21 +117,14 @@ def _unit_order(request: HttpRequest, number: str, membership: WorkUnitMember) -
     return unit_order
 
 
-def _order_list(request: HttpRequest, pk: int, membership: WorkUnitMember) -> OrderList:
+def _order_list(request: HttpRequest, pk: int) -> tuple[WorkUnitMember, OrderList]:
+    """The member and one of their unit's saved lists, which they may order from; 403 (logged) else."""
+    membership = _member(request)
     order_list = get_object_or_404(OrderList.objects.select_related("unit"), pk=pk)
     if order_list.unit_id != membership.unit_id:
         _refuse(request, what="order list", pk=pk, owner=order_list.unit)
-    return order_list
-
-
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
+    _may_order(request, membership)
+    return membership, order_list
 
 
 # ---------------------------------------------------------------------- the unit's account
@@ -169,16 +161,13 @@ def unit_apply(request: MemberRequest) -> HttpResponse:
     if selectors.work_unit_membership(user=request.user) is not None:
         return redirect("units:home")
     form = WorkUnitApplyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.work_unit_apply(user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Your unit is registered; the platform reviews it before it can order.")
-            )
-            return redirect("units:home")
+    if request.method == "POST" and form_save(
+        request,
+        form,
+        lambda data: services.work_unit_apply(user=request.user, **data),
+        _("Your unit is registered; the platform reviews it before it can order."),
+    ):
+        return redirect("units:home")
     status = 400 if request.method == "POST" else 200
     return render(request, "units/apply.html", {"form": form}, status=status)
 
@@ -189,14 +178,13 @@ def unit_invoice(request: MemberRequest) -> HttpResponse:
     membership = _member(request, MANAGING)
     unit = membership.unit
     form = InvoiceDetailsForm.for_unit(unit, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.work_unit_invoice_update(unit=unit, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Invoice details saved."))
-            return redirect("units:home")
+    if request.method == "POST" and form_save(
+        request,
+        form,
+        lambda data: services.work_unit_invoice_update(unit=unit, **data),
+        _("Invoice details saved."),
+    ):
+        return redirect("units:home")
     status = 400 if request.method == "POST" else 200
     return render(request, "units/invoice.html", {"form": form, "unit": unit}, status=status)
 
@@ -218,14 +206,13 @@ def unit_plan(request: MemberRequest) -> HttpResponse:
     if plan is not None:
         initial.update(food_budget=plan.food_budget, reserved_share=plan.reserved_share)
     form = UnitPlanForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.unit_plan_file(unit=unit, by=request.user, today=today, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("The yearly plan is saved."))
-            return redirect("units:home")
+    if request.method == "POST" and form_save(
+        request,
+        form,
+        lambda data: services.unit_plan_file(unit=unit, by=request.user, today=today, **data),
+        _("The yearly plan is saved."),
+    ):
+        return redirect("units:home")
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "unit": unit, "plans": selectors.unit_plans(unit=unit)}
     return render(request, "units/plan.html", context, status=status)
@@ -301,7 +288,7 @@ def quick_order(request: MemberRequest) -> HttpResponse:
     try:
         return _into_basket(request, membership, checked.lines, form.cleaned_data["list_name"])
     except ValidationError as exc:
-        _add_errors(form, exc)
+        form_add_errors(form, exc)
         return _quick_order_page(request, membership, form=form, status=400)
 
 
@@ -332,7 +319,7 @@ def order_list_upload(request: MemberRequest) -> HttpResponse:
             request, membership, checked.lines, upload_form.cleaned_data["list_name"]
         )
     except ValidationError as exc:
-        _add_errors(upload_form, exc)
+        form_add_errors(upload_form, exc)
         return _quick_order_page(request, membership, upload_form=upload_form, status=400)
 
 
@@ -340,14 +327,9 @@ def order_list_upload(request: MemberRequest) -> HttpResponse:
 def order_list_template(request: MemberRequest) -> HttpResponse:
     """A CSV to fill in, UTF-8 with a BOM so that Excel opens it in Chinese."""
     _member(request)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerows(bulk.order_list_template_rows())
-    response = HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="order-list.csv"'
-    return response
+    header, *examples = bulk.order_list_template_rows()
+    content = spreadsheet_bytes([Sheet("order-list", header, examples)], fmt="csv")
+    return spreadsheet_response(content, fmt="csv", filename="order-list.csv")
 
 
 @login_required
@@ -368,9 +350,7 @@ def order_lists(request: MemberRequest) -> HttpResponse:
 @require_POST
 def order_list_reorder(request: MemberRequest, pk: int) -> HttpResponse:
     """A saved list into the basket in one click, checked again against today's stock and rules."""
-    membership = _member(request)
-    order_list = _order_list(request, pk, membership)
-    _may_order(request, membership)
+    membership, order_list = _order_list(request, pk)
     wanted = [
         bulk.WantedLine(row=number, code=line.product.upc or "", quantity=str(line.quantity))
         for number, line in enumerate(order_list.lines.select_related("product"), start=1)
@@ -390,10 +370,8 @@ def order_list_reorder(request: MemberRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_list_delete(request: MemberRequest, pk: int) -> HttpResponse:
-    membership = _member(request)
-    order_list = _order_list(request, pk, membership)
-    _may_order(request, membership)
+def order_list_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _membership, order_list = _order_list(request, pk)
     services.order_list_delete(order_list=order_list)
     messages.success(request, _("The list “%(name)s” is deleted.") % {"name": order_list.name})
     return redirect("units:lists")
@@ -468,10 +446,9 @@ def unit_order_inspect(request: MemberRequest, number: str) -> HttpResponse:
             )
         except ValidationError as exc:
             if hasattr(unit_order, "inspection") or not hasattr(exc, "error_dict"):
-                for message in exc.messages:
-                    messages.error(request, message)
+                messages_add_errors(request, exc)
                 return redirect("units:order", number=number)
-            _add_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Delivery confirmed. Thank you for rating the producers."))
             return redirect("units:order", number=number)

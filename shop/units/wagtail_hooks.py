@@ -1,8 +1,9 @@
-from django.http import HttpRequest
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+
+from common.backoffice import StaffMenuItem
 
 from . import admin_views
 
@@ -17,11 +18,6 @@ def units_admin_urls() -> list[URLPattern]:
         path("units/<int:pk>/members/", admin_views.unit_member_add, name="units_admin_add_member"),
         path("units/<int:pk>/invoice/", admin_views.unit_invoice, name="units_admin_invoice"),
     ]
-
-
-class StaffMenuItem(MenuItem):
-    def is_shown(self, request: HttpRequest) -> bool:
-        return request.user.is_staff
 
 
 @hooks.register("register_admin_menu_item")

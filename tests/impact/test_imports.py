@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from openpyxl import Workbook
 from stdnum.cn.ric import calc_check_digit
 
+from common.spreadsheets import ImportFileError
 from impact.models import (
     Assessment,
     Household,
@@ -23,7 +24,7 @@ from impact.models import (
     Threshold,
 )
 from impact.monitoring.imports import impact_import
-from impact.monitoring.imports.base import ID_NUMBER_MESSAGES, ImportFileError, RowError
+from impact.monitoring.imports.base import ID_NUMBER_MESSAGES, RowError
 from impact.monitoring.pii import pii_hash
 
 from . import factories

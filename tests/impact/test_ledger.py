@@ -8,7 +8,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from impact.ledger.attribution import LinkRule, largest_remainder, line_reversal, line_split
+from common.money import largest_remainder
+from impact.ledger.attribution import LinkRule, line_reversal, line_split
 from impact.ledger.services import attribution_catch_up, attribution_run
 from impact.models import AttributionEntry, AttributionJob
 from producers.models import BenefitLink

@@ -5,7 +5,8 @@ from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from impact.reporting.exports import FORMATS, KINDS, impact_export_write
+from common.spreadsheets import FORMATS
+from impact.reporting.exports import KINDS, impact_export_write
 
 
 class Command(BaseCommand):

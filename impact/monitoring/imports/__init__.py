@@ -14,15 +14,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import translation
 
+from common.spreadsheets import ImportFileError, read_spreadsheet
+
 from ..households import households_data_changed
-from .base import (
-    Importer,
-    ImportFileError,
-    ImportResult,
-    RowError,
-    read_spreadsheet,
-    rows_by_header,
-)
+from .base import Importer, ImportResult, RowError, rows_by_header
 from .expenditures import ExpenditureImporter
 from .households import HouseholdImporter
 from .incomes import IncomeImporter

@@ -1,30 +1,31 @@
-"""What every import shares: reading a CSV or XLSX file, checking a row's cells, reporting errors.
+"""What every import shares: a file's rows by header, checking a row's cells, reporting errors.
 
-A file is CSV (UTF-8, UTF-8 with BOM, or GBK as Excel in China saves it) or
-XLSX, with the header row in Chinese as DESIGN.md lists it. Errors are
+A file is read by ``common.spreadsheets.read_spreadsheet`` (CSV in UTF-8, UTF-8
+with BOM or GBK, or XLSX), with the header row in Chinese as DESIGN.md lists it. Errors are
 reported by the row number staff see in Excel (the header is row 1) and the
 column's Chinese header, in Chinese.
 
 Error messages never show an ID number: any value echoed back is masked.
 """
 
-import csv
 import datetime
-import io
 import re
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from common.money import fen, whole_fen
+from common.spreadsheets import ImportFileError, cell_text
 
 from ...models import Household
 from ..idnumbers import IdNumberError, id_number_clean
 from ..pii import mask_id_number
 
 LOOKUP_CHUNK = 500
+T = TypeVar("T")
 YES_NO = {"是": True, "否": False}
 
 # impact.monitoring.idnumbers' messages in the locale catalogue's words, should a message reach us in English.
@@ -39,16 +40,11 @@ ID_NUMBER_MESSAGES = {
 
 MONEY_MAX = Decimal("999999999999.99")  # the models' 14 digits, 2 decimals
 COUNT_MAX = 32767  # PositiveSmallIntegerField
-FEN = Decimal("0.01")
 ID_LIKE = re.compile(r"\d{17}[\dXx]|\d{15}")
 SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 YEAR = re.compile(r"^[1-9]\d{3}$")
 INTEGER = re.compile(r"^[+-]?\d+$")
-
-
-class ImportFileError(ValueError):
-    """The file cannot be read at all: wrong type, unknown encoding, not a spreadsheet."""
 
 
 @dataclass(frozen=True, order=True)
@@ -81,73 +77,6 @@ def cell_shown(value: object) -> str:
     text = cell_text(value)
     text = ID_LIKE.sub(lambda match: mask_id_number(match.group(0)), text)
     return text if len(text) <= 40 else text[:40] + "…"
-
-
-def cell_text(value: object) -> str:
-    """A cell as the text staff typed: Excel's numbers and dates back to how they look."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        # Excel keeps doubles: 1234.56 may come back as 1234.5600000000001.
-        return f"{value:.10f}".rstrip("0").rstrip(".")
-    if isinstance(value, datetime.datetime):
-        if value.time() == datetime.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _csv_rows(path: Path) -> Generator[tuple[int, list[str]], None, None]:
-    raw = path.read_bytes()
-    # gb18030 is a superset of GBK: every file Excel saves as GBK decodes the same way.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码")
-    try:
-        # One record is one Excel row, blank lines included, so numbers match what staff see.
-        yield from enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
-    except csv.Error as exc:
-        raise ImportFileError(f"CSV 文件格式有误：{exc}") from exc
-
-
-def _xlsx_rows(path: Path) -> Generator[tuple[int, list[Any]], None, None]:
-    from openpyxl import load_workbook  # imported when a workbook is read: start-up cost
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ImportFileError("无法读取 XLSX 文件，请确认文件未损坏") from exc
-    try:
-        sheet = workbook.active
-        if sheet is None:
-            raise ImportFileError("XLSX 文件中没有工作表")
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(values)
-    finally:
-        workbook.close()
-
-
-def read_spreadsheet(path: Path) -> Generator[tuple[int, list[Any]], None, None]:
-    """A CSV or XLSX file's rows as (row number as Excel shows it, cells); ImportFileError else."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _csv_rows(path)
-    if suffix == ".xlsx":
-        return _xlsx_rows(path)
-    raise ImportFileError(
-        f"不支持的文件类型「{path.suffix or path.name}」：只能导入 .csv 或 .xlsx 文件"
-    )
 
 
 def rows_by_header(
@@ -241,10 +170,10 @@ class Row:
         if number > maximum:
             self.error(column, f"{what}过大（最大 {maximum}）")
             return None
-        if number != number.quantize(FEN):
+        if not whole_fen(number):
             self.error(column, "最多保留两位小数")
             return None
-        return number.quantize(FEN)
+        return fen(number)
 
     def money(self, column: str) -> Decimal | None:
         return self.decimal(column, maximum=MONEY_MAX, what="金额")
@@ -347,6 +276,14 @@ class WriteOutcome:
     created: int = 0
     updated: int = 0
     household_ids: set[int] = field(default_factory=set)
+
+    def counted(self, found: T | None, model: type[T], **key: Any) -> T:
+        """The record the file updates, counted as updated; or a new ``model(**key)``, counted as created."""
+        if found is None:
+            self.created += 1
+            return model(**key)
+        self.updated += 1
+        return found
 
 
 class Importer(ABC):

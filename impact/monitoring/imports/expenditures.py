@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from common.spreadsheets import cell_text
+
 from ...models import RigidExpenditure
 from .base import (
     YES_NO,
@@ -14,7 +16,6 @@ from .base import (
     RowError,
     WriteOutcome,
     cell_shown,
-    cell_text,
     chunks,
     duplicate_errors,
     household_members_by_code,

@@ -3,17 +3,17 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from common.spreadsheets import ImportFileError, cell_text
+
 from ...models import Household, Region
 from ..regions import county_get_or_create, county_name_for_code, village_get_or_create
 from .base import (
     YES_NO,
     Importer,
-    ImportFileError,
     Row,
     RowError,
     WriteOutcome,
     cell_shown,
-    cell_text,
     chunks,
     duplicate_errors,
 )
@@ -153,12 +153,7 @@ class HouseholdImporter(Importer):
                     county=county, township=row.township, village=row.village
                 )
                 villages[key] = village
-            household = existing.get(row.code)
-            if household is None:
-                household = Household(code=row.code)
-                outcome.created += 1
-            else:
-                outcome.updated += 1
+            household = outcome.counted(existing.get(row.code), Household, code=row.code)
             household.head_name = row.head_name
             household.id_number = row.id_number
             household.region = village

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from common.spreadsheets import cell_text
+
 from ...models import IncomeRecord
 from .base import (
     Importer,
@@ -12,7 +14,6 @@ from .base import (
     RowError,
     WriteOutcome,
     cell_shown,
-    cell_text,
     chunks,
     duplicate_errors,
     household_members_by_code,

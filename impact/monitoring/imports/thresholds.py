@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from common.spreadsheets import cell_text
+
 from ...models import Threshold
 from .base import (
     Importer,
     Row,
     RowError,
     WriteOutcome,
-    cell_text,
     duplicate_errors,
 )
 
@@ -55,12 +56,7 @@ class ThresholdImporter(Importer):
         existing = {t.year: t for t in Threshold.objects.filter(year__in=[r.year for r in cleaned])}
         outcome = WriteOutcome()
         for row in cleaned:
-            threshold = existing.get(row.year)
-            if threshold is None:
-                threshold = Threshold(year=row.year)
-                outcome.created += 1
-            else:
-                outcome.updated += 1
+            threshold = outcome.counted(existing.get(row.year), Threshold, year=row.year)
             threshold.national_standard = row.national_standard
             threshold.multiplier = row.multiplier
             if not dry_run:

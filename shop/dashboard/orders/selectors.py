@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from oscar.core.loading import get_model
 
+from common.money import ZERO
 from producers.models import Producer, Shipment
 
 if TYPE_CHECKING:
@@ -100,6 +101,6 @@ def partner_sales(*, user: "User") -> SalesFigures:
     return SalesFigures(
         order_count=totals["order_count"],
         units=totals["units"] or 0,
-        total=totals["total"] or Decimal("0.00"),
+        total=totals["total"] or ZERO,
         by_product=by_product,
     )

@@ -5,7 +5,6 @@ that exists but is not theirs; on an order shared with other producers it sees
 and acts on its own lines only, and ships them with carrier and tracking number.
 """
 
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -19,6 +18,8 @@ from django.views.generic import TemplateView
 from oscar.apps.dashboard.orders import views as oscar_views
 from oscar.core.loading import get_model
 
+from common.forms import messages_add_errors
+from common.money import ZERO
 from config.http import AuthenticatedHttpRequest
 from producers.services import order_ship
 
@@ -134,9 +135,7 @@ class OrderDetailView(oscar_views.OrderDetailView):
         ctx["shipments"] = order_shipments_for_user(user=user, order=self.object)
         if self.producer_view:
             ctx["notes"] = order_notes_for_user(user=user, order=self.object)
-            ctx["lines_total"] = sum(
-                (line.line_price_incl_tax for line in ctx["lines"]), Decimal("0.00")
-            )
+            ctx["lines_total"] = sum((line.line_price_incl_tax for line in ctx["lines"]), ZERO)
             ctx["shipping_producer"] = order_producer_for_user(user=user, order=self.object)
             ctx["shipment_form"] = ShipmentForm()
         return ctx
@@ -182,8 +181,7 @@ class OrderDetailView(oscar_views.OrderDetailView):
                 by=request.user,
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            messages_add_errors(request, exc)
             return self.reload_page(fragment="shipments")
         messages.success(
             request,
@@ -227,7 +225,7 @@ class OrderStatsView(oscar_views.OrderStatsView):
         lines = Line.objects.filter(order__in=orders, partner__users=user)
         figures = lines.aggregate(count=Count("id"), revenue=Sum("line_price_incl_tax"))
         stats["total_lines"] = figures["count"]
-        stats["total_revenue"] = figures["revenue"] or Decimal("0.00")
+        stats["total_revenue"] = figures["revenue"] or ZERO
         return stats
 
 

@@ -162,10 +162,10 @@ def test_payment_after_the_hold_ran_out_reopens_the_order_if_stock_remains(clien
     order, intent_id = stripe_order(client, stripe_buyer)
     from django.db import transaction
 
-    from shop.payments.services import _locked, _order_release
+    from shop.payments.services import order_payment_locked, order_release
 
     with transaction.atomic():
-        _order_release(_locked(order.payment.pk), note="test: hold ran out")
+        order_release(order_payment_locked(order.payment.pk), note="test: hold ran out")
     assert allocated("YX-DC-004") == 0
     stripe_buyer.pays(intent_id)
     response = deliver(

@@ -1,0 +1,61 @@
+"""What the back-office views of every app share (impact, producers, units, campaigns).
+
+Who may come in (``require_staff``, ``require_permission``), what a refusal
+looks like (``forbidden_as_403``, ``forbidden_page``: the one 403 page), and
+the staff-only menu item of the Wagtail admin. How a service's refusal reaches
+the person is ``common.forms``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from wagtail.admin.menu import MenuItem
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+Response = TypeVar("Response", bound=HttpResponseBase)
+
+
+def require_staff(user: User | AnonymousUser) -> User:
+    """The user, if staff (their scope then decides what they see); PermissionDenied else."""
+    if not user.is_authenticated or not user.is_staff:
+        raise PermissionDenied
+    return user
+
+
+def require_permission(user: User | AnonymousUser, permission: str) -> None:
+    """PermissionDenied unless the user holds ``permission`` ("app_label.codename")."""
+    if not user.has_perm(permission):
+        raise PermissionDenied
+
+
+def forbidden_page(request: HttpRequest, *, reason: str | None = None) -> HttpResponse:
+    """The back office's 403 page; ``reason`` says why (by default: outside the staff's county)."""
+    return render(request, "backoffice/403.html", {"reason": reason}, status=403)
+
+
+def forbidden_as_403(view: Callable[..., Response]) -> Callable[..., Response | HttpResponse]:
+    """A refusal is a 403 page, not Wagtail's redirect to the dashboard with a message."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Response | HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            return forbidden_page(request)
+
+    return wrapped
+
+
+class StaffMenuItem(MenuItem):
+    """A Wagtail admin menu item shown to staff only."""
+
+    def is_shown(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_staff)

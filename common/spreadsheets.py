@@ -1,0 +1,240 @@
+"""Spreadsheets in and out: the one CSV/XLSX reader and the one streaming writer.
+
+Reading: a file is CSV (UTF-8, UTF-8 with BOM, or GBK as Excel in China saves
+it) or XLSX; its rows come back numbered as Excel shows them (the header is
+row 1). ``ImportFileError`` says, in Chinese, why a file cannot be read at all.
+
+Writing: one or more sheets (a title, a header, rows) as CSV in UTF-8 with the
+BOM Excel needs, or as XLSX. Rows are written as they come, so neither side
+holds a whole table: CSV goes through the csv module straight into the output
+stream, XLSX through openpyxl's write-only workbook (which spools rows to a
+temporary file rather than keeping every cell). Every text cell that a
+spreadsheet would run as a formula (CSV injection: it starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return) is written with a leading ``'``, so it
+shows as the text it is; numbers are written as numbers, untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from django.http import HttpResponse
+
+FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# Text a spreadsheet would otherwise run as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBERS = (int, float, Decimal)  # bool is an int: written as it is, too
+XLSX_VALUES = (*NUMBERS, datetime.date, datetime.time)  # what a workbook cell holds as it is
+SHEET_TITLE_MAX = 31  # Excel's limit on a sheet's name
+
+# A file's rows as they are read: (row number as Excel shows it, cells); close() lets the file go.
+Rows = Generator[tuple[int, list[Any]], None, None]
+
+
+class ImportFileError(ValueError):
+    """The file cannot be read at all: wrong type, unknown encoding, not a spreadsheet."""
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def cell_text(value: object) -> str:
+    """A cell as the text staff typed: Excel's numbers and dates back to how they look."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        # Excel keeps doubles: 1234.56 may come back as 1234.5600000000001.
+        return f"{value:.10f}".rstrip("0").rstrip(".")
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _csv_rows(path: Path) -> Rows:
+    raw = path.read_bytes()
+    # gb18030 is a superset of GBK: every file Excel saves as GBK decodes the same way.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码")
+    try:
+        # One record is one Excel row, blank lines included, so numbers match what staff see.
+        yield from enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+    except csv.Error as exc:
+        raise ImportFileError(f"CSV 文件格式有误：{exc}") from exc
+
+
+def _xlsx_rows(path: Path) -> Rows:
+    from openpyxl import load_workbook  # imported when a workbook is read: start-up cost
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ImportFileError("无法读取 XLSX 文件，请确认文件未损坏") from exc
+    try:
+        sheet = workbook.active
+        if sheet is None:
+            raise ImportFileError("XLSX 文件中没有工作表")
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(values)
+    finally:
+        workbook.close()
+
+
+def read_spreadsheet(path: Path) -> Rows:
+    """A CSV or XLSX file's rows as (row number as Excel shows it, cells); ImportFileError else."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _csv_rows(path)
+    if suffix == ".xlsx":
+        return _xlsx_rows(path)
+    raise ImportFileError(
+        f"不支持的文件类型「{path.suffix or path.name}」：只能导入 .csv 或 .xlsx 文件"
+    )
+
+
+# ---------------------------------------------------------------------- writing
+
+
+class SheetLike(Protocol):
+    """What the writer needs of a sheet (``Sheet``, or a report's table)."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def columns(self) -> Sequence[str]: ...
+
+    @property
+    def rows(self) -> Iterable[Sequence[Any]]: ...
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook, or one block of a CSV file."""
+
+    title: str
+    columns: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+
+
+def text_safe(text: str) -> str:
+    """Text as a spreadsheet shows it and never runs it: a leading ``'`` if it looks like a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, NUMBERS):
+        return value
+    return text_safe(str(value))
+
+
+def _csv_write(sheets: Iterable[SheetLike], out: IO[bytes], *, titled: bool) -> None:
+    # utf-8-sig writes the BOM Excel needs to read the file as UTF-8.
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+    try:
+        writer = csv.writer(text)
+        for number, sheet in enumerate(sheets):
+            if titled:
+                if number:
+                    writer.writerow([])
+                writer.writerow([_csv_cell(sheet.title)])
+            writer.writerow([_csv_cell(column) for column in sheet.columns])
+            for row in sheet.rows:
+                writer.writerow([_csv_cell(value) for value in row])
+        text.flush()
+    finally:
+        text.detach()  # leave the caller's stream open
+
+
+def _xlsx_write(sheets: Iterable[SheetLike], out: IO[bytes]) -> None:
+    # openpyxl is imported when a workbook is written, not at start-up (its import is slow).
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    def text(value: object) -> str:
+        # Control characters are not allowed in a workbook; what is left must not run.
+        return text_safe(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for sheet_data in sheets:
+        sheet = workbook.create_sheet(sheet_data.title[:SHEET_TITLE_MAX])
+        header = []
+        for column in sheet_data.columns:
+            cell = WriteOnlyCell(sheet, value=text(column))
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row in sheet_data.rows:
+            cells: list[Any] = []
+            for value in row:
+                if isinstance(value, Decimal):
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.number_format = "0.00"  # money shows to the fen
+                    cells.append(cell)
+                elif value is None or isinstance(value, XLSX_VALUES):
+                    cells.append(value)
+                else:
+                    cells.append(text(value))  # strings stay strings: codes keep their form
+            sheet.append(cells)
+    workbook.save(out)
+
+
+def spreadsheet_write(
+    sheets: Iterable[SheetLike], *, fmt: str, out: IO[bytes], titled: bool = False
+) -> None:
+    """Write the sheets into ``out`` (a binary file or stream), row by row, as CSV or XLSX.
+
+    XLSX: a worksheet per sheet, named by its title, the header in bold.
+    CSV: the sheets one after another, each its header then its rows; with
+    ``titled``, each under a row holding its title and apart from the one
+    before by a blank row.
+    """
+    if fmt not in FORMATS:
+        raise ValueError("未知的导出格式：应为 csv 或 xlsx")
+    if fmt == "csv":
+        _csv_write(sheets, out, titled=titled)
+    else:
+        _xlsx_write(sheets, out)
+
+
+def spreadsheet_bytes(sheets: Iterable[SheetLike], *, fmt: str, titled: bool = False) -> bytes:
+    """The sheets as the bytes of one file (see ``spreadsheet_write``), for small exports."""
+    buffer = io.BytesIO()
+    spreadsheet_write(sheets, fmt=fmt, out=buffer, titled=titled)
+    return buffer.getvalue()
+
+
+def spreadsheet_response(content: bytes, *, fmt: str, filename: str) -> HttpResponse:
+    """A file's bytes as a download named ``filename``, with the format's content type."""
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
