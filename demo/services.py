@@ -13,13 +13,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site as DjangoSite
+from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from oscar.core.loading import get_model
-from stdnum.cn import ric
-from wagtail.models import Page, Site
+from stdnum.cn import ric, uscc
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Collection, Locale, Page, Site
 
 from cms.models import (
     HomePage,
@@ -30,6 +32,7 @@ from cms.models import (
     StoryPage,
 )
 from common.money import ZERO, fen
+from impact.ledger.services import attribution_run
 from impact.models import (
     Assessment,
     Household,
@@ -40,7 +43,10 @@ from impact.models import (
     Threshold,
 )
 from impact.monitoring.assessment import households_reassess
-from producers.models import Producer
+from producers.models import BenefitLink, Certificate, OnboardingStep, Producer
+from producers.services import benefit_link_create, producer_approve, producer_recommend
+from shop.payments.models import OrderPayment, PaymentEvent
+from shop.payments.services import order_payment_open, order_transfer_record
 
 from . import data
 from .campaigns import demo_campaigns
@@ -95,9 +101,6 @@ def demo_load(*, sale: bool = False) -> DemoReport:
 
 def _missing_image() -> None:
     """Oscar shows this picture for a product without one; it must be in the media folder."""
-    from django.conf import settings
-    from django.contrib.staticfiles import finders
-
     target = Path(settings.MEDIA_ROOT) / settings.OSCAR_MISSING_IMAGE_URL
     if not target.exists():
         source = finders.find("oscar/img/image_not_found.jpg")
@@ -340,11 +343,6 @@ def _sale(report: DemoReport) -> None:
     so the demo households' pages show it as soon as the command ends (the
     task then finds its job done and does nothing).
     """
-
-    from impact.ledger.services import attribution_run
-    from shop.payments.models import OrderPayment, PaymentEvent
-    from shop.payments.services import order_payment_open, order_transfer_record
-
     Order = get_model("order", "Order")
     if Order.objects.filter(number=data.DEMO_SALE_NUMBER).exists():
         return
@@ -367,9 +365,6 @@ def _sale(report: DemoReport) -> None:
 
 def _wagtail_roots() -> Page:
     """Wagtail's root page and root collection (its migrations make them; a flushed database lacks them)."""
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Collection, Locale
-
     # Wagtail's migration makes the default locale too; a flushed database lacks it.
     Locale.objects.get_or_create(
         language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
@@ -471,11 +466,6 @@ def _pages(report: DemoReport, producers: dict[str, Producer]) -> None:
 
 def _producers_onboarded(report: DemoReport, producers: dict[str, Producer]) -> None:
     """Each demo producer: a login, onboarding through county and platform, certificates, links."""
-    from stdnum.cn import uscc
-
-    from producers.models import BenefitLink, Certificate, OnboardingStep
-    from producers.services import benefit_link_create, producer_approve, producer_recommend
-
     User = get_user_model()
     admin = User.objects.get(username=data.DEMO_STAFF["username"])
     today = timezone.localdate()

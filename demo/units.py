@@ -18,6 +18,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from producers.models import Producer
+from producers.services import order_ship
+from shop.payments.models import OrderPayment
+from shop.payments.selectors import payment_methods_for
+from shop.payments.services import PAY_LATER_STATUS, order_payment_open
+from shop.units.bulk import BasketLine
 from shop.units.models import OrderList, UnitOrder, UnitPlan, WorkUnit, WorkUnitMember
 from shop.units.services import (
     order_list_save,
@@ -93,8 +99,6 @@ def demo_work_units(report: DemoReport) -> None:
         )
         report.count("work unit plans", True)
     if not OrderList.objects.filter(unit=unit, name=ORDER_LIST_NAME).exists():
-        from shop.units.bulk import BasketLine
-
         Product = get_model("catalogue", "Product")
         lines = [
             BasketLine(row=row, product=Product.objects.get(upc=upc), quantity=quantity)
@@ -120,12 +124,6 @@ def demo_unit_sales(report: DemoReport) -> None:
 
 def _pay_later_order(buyer: User) -> None:
     """Placed as checkout places it (pay after delivery), then shipped by its producer."""
-    from producers.models import Producer
-    from producers.services import order_ship
-    from shop.payments.models import OrderPayment
-    from shop.payments.selectors import payment_methods_for
-    from shop.payments.services import PAY_LATER_STATUS, order_payment_open
-
     order = demo_order_place(
         buyer=buyer, lines=PAY_LATER_LINES, number=PAY_LATER_NUMBER, status=PAY_LATER_STATUS
     )
