@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -13,8 +12,8 @@ from cms.models import CampaignOrder
 from impact.models import AttributionEntry
 from producers.models import BenefitLink
 from shop.payments.models import OrderPayment, PaymentEvent
-from shop.payments.services import order_transfer_record
-from tests.shop.checkout_flow import checkout_to_preview
+from tests.shop.checkout_flow import checkout_to_preview, order_place
+from tests.shop.payments.paying import pay_in_full
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
@@ -25,16 +24,13 @@ def buy(client, *, upc: str, quantity: int, email: str, pay: bool = True):  # ty
     """A guest order through Oscar's checkout by bank transfer; staff record the transfer when ``pay``."""
     before = set(Order.objects.filter(guest_email=email).values_list("pk", flat=True))
     checkout_to_preview(client, upc=upc, quantity=quantity, email=email)
-    response = client.post(reverse("checkout:preview"), {"action": "place_order"})
-    assert response.status_code == 302, response.content.decode()[:2000]
+    order_place(client)
     order = Order.objects.filter(guest_email=email).exclude(pk__in=before).get()
     if pay:
-        order_transfer_record(
-            order=order,
-            amount=order.total_incl_tax,
-            received_on=timezone.localdate(),
-            bank_reference=f"REF-{order.number}",
+        pay_in_full(
+            order,
             by=get_user_model().objects.get(username="admin"),
+            reference=f"REF-{order.number}",
         )
     return order
 

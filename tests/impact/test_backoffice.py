@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from impact.models import AuditEvent, Clue, ClueStep, HelpMeasure, Region, StaffScope
+from impact.models import AuditEvent, Clue, ClueStep, HelpMeasure
 from impact.monitoring.assessment import households_reassess
 from impact.monitoring.clues import clue_advance
 
@@ -18,18 +18,13 @@ from . import factories
 pytestmark = pytest.mark.django_db
 
 
-def staff(username: str, county_code: str | None, *, reveal: bool = False, change: bool = False):  # type: ignore[no-untyped-def]
-    user = get_user_model().objects.create_user(
-        username=username, email=f"{username}@example.com", password="pass-123-word", is_staff=True
+def staff(
+    username: str, county_code: str | None, *, reveal: bool = False, change: bool = False
+) -> AbstractBaseUser:
+    wanted = {"reveal_personal_data": reveal, "change_household": change}
+    return factories.county_staff(
+        username, county_code, permissions=[codename for codename, on in wanted.items() if on]
     )
-    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    if reveal:
-        user.user_permissions.add(Permission.objects.get(codename="reveal_personal_data"))
-    if change:
-        user.user_permissions.add(Permission.objects.get(codename="change_household"))
-    county = Region.objects.get(code=county_code) if county_code else None
-    StaffScope.objects.create(user=user, county=county)
-    return user
 
 
 @pytest.fixture

@@ -10,9 +10,10 @@ from django.utils import timezone, translation
 from shop.units.models import UnitPlan, WorkUnit
 from shop.units.selectors import unit_progress
 from shop.units.services import unit_plan_file, work_unit_register
+from tests.shop.payments.paying import pay_in_full
 
 from . import factories
-from .ordering import pay, place, placed_last_year, refund
+from .ordering import place, placed_last_year, refund
 
 pytestmark = pytest.mark.django_db
 
@@ -153,14 +154,14 @@ def test_progress_counts_paid_orders_net_of_refunds_exactly_to_the_fen():
     client = factories.client_for(buyer)
 
     potatoes, _ = place(client, lines=[("YX-DC-001", 10)])  # ¥299.00
-    pay(potatoes, by=staff)
+    pay_in_full(potatoes, by=staff)
     noodles, _ = place(client, lines=[("YX-DC-002", 5), ("YX-DC-004", 1)])  # ¥160.00 + ¥58.00
-    pay(noodles, by=staff)
+    pay_in_full(noodles, by=staff)
     refund(noodles, upc="YX-DC-002", quantity=1, by=staff)  # ¥32.00 back
     refund(noodles, upc="YX-DC-004", amount="9.99", by=staff)  # a part amount back
     # A colleague's order counts for the unit too.
     honey, _ = place(factories.client_for(colleague), lines=[("YX-LQ-001", 1)])  # ¥88.00
-    pay(honey, by=staff)
+    pay_in_full(honey, by=staff)
     # Not counted: unpaid (transfer not yet arrived, or pay after delivery not yet due),
     # another unit's paid order, a consumer's paid order, last year's paid order.
     place(client, lines=[("YX-DC-003", 2)])
@@ -168,11 +169,11 @@ def test_progress_counts_paid_orders_net_of_refunds_exactly_to_the_fen():
     elsewhere, _ = place(
         factories.client_for(factories.member(of=other_unit)), lines=[("YX-DC-001", 1)]
     )
-    pay(elsewhere, by=staff)
+    pay_in_full(elsewhere, by=staff)
     consumer, _ = place(factories.client_for(factories.user()), lines=[("YX-DC-001", 1)])
-    pay(consumer, by=staff)
+    pay_in_full(consumer, by=staff)
     old, _ = place(client, lines=[("YX-XD-002", 1)])
-    pay(old, by=staff)
+    pay_in_full(old, by=staff)
     placed_last_year(old)
 
     progress = unit_progress(unit=unit, today=datetime.date(YEAR, 6, 30))
@@ -200,7 +201,7 @@ def test_the_unit_page_shows_the_figures_and_the_bar_from_them():
     buyer = factories.member(of=unit)
     client = factories.client_for(buyer)
     order, _ = place(client, lines=[("YX-DC-001", 10), ("YX-DC-004", 2)])  # ¥299 + ¥116
-    pay(order, by=staff)
+    pay_in_full(order, by=staff)
     refund(order, upc="YX-DC-004", quantity=1, by=staff)  # ¥58 back
 
     page = client.get("/shop/unit/")
@@ -228,7 +229,7 @@ def test_the_bar_stops_at_100_percent_once_the_share_is_passed():
     unit_plan_file(unit=unit, year=YEAR, food_budget="1000.00", by=None)  # ¥100.00 reserved
     client = factories.client_for(factories.member(of=unit))
     order, _ = place(client, lines=[("YX-DC-004", 2)])  # ¥116.00
-    pay(order, by=staff)
+    pay_in_full(order, by=staff)
     progress = unit_progress(unit=unit, today=datetime.date(YEAR, 11, 1))
     assert (progress.percent, progress.bar_percent, progress.left_to_buy) == (
         D("116.0"),
