@@ -9,30 +9,9 @@ from oscar.core.loading import get_model
 from shop.payments.models import OrderPayment
 from tests.stripe_fixtures import WEBHOOK_SECRET
 
-from .conftest import screenshot
+from .conftest import basket_add, guest_to_payment, log_in, order_place, screenshot
 
 Order = get_model("order", "Order")
-Product = get_model("catalogue", "Product")
-
-
-def guest_to_payment_choice(page, base: str, *, upc: str) -> None:  # type: ignore[no-untyped-def]
-    product = Product.objects.get(upc=upc)
-    page.goto(base + product.get_absolute_url())
-    page.locator("#add_to_basket_form button[type=submit]").click()
-    page.wait_for_selector(".alert-success")
-    page.goto(base + "/shop/checkout/")
-    page.fill("#id_username", "guest@example.com")
-    page.check("#id_options_0")
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_selector("#id_last_name")
-    page.fill("#id_last_name", "李四")
-    page.fill("#id_line1", "红土地镇花沟村 12 号")
-    page.fill("#id_line4", "昆明市")
-    page.fill("#id_state", "云南省")
-    page.fill("#id_postcode", "654100")
-    page.fill("#id_phone_number", "13800138000")
-    page.locator("#new_shipping_address button[type=submit]").click()
-    page.wait_for_selector(".yx-payment-methods")
 
 
 def test_a_guest_pays_by_stripe_and_the_webhook_marks_it_paid(
@@ -46,7 +25,8 @@ def test_a_guest_pays_by_stripe_and_the_webhook_marks_it_paid(
         timeout=5,
     ).raise_for_status()
 
-    guest_to_payment_choice(page, demo_site.url, upc="YX-DC-004")
+    basket_add(page, demo_site.url, upc="YX-DC-004")
+    guest_to_payment(page, demo_site.url, email="guest@example.com")
     labels = page.locator(".yx-payment-method").all_inner_texts()
     assert ["银行卡、支付宝或微信支付" in labels[0], "对公转账" in labels[1]] == [True, True]
     screenshot(page, "payment-choice")
@@ -77,17 +57,19 @@ def test_a_guest_pays_by_stripe_and_the_webhook_marks_it_paid(
 
 
 def test_staff_record_a_partial_then_the_full_transfer(demo_site, page):
-    guest_to_payment_choice(page, demo_site.url, upc="YX-DC-001")
-    page.click("#view_preview")
-    page.click("#place-order")
-    page.wait_for_selector(".yx-payment-due")
+    basket_add(page, demo_site.url, upc="YX-DC-001")
+    guest_to_payment(page, demo_site.url, email="guest@example.com")
+    order_place(page)
     order = Order.objects.get()
 
     page.context.clear_cookies()
-    page.goto(demo_site.url + "/shop/accounts/login/?next=" + reverse("payments-dashboard:list"))
-    page.fill("#id_login-username", "admin@yixiang.example")
-    page.fill("#id_login-password", "yixiang-demo")
-    page.locator("button[name=login_submit]").click()
+    log_in(
+        page,
+        demo_site.url,
+        then=reverse("payments-dashboard:list"),
+        username="admin@yixiang.example",
+        password="yixiang-demo",
+    )
     page.wait_for_selector(".yx-awaiting-transfer")
     assert order.number in page.locator(".yx-awaiting-transfer").inner_text()
     page.locator(".yx-awaiting-transfer a").first.click()
