@@ -1,6 +1,9 @@
 """Paying in a real browser: choosing Stripe, the payment page, paid by the webhook; staff record a transfer."""
 
+from __future__ import annotations
+
 import time
+from typing import TYPE_CHECKING
 
 import requests
 from django.urls import reverse
@@ -10,6 +13,9 @@ from shop.payments.models import OrderPayment
 from tests.stripe_fixtures import WEBHOOK_SECRET
 
 from .conftest import basket_add, guest_to_payment, log_in, order_place, screenshot
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 Order = get_model("order", "Order")
 
@@ -56,6 +62,15 @@ def test_a_guest_pays_by_stripe_and_the_webhook_marks_it_paid(
     assert order.status == "Paid"
 
 
+def transfer_record(page: Page, *, amount: str, reference: str) -> str:
+    """Staff enter a transfer on the order's payment page: the message that answers."""
+    page.fill("#id_amount", amount)
+    page.fill("#id_bank_reference", reference)
+    page.locator(".yx-transfer-form button[type=submit]").click()
+    page.wait_for_selector(".alert-success")
+    return page.locator(".alert-success").inner_text()
+
+
 def test_staff_record_a_partial_then_the_full_transfer(demo_site, page):
     basket_add(page, demo_site.url, upc="YX-DC-001")
     guest_to_payment(page, demo_site.url, email="guest@example.com")
@@ -74,18 +89,10 @@ def test_staff_record_a_partial_then_the_full_transfer(demo_site, page):
     assert order.number in page.locator(".yx-awaiting-transfer").inner_text()
     page.locator(".yx-awaiting-transfer a").first.click()
 
-    page.fill("#id_amount", "20.00")
-    page.fill("#id_bank_reference", "ICBC-20261128-01")
-    page.locator(".yx-transfer-form button[type=submit]").click()
-    page.wait_for_selector(".alert-success")
-    assert "尚欠 ¥9.90" in page.locator(".alert-success").inner_text()
+    assert "尚欠 ¥9.90" in transfer_record(page, amount="20.00", reference="ICBC-20261128-01")
     assert page.locator(".yx-balance").inner_text() == "¥9.90"
 
-    page.fill("#id_amount", "9.90")
-    page.fill("#id_bank_reference", "ICBC-20261128-02")
-    page.locator(".yx-transfer-form button[type=submit]").click()
-    page.wait_for_selector(".alert-success")
-    assert "已付清" in page.locator(".alert-success").inner_text()
+    assert "已付清" in transfer_record(page, amount="9.90", reference="ICBC-20261128-02")
     assert page.locator(".yx-payment-state").inner_text() == "已付款"
     screenshot(page, "dashboard-payment")
     order.refresh_from_db()

@@ -1,6 +1,7 @@
 """Two producers in Oscar's dashboard: each sees and changes only its own products, stock and orders."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -54,6 +55,16 @@ def line_url(line) -> str:  # type: ignore[no-untyped-def]
     return reverse(
         "dashboard:order-line-detail", kwargs={"number": line.order.number, "line_id": line.pk}
     )
+
+
+def line_status_change(line: Any, *, status: str, quantity: int) -> dict[str, Any]:
+    """The order page's form data that sets ``quantity`` units of ``line`` to ``status``."""
+    return {
+        "line_action": "change_line_statuses",
+        "new_status": status,
+        "selected_line": [str(line.pk)],
+        f"selected_line_qty_{line.pk}": str(quantity),
+    }
 
 
 def form_data(form) -> dict:  # type: ignore[no-untyped-def]
@@ -237,22 +248,12 @@ def test_on_a_shared_order_a_producer_sees_and_acts_on_only_its_own_lines(client
     assert client.get(line_url(own)).status_code == 200
     assert client.get(line_url(other)).status_code == 403
 
-    change_theirs = {
-        "line_action": "change_line_statuses",
-        "new_status": "Shipped",
-        "selected_line": [str(other.pk)],
-        f"selected_line_qty_{other.pk}": "1",
-    }
+    change_theirs = line_status_change(other, status="Shipped", quantity=1)
     assert client.post(order_url(shared.number), change_theirs).status_code == 403
     other.refresh_from_db()
     assert other.status == "Pending payment"
 
-    change_own = {
-        "line_action": "change_line_statuses",
-        "new_status": "Paid",
-        "selected_line": [str(own.pk)],
-        f"selected_line_qty_{own.pk}": "2",
-    }
+    change_own = line_status_change(own, status="Paid", quantity=2)
     assert client.post(order_url(shared.number), change_own).status_code == 302
     own.refresh_from_db()
     assert own.status == "Paid"

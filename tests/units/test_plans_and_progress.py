@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone, translation
 
 from shop.units.models import UnitPlan, WorkUnit
@@ -274,20 +275,26 @@ def test_the_warning_shows_on_the_page_with_what_is_left():
 # ---------------------------------------------------------------------- the plan page
 
 
+def plan_refused(client: Client, unit: WorkUnit, *, food_budget: str, reserved_share: str) -> str:
+    """File figures the plan form must refuse: the page with its errors, once nothing was filed."""
+    response = client.post(
+        "/shop/unit/plan/",
+        {"year": YEAR, "food_budget": food_budget, "reserved_share": reserved_share},
+    )
+    assert response.status_code == 400
+    assert not UnitPlan.objects.filter(unit=unit).exists()
+    return response.content.decode()
+
+
 def test_finance_files_the_plan_on_the_unit_page_and_bad_figures_write_nothing():
     unit = factories.unit()
     finance = factories.member(of=unit, role="finance")
     client = factories.client_for(finance)
     assert client.get("/shop/unit/plan/").status_code == 200
 
-    bad = client.post(
-        "/shop/unit/plan/", {"year": YEAR, "food_budget": "-100", "reserved_share": "101"}
-    )
-    assert bad.status_code == 400
-    html = bad.content.decode()
+    html = plan_refused(client, unit, food_budget="-100", reserved_share="101")
     assert "The canteen food budget cannot be negative." in html
     assert "The reserved share is a percentage from 0 to 100." in html
-    assert not UnitPlan.objects.filter(unit=unit).exists()
 
     good = client.post(
         "/shop/unit/plan/", {"year": YEAR, "food_budget": "360000", "reserved_share": ""}
@@ -306,14 +313,9 @@ def test_plan_errors_are_in_chinese_by_default():
     unit = factories.unit()
     client = factories.client_for(factories.member(of=unit, role="administrator"))
     del client.cookies["django_language"]
-    response = client.post(
-        "/shop/unit/plan/", {"year": YEAR, "food_budget": "-1", "reserved_share": "200"}
-    )
-    assert response.status_code == 400
-    html = response.content.decode()
+    html = plan_refused(client, unit, food_budget="-1", reserved_share="200")
     assert "食堂食材采购预算不能为负数。" in html
     assert "预留份额应为 0 到 100 之间的百分比。" in html
-    assert not UnitPlan.objects.filter(unit=unit).exists()
 
 
 def test_a_buyer_may_not_file_the_plan():
