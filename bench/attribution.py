@@ -30,7 +30,6 @@ The database is dropped at the end unless ``--keep``.
 import argparse
 import cProfile
 import datetime
-import os
 import pstats
 import random
 import subprocess
@@ -38,7 +37,7 @@ import sys
 import time
 from decimal import Decimal
 
-from _postgres import ROOT, admin_execute, bench_database_url, manage
+from _postgres import ROOT, bench_database_url, bench_env, database_create, database_drop, manage
 
 DATABASE = "yixiang_bench_attribution"
 LINES_PER_ORDER = 3
@@ -51,10 +50,10 @@ def populate(*, orders: int, households: int, producers: int, products: int) -> 
     import django
 
     django.setup()
+    from _households import household_row
     from django.db import connection
     from django.utils import timezone
     from oscar.core.loading import get_model
-    from stdnum.cn import ric
 
     from impact.models import (
         AttributionJob,
@@ -64,7 +63,6 @@ def populate(*, orders: int, households: int, producers: int, products: int) -> 
         Region,
         Threshold,
     )
-    from impact.monitoring.pii import pii_hash
     from producers.models import BenefitLink, Producer
     from shop.payments.models import OrderPayment, PaymentEvent
 
@@ -99,20 +97,14 @@ def populate(*, orders: int, households: int, producers: int, products: int) -> 
     people = []
     for number in range(households):
         county, villages = counties[number % len(counties)]
-        body = f"{county.code}19{rng.randint(40, 99)}0101{number % 1000:03d}"
-        id_number = body + ric.calc_check_digit(body)
-        members = rng.randint(1, 6)
         people.append(
-            Household(
+            household_row(
                 code=f"{county.code}-{number:06d}",
-                head_name="测试户主",
-                id_number=id_number,
-                id_number_hash=pii_hash(id_number),
+                county_code=county.code,
+                serial=number,
+                rng=rng,
                 region=villages[number % len(villages)],
                 county=county,
-                members=members,
-                labour=rng.randint(0, members),
-                kind="exited",
             )
         )
     people = Household.objects.bulk_create(people, batch_size=5000)
@@ -199,26 +191,18 @@ def populate(*, orders: int, households: int, producers: int, products: int) -> 
                     producer=maker,
                     product=goods[i],
                     household=pool.pop(),
-                    kind="purchase",
-                    per_unit=(prices[i] * Decimal("0.08")).quantize(Decimal("0.01")),
+                    kind=kind,
                     valid_from=valid_from,
-                ),
-                BenefitLink(
-                    producer=maker,
-                    product=goods[i],
-                    household=pool.pop(),
-                    kind="land_rent",
-                    share=Decimal("3.00"),
-                    valid_from=valid_from,
-                ),
-                BenefitLink(
-                    producer=maker,
-                    product=goods[i],
-                    household=pool.pop(),
-                    kind="direct",
-                    per_unit=Decimal("0.50"),
-                    valid_from=valid_from,
-                ),
+                    **terms,
+                )
+                for kind, terms in (
+                    (
+                        "purchase",
+                        {"per_unit": (prices[i] * Decimal("0.08")).quantize(Decimal("0.01"))},
+                    ),
+                    ("land_rent", {"share": Decimal("3.00")}),
+                    ("direct", {"per_unit": Decimal("0.50")}),
+                )
             ]
     BenefitLink.objects.bulk_create(links, batch_size=5000)
 
@@ -402,9 +386,10 @@ def check_ledger() -> None:
     from django.db.models import Sum
     from oscar.core.loading import get_model
 
-    from impact.ledger.attribution import LinkRule, line_split
+    from impact.ledger.attribution import line_split
     from impact.models import AttributionEntry, AttributionJob
     from producers.models import BenefitLink
+    from tests.impact.ledger_rules import link_rule
 
     Line = get_model("order", "Line")
     left = AttributionJob.objects.filter(done_at__isnull=True).count()
@@ -412,13 +397,7 @@ def check_ledger() -> None:
     general: dict[int, list] = defaultdict(list)
     specific: dict[int, list] = defaultdict(list)
     for link in BenefitLink.objects.select_related("producer").order_by("pk"):
-        rule = LinkRule(
-            link_id=link.pk,
-            household_id=link.household_id,
-            income_source=BenefitLink.INCOME_SOURCE[link.kind],
-            per_unit=link.per_unit,
-            share_percent=link.share,
-        )
+        rule = link_rule(link)
         if link.product_id is None:
             general[link.producer.partner_id].append(rule)
         else:
@@ -475,17 +454,8 @@ def main() -> None:
     if needed > args.households:
         sys.exit(f"{needed} links need as many households: raise --households")
     url = bench_database_url(DATABASE)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DEBUG": "false",
-        "PII_KEY": "bench-pii-key",
-    }
-    env.pop("CELERY_BROKER_URL", None)  # nothing queued: the benchmark is the worker
-    admin_execute(
-        url, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"
-    )
+    env = bench_env(url)  # no Celery broker: nothing queued, the benchmark is the worker
+    database_create(url)
     try:
         manage(env, "migrate", "--noinput")
         for child in ("populate", "measure"):
@@ -496,7 +466,7 @@ def main() -> None:
             print(result.stdout.strip())
     finally:
         if not args.keep:
-            admin_execute(url, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            database_drop(url)
 
 
 if __name__ == "__main__":

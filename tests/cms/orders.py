@@ -1,14 +1,16 @@
-"""Campaign orders for the tests: through the real checkout, or bulk-created for volume."""
+"""Campaign orders for the tests (and the campaign benchmark): through the real checkout,
+or bulk-created for volume."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from cms.models import CampaignOrder
+from cms.models import CampaignOrder, CampaignPage
 from impact.models import AttributionEntry
 from producers.models import BenefitLink
 from shop.payments.models import OrderPayment, PaymentEvent
@@ -36,24 +38,36 @@ def buy(client, *, upc: str, quantity: int, email: str, pay: bool = True):  # ty
 
 
 def bulk_paid_orders(
-    *, campaign, count: int, buyers: int, amount: Decimal = Decimal("10.00")
-) -> None:  # type: ignore[no-untyped-def]
-    """``count`` paid campaign orders of one peanut line each, from ``buyers`` distinct guests,
-    each attributing ¥1.00 to the same household: rows written in bulk, as a rush leaves them."""
+    *,
+    campaign: CampaignPage,
+    count: int,
+    buyers: int,
+    amount: Decimal = Decimal("10.00"),
+    quantity: int = 1,
+    attributed: Decimal = Decimal("1.00"),
+    first: int = 0,
+    prefix: str = "BULK",
+    spread: datetime.timedelta | None = None,
+) -> None:
+    """Paid campaign orders ``first`` to ``first + count - 1``, of one line of ``quantity``
+    peanuts each, from ``buyers`` distinct guests, each attributing ``attributed`` to the same
+    household: rows written in bulk, as a rush leaves them. They are placed now, or, with
+    ``spread``, order i ``i`` seconds ago, wrapping around at ``spread``."""
     now = timezone.now()
     product = Product.objects.get(upc="YX-DC-003")
     link = BenefitLink.objects.filter(product=product).order_by("pk").first()
+    seconds = int(spread.total_seconds()) if spread else 0
     orders = Order.objects.bulk_create(
         Order(
-            number=f"BULK-{campaign.pk}-{i:05d}",
+            number=f"{prefix}-{campaign.pk}-{i:06d}",
             currency="CNY",
             total_incl_tax=amount,
             total_excl_tax=amount,
             status="Paid",
             guest_email=f"buyer{i % buyers}@bulk.example",
-            date_placed=now,
+            date_placed=now - datetime.timedelta(seconds=i % seconds) if seconds else now,
         )
-        for i in range(count)
+        for i in range(first, first + count)
     )
     payments = OrderPayment.objects.bulk_create(
         OrderPayment(
@@ -80,12 +94,12 @@ def bulk_paid_orders(
             partner_sku=product.upc,
             title=product.title,
             upc=product.upc,
-            quantity=1,
+            quantity=quantity,
             line_price_incl_tax=amount,
             line_price_excl_tax=amount,
             line_price_before_discounts_incl_tax=amount,
             line_price_before_discounts_excl_tax=amount,
-            num_allocated=1,
+            num_allocated=quantity,
         )
         for order in orders
     )
@@ -96,7 +110,7 @@ def bulk_paid_orders(
             link=link,
             kind=AttributionEntry.Kind.ATTRIBUTION,
             income_source="operating",
-            amount=Decimal("1.00"),
+            amount=attributed,
             year=now.year,
             payment_event=event,
         )
