@@ -35,7 +35,9 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from _postgres import ROOT, bench_database_url, bench_env, database_create, database_drop, manage
 
@@ -310,11 +312,31 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
+def timed(
+    run: Callable[[Any], int], arguments: list, *, profile: bool
+) -> tuple[int, float, int, cProfile.Profile | None]:
+    """``run`` over each of ``arguments`` in turn, each giving the lines it attributed:
+    the lines in all, the seconds taken, the SQL queries made, and the cProfile if asked."""
+    from django.db import connection
+
+    counter = QueryCounter()
+    profiler = cProfile.Profile() if profile else None
+    lines = 0
+    started = time.perf_counter()
+    with connection.execute_wrapper(counter):
+        if profiler:
+            profiler.enable()
+        for argument in arguments:
+            lines += run(argument)
+        if profiler:
+            profiler.disable()
+    return lines, time.perf_counter() - started, counter.count, profiler
+
+
 def measure(*, batch: int, profile: bool) -> None:
     import django
 
     django.setup()
-    from django.db import connection
     from django.db.models import Sum
 
     from impact.ledger.services import attribution_run_many
@@ -330,40 +352,24 @@ def measure(*, batch: int, profile: bool) -> None:
     one_by_one, batched = events[:half], events[half:]
 
     # (a) one task at a time, each its own transaction and re-assessment.
-    counter = QueryCounter()
-    profiler = cProfile.Profile() if profile else None
-    lines = 0
-    started = time.perf_counter()
-    with connection.execute_wrapper(counter):
-        if profiler:
-            profiler.enable()
-        for event_id in one_by_one:
-            lines += impact_attribute_payment(event_id)["lines"]
-        if profiler:
-            profiler.disable()
-    seconds = time.perf_counter() - started
+    lines, seconds, queries, profiler = timed(
+        lambda event_id: impact_attribute_payment(event_id)["lines"], one_by_one, profile=profile
+    )
     print(
         f"(a) one task per payment: {len(one_by_one):,} events, {lines:,} lines in {seconds:.2f} s"
-        f" = {lines / seconds:,.0f} lines/s ({counter.count / len(one_by_one):.1f} queries per event)"
+        f" = {lines / seconds:,.0f} lines/s ({queries / len(one_by_one):.1f} queries per event)"
     )
 
     # (b) the catch-up path: many jobs per transaction, one re-assessment per batch.
-    counter = QueryCounter()
-    profiler_b = cProfile.Profile() if profile else None
-    lines = 0
-    started = time.perf_counter()
-    with connection.execute_wrapper(counter):
-        if profiler_b:
-            profiler_b.enable()
-        for start in range(0, len(batched), batch):
-            lines += attribution_run_many(payment_event_ids=batched[start : start + batch])["lines"]
-        if profiler_b:
-            profiler_b.disable()
-    seconds = time.perf_counter() - started
+    lines, seconds, queries, profiler_b = timed(
+        lambda ids: attribution_run_many(payment_event_ids=ids)["lines"],
+        [batched[start : start + batch] for start in range(0, len(batched), batch)],
+        profile=profile,
+    )
     print(
         f"(b) attribution_run_many, batches of {batch}: {len(batched):,} events, {lines:,} lines "
         f"in {seconds:.2f} s = {lines / seconds:,.0f} lines/s "
-        f"({counter.count / len(batched):.1f} queries per event)"
+        f"({queries / len(batched):.1f} queries per event)"
     )
 
     check_ledger()
