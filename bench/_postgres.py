@@ -1,10 +1,12 @@
-"""What the benchmarks share: a throw-away PostgreSQL database of their own, manage.py, gunicorn."""
+"""What the benchmarks share: a throw-away PostgreSQL database of their own, the environment
+of their processes, manage.py, gunicorn."""
 
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -27,6 +29,40 @@ def admin_execute(url: str, *statements: str) -> None:
     with psycopg.connect(admin, autocommit=True) as connection:
         for statement in statements:
             connection.execute(statement)
+
+
+def database_create(url: str) -> None:
+    """The benchmark's database of ``url``, new and empty (one left by an earlier run is dropped)."""
+    name = urlparse(url).path.lstrip("/")
+    admin_execute(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
+
+
+def database_drop(url: str) -> None:
+    name = urlparse(url).path.lstrip("/")
+    admin_execute(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def bench_env(
+    url: str, *, scratch: Path | None = None, unset: Iterable[str] = ("CELERY_BROKER_URL",)
+) -> dict[str, str]:
+    """The environment of the benchmark's processes: production settings without debug on the
+    database of ``url``, without the variables ``unset`` (by default the Celery broker: nothing
+    is queued, tasks run where they are called), and, given a ``scratch`` folder, with the
+    media and the search index in it and e-mail kept in memory."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DEBUG": "false",
+        "PII_KEY": "bench-pii-key",
+    }
+    if scratch is not None:
+        env["MEDIA_ROOT"] = str(scratch / "media")
+        env["WHOOSH_PATH"] = str(scratch / "whoosh")
+        env["EMAIL_DELIVERY_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    for name in unset:
+        env.pop(name, None)
+    return env
 
 
 def manage(env: dict, *args: str) -> None:

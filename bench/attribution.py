@@ -30,15 +30,16 @@ The database is dropped at the end unless ``--keep``.
 import argparse
 import cProfile
 import datetime
-import os
 import pstats
 import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
-from _postgres import ROOT, admin_execute, bench_database_url, manage
+from _postgres import ROOT, bench_database_url, bench_env, database_create, database_drop, manage
 
 DATABASE = "yixiang_bench_attribution"
 LINES_PER_ORDER = 3
@@ -51,10 +52,10 @@ def populate(*, orders: int, households: int, producers: int, products: int) -> 
     import django
 
     django.setup()
+    from _households import household_row
     from django.db import connection
     from django.utils import timezone
     from oscar.core.loading import get_model
-    from stdnum.cn import ric
 
     from impact.models import (
         AttributionJob,
@@ -64,7 +65,6 @@ def populate(*, orders: int, households: int, producers: int, products: int) -> 
         Region,
         Threshold,
     )
-    from impact.monitoring.pii import pii_hash
     from producers.models import BenefitLink, Producer
     from shop.payments.models import OrderPayment, PaymentEvent
 
@@ -99,20 +99,14 @@ def populate(*, orders: int, households: int, producers: int, products: int) -> 
     people = []
     for number in range(households):
         county, villages = counties[number % len(counties)]
-        body = f"{county.code}19{rng.randint(40, 99)}0101{number % 1000:03d}"
-        id_number = body + ric.calc_check_digit(body)
-        members = rng.randint(1, 6)
         people.append(
-            Household(
+            household_row(
                 code=f"{county.code}-{number:06d}",
-                head_name="测试户主",
-                id_number=id_number,
-                id_number_hash=pii_hash(id_number),
+                county_code=county.code,
+                serial=number,
+                rng=rng,
                 region=villages[number % len(villages)],
                 county=county,
-                members=members,
-                labour=rng.randint(0, members),
-                kind="exited",
             )
         )
     people = Household.objects.bulk_create(people, batch_size=5000)
@@ -199,26 +193,18 @@ def populate(*, orders: int, households: int, producers: int, products: int) -> 
                     producer=maker,
                     product=goods[i],
                     household=pool.pop(),
-                    kind="purchase",
-                    per_unit=(prices[i] * Decimal("0.08")).quantize(Decimal("0.01")),
+                    kind=kind,
                     valid_from=valid_from,
-                ),
-                BenefitLink(
-                    producer=maker,
-                    product=goods[i],
-                    household=pool.pop(),
-                    kind="land_rent",
-                    share=Decimal("3.00"),
-                    valid_from=valid_from,
-                ),
-                BenefitLink(
-                    producer=maker,
-                    product=goods[i],
-                    household=pool.pop(),
-                    kind="direct",
-                    per_unit=Decimal("0.50"),
-                    valid_from=valid_from,
-                ),
+                    **terms,
+                )
+                for kind, terms in (
+                    (
+                        "purchase",
+                        {"per_unit": (prices[i] * Decimal("0.08")).quantize(Decimal("0.01"))},
+                    ),
+                    ("land_rent", {"share": Decimal("3.00")}),
+                    ("direct", {"per_unit": Decimal("0.50")}),
+                )
             ]
     BenefitLink.objects.bulk_create(links, batch_size=5000)
 
@@ -321,16 +307,36 @@ class QueryCounter:
     def __init__(self) -> None:
         self.count = 0
 
-    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def __call__(self, execute, sql, params, many, context):
         self.count += 1
         return execute(sql, params, many, context)
+
+
+def timed(
+    run: Callable[[Any], int], arguments: list, *, profile: bool
+) -> tuple[int, float, int, cProfile.Profile | None]:
+    """``run`` over each of ``arguments`` in turn, each giving the lines it attributed:
+    the lines in all, the seconds taken, the SQL queries made, and the cProfile if asked."""
+    from django.db import connection
+
+    counter = QueryCounter()
+    profiler = cProfile.Profile() if profile else None
+    lines = 0
+    started = time.perf_counter()
+    with connection.execute_wrapper(counter):
+        if profiler:
+            profiler.enable()
+        for argument in arguments:
+            lines += run(argument)
+        if profiler:
+            profiler.disable()
+    return lines, time.perf_counter() - started, counter.count, profiler
 
 
 def measure(*, batch: int, profile: bool) -> None:
     import django
 
     django.setup()
-    from django.db import connection
     from django.db.models import Sum
 
     from impact.ledger.services import attribution_run_many
@@ -346,40 +352,24 @@ def measure(*, batch: int, profile: bool) -> None:
     one_by_one, batched = events[:half], events[half:]
 
     # (a) one task at a time, each its own transaction and re-assessment.
-    counter = QueryCounter()
-    profiler = cProfile.Profile() if profile else None
-    lines = 0
-    started = time.perf_counter()
-    with connection.execute_wrapper(counter):
-        if profiler:
-            profiler.enable()
-        for event_id in one_by_one:
-            lines += impact_attribute_payment(event_id)["lines"]
-        if profiler:
-            profiler.disable()
-    seconds = time.perf_counter() - started
+    lines, seconds, queries, profiler = timed(
+        lambda event_id: impact_attribute_payment(event_id)["lines"], one_by_one, profile=profile
+    )
     print(
         f"(a) one task per payment: {len(one_by_one):,} events, {lines:,} lines in {seconds:.2f} s"
-        f" = {lines / seconds:,.0f} lines/s ({counter.count / len(one_by_one):.1f} queries per event)"
+        f" = {lines / seconds:,.0f} lines/s ({queries / len(one_by_one):.1f} queries per event)"
     )
 
     # (b) the catch-up path: many jobs per transaction, one re-assessment per batch.
-    counter = QueryCounter()
-    profiler_b = cProfile.Profile() if profile else None
-    lines = 0
-    started = time.perf_counter()
-    with connection.execute_wrapper(counter):
-        if profiler_b:
-            profiler_b.enable()
-        for start in range(0, len(batched), batch):
-            lines += attribution_run_many(payment_event_ids=batched[start : start + batch])["lines"]
-        if profiler_b:
-            profiler_b.disable()
-    seconds = time.perf_counter() - started
+    lines, seconds, queries, profiler_b = timed(
+        lambda ids: attribution_run_many(payment_event_ids=ids)["lines"],
+        [batched[start : start + batch] for start in range(0, len(batched), batch)],
+        profile=profile,
+    )
     print(
         f"(b) attribution_run_many, batches of {batch}: {len(batched):,} events, {lines:,} lines "
         f"in {seconds:.2f} s = {lines / seconds:,.0f} lines/s "
-        f"({counter.count / len(batched):.1f} queries per event)"
+        f"({queries / len(batched):.1f} queries per event)"
     )
 
     check_ledger()
@@ -402,9 +392,10 @@ def check_ledger() -> None:
     from django.db.models import Sum
     from oscar.core.loading import get_model
 
-    from impact.ledger.attribution import LinkRule, line_split
+    from impact.ledger.attribution import line_split
     from impact.models import AttributionEntry, AttributionJob
     from producers.models import BenefitLink
+    from tests.impact.ledger_rules import link_rule
 
     Line = get_model("order", "Line")
     left = AttributionJob.objects.filter(done_at__isnull=True).count()
@@ -412,13 +403,7 @@ def check_ledger() -> None:
     general: dict[int, list] = defaultdict(list)
     specific: dict[int, list] = defaultdict(list)
     for link in BenefitLink.objects.select_related("producer").order_by("pk"):
-        rule = LinkRule(
-            link_id=link.pk,
-            household_id=link.household_id,
-            income_source=BenefitLink.INCOME_SOURCE[link.kind],
-            per_unit=link.per_unit,
-            share_percent=link.share,
-        )
+        rule = link_rule(link)
         if link.product_id is None:
             general[link.producer.partner_id].append(rule)
         else:
@@ -475,17 +460,8 @@ def main() -> None:
     if needed > args.households:
         sys.exit(f"{needed} links need as many households: raise --households")
     url = bench_database_url(DATABASE)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DEBUG": "false",
-        "PII_KEY": "bench-pii-key",
-    }
-    env.pop("CELERY_BROKER_URL", None)  # nothing queued: the benchmark is the worker
-    admin_execute(
-        url, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"
-    )
+    env = bench_env(url)  # no Celery broker: nothing queued, the benchmark is the worker
+    database_create(url)
     try:
         manage(env, "migrate", "--noinput")
         for child in ("populate", "measure"):
@@ -496,7 +472,7 @@ def main() -> None:
             print(result.stdout.strip())
     finally:
         if not args.keep:
-            admin_execute(url, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            database_drop(url)
 
 
 if __name__ == "__main__":

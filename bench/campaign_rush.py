@@ -28,9 +28,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from _postgres import ROOT, admin_execute, bench_database_url, free_port, manage, serve
+from _postgres import (
+    ROOT,
+    bench_database_url,
+    bench_env,
+    database_create,
+    database_drop,
+    free_port,
+    manage,
+    serve,
+)
 
 DATABASE = "yixiang_bench_campaign"
+RUSH = "bench-rush"  # the campaign of the rush
+SMALL = "xundian-ecommerce-festival-day-1"  # a demo campaign, given 10 orders
 
 # wrk prints the requested percentiles of the latency distribution (microseconds).
 WRK_SCRIPT = """
@@ -56,137 +67,43 @@ def prepare(env: dict, orders: int) -> dict:
     import datetime
     from decimal import Decimal
 
-    from django.contrib.auth import get_user_model
     from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-    from oscar.core.loading import get_model
 
-    from cms.campaigns.selectors import campaign_counters
-    from cms.models import (
-        CampaignHost,
-        CampaignIndexPage,
-        CampaignOrder,
-        CampaignPage,
-        CampaignProduct,
+    from cms.models import CampaignPage
+    from tests.cms.campaigns import make_campaign
+    from tests.cms.orders import bulk_paid_orders
+
+    campaign = make_campaign(
+        title="压测直播：东川七彩花生专场",
+        slug=RUSH,
+        code="BENCH1",
+        starts_at=timezone.now() - datetime.timedelta(hours=1),
+        hours=6,
+        products=[("YX-DC-003", "35.80"), ("YX-DC-001", "25.90"), ("YX-DC-004", None)],
     )
-    from impact.models import AttributionEntry
-    from producers.models import BenefitLink
-    from shop.payments.models import OrderPayment, PaymentEvent
 
-    Order = get_model("order", "Order")
-    Line = get_model("order", "Line")
-    Product = get_model("catalogue", "Product")
-    admin = get_user_model().objects.get(username="admin")
-    now = timezone.now()
-    peanuts = Product.objects.get(upc="YX-DC-003")
-    with transaction.atomic():
-        campaign = CampaignPage(
-            title="压测直播：东川七彩花生专场",
-            slug="bench-rush",
-            platform=CampaignPage.Platform.DOUYIN,
-            starts_at=now - datetime.timedelta(hours=1),
-            ends_at=now + datetime.timedelta(hours=5),
-            stream_url="https://live.yixiang.example/bench",
-            code="BENCH1",
-            live=False,
-        )
-        campaign.hosts.add(CampaignHost(name="压测主播", title="演示干部"))
-        for order, (upc, price) in enumerate(
-            [("YX-DC-003", "35.80"), ("YX-DC-001", "25.90"), ("YX-DC-004", None)]
-        ):
-            campaign.products.add(
-                CampaignProduct(
-                    product=Product.objects.get(upc=upc),
-                    campaign_price=Decimal(price) if price else None,
-                    sort_order=order,
-                )
-            )
-        CampaignIndexPage.objects.get().add_child(instance=campaign)
-        campaign.save_revision(user=admin).publish(user=admin)
-
-    def write(count: int, target) -> None:  # type: ignore[no-untyped-def]
-        amount = Decimal("71.60")
-        link = BenefitLink.objects.filter(product=peanuts).order_by("pk").first()
+    def write(count: int, into: CampaignPage) -> None:
         for start in range(0, count, 2000):
-            batch = range(start, min(start + 2000, count))
             with transaction.atomic():
-                created = Order.objects.bulk_create(
-                    Order(
-                        number=f"RUSH-{target.pk}-{i:06d}",
-                        currency="CNY",
-                        total_incl_tax=amount,
-                        total_excl_tax=amount,
-                        status="Paid",
-                        guest_email=f"viewer{i % 2500}@bench.example",
-                        date_placed=now - datetime.timedelta(seconds=i % 3600),
-                    )
-                    for i in batch
-                )
-                payments = OrderPayment.objects.bulk_create(
-                    OrderPayment(
-                        order=order,
-                        method=OrderPayment.Method.TRANSFER,
-                        state=OrderPayment.State.PAID,
-                        amount_due=amount,
-                        amount_received=amount,
-                        confirmed_at=now,
-                    )
-                    for order in created
-                )
-                events = PaymentEvent.objects.bulk_create(
-                    PaymentEvent(order_payment=p, kind=PaymentEvent.Kind.CONFIRMED, amount=amount)
-                    for p in payments
-                )
-                CampaignOrder.objects.bulk_create(
-                    CampaignOrder(order=order, campaign=target) for order in created
-                )
-                lines = Line.objects.bulk_create(
-                    Line(
-                        order=order,
-                        product=peanuts,
-                        partner_sku=peanuts.upc,
-                        title=peanuts.title,
-                        upc=peanuts.upc,
-                        quantity=2,
-                        line_price_incl_tax=amount,
-                        line_price_excl_tax=amount,
-                        line_price_before_discounts_incl_tax=amount,
-                        line_price_before_discounts_excl_tax=amount,
-                        num_allocated=2,
-                    )
-                    for order in created
-                )
-                AttributionEntry.objects.bulk_create(
-                    AttributionEntry(
-                        line=line,
-                        household_id=link.household_id,
-                        link=link,
-                        kind=AttributionEntry.Kind.ATTRIBUTION,
-                        income_source="operating",
-                        amount=Decimal("8.00"),
-                        year=now.year,
-                        payment_event=event,
-                    )
-                    for line, event in zip(lines, events, strict=True)
+                bulk_paid_orders(
+                    campaign=into,
+                    first=start,
+                    count=min(2000, count - start),
+                    buyers=2500,
+                    amount=Decimal("71.60"),
+                    quantity=2,
+                    attributed=Decimal("8.00"),
+                    prefix="RUSH",
+                    spread=datetime.timedelta(hours=1),
                 )
 
     write(orders, campaign)
     # A second campaign with 10 orders, to show the counters cost the same.
-    small = CampaignPage.objects.get(slug="xundian-ecommerce-festival-day-1")
-    write(10, small)
+    write(10, CampaignPage.objects.get(slug=SMALL))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    with CaptureQueriesContext(connection) as large_queries:
-        figures = campaign_counters(campaign_id=campaign.pk)
-    with CaptureQueriesContext(connection) as small_queries:
-        campaign_counters(campaign_id=small.pk)
-    return {
-        "page": campaign.url,
-        "counters": f"/campaigns/{campaign.pk}/counters.json",
-        "figures": figures,
-        "queries": (len(small_queries), len(large_queries)),
-    }
+    return target()
 
 
 def reused(env: dict) -> dict:
@@ -195,14 +112,20 @@ def reused(env: dict) -> dict:
     import django
 
     django.setup()
+    return target()
+
+
+def target() -> dict:
+    """The rush campaign's page and counters URLs, its counters, and the SQL queries one
+    computation of the counters costs with 10 orders and with all of them."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from cms.campaigns.selectors import campaign_counters
     from cms.models import CampaignPage
 
-    campaign = CampaignPage.objects.get(slug="bench-rush")
-    small = CampaignPage.objects.get(slug="xundian-ecommerce-festival-day-1")
+    campaign = CampaignPage.objects.get(slug=RUSH)
+    small = CampaignPage.objects.get(slug=SMALL)
     with CaptureQueriesContext(connection) as large_queries:
         figures = campaign_counters(campaign_id=campaign.pk)
     with CaptureQueriesContext(connection) as small_queries:
@@ -258,18 +181,12 @@ def main() -> None:
 
     url = bench_database_url(DATABASE)
     scratch = Path(tempfile.mkdtemp(prefix="yixiang-bench-campaign-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DEBUG": "false",
-        "PII_KEY": "bench-pii-key",
-        "MEDIA_ROOT": str(scratch / "media"),
-        "WHOOSH_PATH": str(scratch / "whoosh"),
-        "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    }
-    for name in ("CELERY_BROKER_URL", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
-        env.pop(name, None)
+    # CACHE_URL stays: the cache is Redis when it is set, as in production.
+    env = bench_env(
+        url,
+        scratch=scratch,
+        unset=("CELERY_BROKER_URL", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"),
+    )
     cache = env.get("CACHE_URL") or "locmem (each worker its own)"
     if env.get("CACHE_URL"):
         import redis
@@ -277,9 +194,7 @@ def main() -> None:
         redis.Redis.from_url(env["CACHE_URL"]).flushdb()
 
     if not args.reuse:
-        admin_execute(
-            url, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"
-        )
+        database_create(url)
     try:
         if args.reuse:
             target = reused(env)
@@ -356,7 +271,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep and not args.reuse:
-            admin_execute(url, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            database_drop(url)
             shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -34,19 +34,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-from _postgres import ROOT, admin_execute, bench_database_url, free_port, manage, serve
+from _postgres import (
+    ROOT,
+    bench_database_url,
+    bench_env,
+    database_create,
+    database_drop,
+    free_port,
+    manage,
+    serve,
+)
 
 DATABASE = "yixiang_bench_checkout"
 UPC = "YX-DC-003"
-ADDRESS = {
-    "last_name": "李四",
-    "line1": "红土地镇花沟村 12 号",
-    "line4": "昆明市",
-    "state": "云南省",
-    "postcode": "654100",
-    "phone_number": "13800138000",
-    "country": "CN",
-}
 
 
 class Guest:
@@ -78,7 +78,7 @@ class Guest:
         self.expect(
             self.post(urls["index"], {"username": email, "options": "anonymous"}), 302, "e-mail"
         )
-        self.expect(self.post(urls["address"], ADDRESS), 302, "address")
+        self.expect(self.post(urls["address"], urls["shipping_address"]), 302, "address")
         payment = self.session.get(self.base + urls["shipping"], timeout=120)
         self.expect(payment, 200, "shipping method to payment details")
         # Where the buyer chooses how to pay: the checked (or only) method.
@@ -113,7 +113,8 @@ class Guest:
 
 
 def prepare(env: dict, stock: int) -> dict:
-    """The URLs the guests need, the sold-out message they should see, and stock set to N."""
+    """The URLs the guests need, the address they give, the sold-out message they should see,
+    and stock set to N."""
     os.environ.update(env)
     import django
 
@@ -123,6 +124,7 @@ def prepare(env: dict, stock: int) -> dict:
     from oscar.core.loading import get_model
 
     from shop.partner.exceptions import InsufficientStock
+    from tests.shop.checkout_flow import ADDRESS
 
     product = get_model("catalogue", "Product").objects.get(upc=UPC)
     get_model("partner", "StockRecord").objects.filter(product=product).update(
@@ -141,6 +143,7 @@ def prepare(env: dict, stock: int) -> dict:
         "shipping": reverse("checkout:shipping-method"),
         "preview": reverse("checkout:preview"),
         "thank_you": reverse("checkout:thank-you"),
+        "shipping_address": ADDRESS,  # the form the guests post to "address"
         "sold_out": sold_out,
         "product_id": product.pk,
     }
@@ -180,22 +183,12 @@ def main() -> None:
 
     url = bench_database_url(DATABASE)
     scratch = Path(tempfile.mkdtemp(prefix="yixiang-bench-checkout-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DEBUG": "false",
-        "PII_KEY": "bench-pii-key",
-        "MEDIA_ROOT": str(scratch / "media"),
-        "WHOOSH_PATH": str(scratch / "whoosh"),
-        "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    }
-    for name in ("CELERY_BROKER_URL", "CACHE_URL", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"):
-        env.pop(name, None)
-
-    admin_execute(
-        url, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"
+    env = bench_env(
+        url,
+        scratch=scratch,
+        unset=("CELERY_BROKER_URL", "CACHE_URL", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"),
     )
+    database_create(url)
     ok = clean = False
     try:
         ok, clean = run(args, env=env, log=scratch / "gunicorn.log")
@@ -204,7 +197,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            admin_execute(url, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            database_drop(url)
         if ok and clean and not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
     if not ok:

@@ -13,46 +13,17 @@ Target (issue #3): 96,000 households in under 10 seconds on the 2-core machine.
 """
 
 import datetime
-import os
 import random
 import resource
 import subprocess
 import sys
 import time
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
+from _postgres import ROOT, bench_database_url, bench_env, database_create, manage
+
+DATABASE = "yixiang_bench"
 YEAR = 2026
-
-
-def bench_database_url() -> str:
-    base = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/yixiang"))
-    if not base.scheme.startswith("postgres"):
-        sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-    return base._replace(path="/yixiang_bench").geturl()
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute("DROP DATABASE IF EXISTS yixiang_bench WITH (FORCE)")
-        connection.execute("CREATE DATABASE yixiang_bench")
-
-
-def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
 
 
 def populate(count: int) -> float:
@@ -60,10 +31,9 @@ def populate(count: int) -> float:
     import django
 
     django.setup()
-    from stdnum.cn import ric
+    from _households import household_row
 
     from impact.models import Household, IncomeRecord, Region, RigidExpenditure, Threshold
-    from impact.monitoring.pii import pii_hash
 
     started = time.perf_counter()
     rng = random.Random(96000)
@@ -93,20 +63,14 @@ def populate(count: int) -> float:
         households = []
         for number in range(start, min(start + batch, count)):
             village_id, county_id, code = villages[number % len(villages)]
-            body = f"{code}19{rng.randint(40, 99)}0101{number % 1000:03d}"
-            id_number = body + ric.calc_check_digit(body)
-            members = rng.randint(1, 6)
             households.append(
-                Household(
+                household_row(
                     code=f"B{number:06d}",
-                    head_name="测试户主",
-                    id_number=id_number,
-                    id_number_hash=pii_hash(id_number),
+                    county_code=code,
+                    serial=number,
+                    rng=rng,
                     region_id=village_id,
                     county_id=county_id,
-                    members=members,
-                    labour=rng.randint(0, members),
-                    kind="exited",
                 )
             )
         created = Household.objects.bulk_create(households, batch_size=batch)
@@ -170,7 +134,7 @@ def reassess() -> None:
 
 def run(count: int, env: dict) -> None:
     print(f"\n== {count:,} households")
-    recreate_database(env["DATABASE_URL"])
+    database_create(env["DATABASE_URL"])
     manage(env, "migrate", "--noinput")
     child = subprocess.run(
         [sys.executable, __file__, "--populate", str(count)],
@@ -199,14 +163,7 @@ def main() -> None:
         print(f"populated in {seconds:.1f} s")
         return
     sizes = [int(arg) for arg in sys.argv[1:]] or [96000]
-    env = {
-        **os.environ,
-        "DATABASE_URL": bench_database_url(),
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DEBUG": "false",
-        "PII_KEY": "bench-pii-key",
-    }
-    env.pop("CELERY_BROKER_URL", None)
+    env = bench_env(bench_database_url(DATABASE))
     for size in sorted(sizes):  # ascending, so each child's peak memory is its own
         run(size, env)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._postgres import ROOT, admin_execute, bench_database_url, manage
+from bench._postgres import ROOT, bench_database_url, bench_env, database_create, manage
 
 NAME = "yixiang_bench_reports"
 HOUSEHOLDS = 96_000
@@ -32,7 +32,7 @@ LINES_PER_ORDER = 5
 HOUSEHOLDS_PER_LINE = 50  # 4,000 × 5 × 50 = 1,000,000 entries
 
 
-def _columns(model, **override):  # type: ignore[no-untyped-def]
+def _columns(model, **override):
     """The non-key columns of a model, and the SELECT expressions copying them from ``t``."""
     columns, expressions = [], []
     for field in model._meta.concrete_fields:
@@ -51,10 +51,9 @@ def populate() -> dict[str, float]:
     from django.db import connection
     from django.utils import timezone
     from oscar.core.loading import get_model
-    from stdnum.cn import ric
 
+    from bench._households import household_row
     from impact.models import Household, Region
-    from impact.monitoring.pii import pii_hash
     from producers.models import BenefitLink, Producer
     from shop.payments.models import OrderPayment, PaymentEvent
     from shop.payments.services import order_payment_open, order_transfer_record
@@ -65,20 +64,14 @@ def populate() -> dict[str, float]:
     households = []
     for number in range(HOUSEHOLDS):
         village = villages[number % len(villages)]
-        county_code = village.parent.parent.code
-        body = f"{county_code}19{number % 80 + 20:02d}0101{number % 1000:03d}"
-        id_number = body + ric.calc_check_digit(body)
         households.append(
-            Household(
+            household_row(
                 code=f"B-{number:06d}",
+                county_code=village.parent.parent.code,
+                serial=number,
                 head_name="基准户主",
-                id_number=id_number,
-                id_number_hash=pii_hash(id_number),
                 region=village,
                 county_id=village.parent.parent_id,
-                members=1 + number % 5,
-                labour=min(number % 3, 1 + number % 5),
-                kind=Household.Kind.EXITED,
             )
         )
         if len(households) == 5000:
@@ -352,18 +345,10 @@ def measure() -> None:
 
 def main() -> None:
     url = bench_database_url(NAME)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DEBUG": "false",
-    }
-    env.pop("CELERY_BROKER_URL", None)  # tasks run eagerly: nothing to queue
-    env.pop("CACHE_URL", None)
+    # Tasks run eagerly: nothing to queue.
+    env = bench_env(url, unset=("CELERY_BROKER_URL", "CACHE_URL"))
     if "--measure-only" not in sys.argv and "--resume" not in sys.argv:
-        admin_execute(
-            url, f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)", f"CREATE DATABASE {NAME}"
-        )
+        database_create(url)
         print(f"database {NAME}: migrating and loading the demo …")
         manage(env, "migrate", "--noinput")
         manage(env, "load_demo")

@@ -3,13 +3,12 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import timezone
 from oscar.core.loading import get_model
 
 from impact.models import AttributionEntry, Household
-from shop.payments.services import order_transfer_record
+from tests.shop.payments.paying import pay_in_full
 
-from .conftest import screenshot
+from .conftest import basket_add, guest_to_payment, order_place, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -19,27 +18,11 @@ Product = get_model("catalogue", "Product")
 
 def test_a_guest_sees_the_impact_receipt_before_and_after_paying(demo_site, page):
     product = Product.objects.get(upc="YX-DC-004")
-    page.goto(demo_site.url + product.get_absolute_url())
-    page.locator("#add_to_basket_form button[type=submit]").click()
-    page.wait_for_selector(".alert-success")
-    page.goto(demo_site.url + "/shop/checkout/")
-    page.fill("#id_username", "guest@example.com")
-    page.check("#id_options_0")
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_selector("#id_last_name")
-    page.fill("#id_last_name", "李四")
-    page.fill("#id_line1", "红土地镇花沟村 12 号")
-    page.fill("#id_line4", "昆明市")
-    page.fill("#id_state", "云南省")
-    page.fill("#id_postcode", "654100")
-    page.fill("#id_phone_number", "13800138000")
-    page.locator("#new_shipping_address button[type=submit]").click()
-    page.wait_for_selector(".yx-payment-method")
-    page.click("#view_preview")
-    page.click("#place-order")
+    basket_add(page, demo_site.url, upc=product.upc)
+    guest_to_payment(page, demo_site.url, email="guest@example.com")
+    order_place(page)
 
     # Not paid yet: what the ¥58.00 will reach once paid (20% + 8% + 5% of it, three households).
-    page.wait_for_selector(".yx-payment-due")
     receipt = page.locator("#impact-receipt")
     assert receipt.locator("h3").inner_text() == "您的订单带来的帮扶"
     assert (
@@ -53,12 +36,8 @@ def test_a_guest_sees_the_impact_receipt_before_and_after_paying(demo_site, page
 
     # Staff see the transfer arrive; the attribution is written on commit.
     order = Order.objects.get(guest_email="guest@example.com")
-    order_transfer_record(
-        order=order,
-        amount=order.total_incl_tax,
-        received_on=timezone.localdate(),
-        bank_reference="ICBC-RECEIPT-1",
-        by=get_user_model().objects.get(username="admin"),
+    pay_in_full(
+        order, by=get_user_model().objects.get(username="admin"), reference="ICBC-RECEIPT-1"
     )
     assert AttributionEntry.objects.filter(line__order=order).count() == 3
 

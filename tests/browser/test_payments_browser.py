@@ -1,6 +1,9 @@
 """Paying in a real browser: choosing Stripe, the payment page, paid by the webhook; staff record a transfer."""
 
+from __future__ import annotations
+
 import time
+from typing import TYPE_CHECKING
 
 import requests
 from django.urls import reverse
@@ -9,30 +12,12 @@ from oscar.core.loading import get_model
 from shop.payments.models import OrderPayment
 from tests.stripe_fixtures import WEBHOOK_SECRET
 
-from .conftest import screenshot
+from .conftest import basket_add, guest_to_payment, log_in, order_place, screenshot
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 Order = get_model("order", "Order")
-Product = get_model("catalogue", "Product")
-
-
-def guest_to_payment_choice(page, base: str, *, upc: str) -> None:
-    product = Product.objects.get(upc=upc)
-    page.goto(base + product.get_absolute_url())
-    page.locator("#add_to_basket_form button[type=submit]").click()
-    page.wait_for_selector(".alert-success")
-    page.goto(base + "/shop/checkout/")
-    page.fill("#id_username", "guest@example.com")
-    page.check("#id_options_0")
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_selector("#id_last_name")
-    page.fill("#id_last_name", "李四")
-    page.fill("#id_line1", "红土地镇花沟村 12 号")
-    page.fill("#id_line4", "昆明市")
-    page.fill("#id_state", "云南省")
-    page.fill("#id_postcode", "654100")
-    page.fill("#id_phone_number", "13800138000")
-    page.locator("#new_shipping_address button[type=submit]").click()
-    page.wait_for_selector(".yx-payment-methods")
 
 
 def test_a_guest_pays_by_stripe_and_the_webhook_marks_it_paid(
@@ -46,7 +31,8 @@ def test_a_guest_pays_by_stripe_and_the_webhook_marks_it_paid(
         timeout=5,
     ).raise_for_status()
 
-    guest_to_payment_choice(page, demo_site.url, upc="YX-DC-004")
+    basket_add(page, demo_site.url, upc="YX-DC-004")
+    guest_to_payment(page, demo_site.url, email="guest@example.com")
     labels = page.locator(".yx-payment-method").all_inner_texts()
     assert ["银行卡、支付宝或微信支付" in labels[0], "对公转账" in labels[1]] == [True, True]
     screenshot(page, "payment-choice")
@@ -76,34 +62,37 @@ def test_a_guest_pays_by_stripe_and_the_webhook_marks_it_paid(
     assert order.status == "Paid"
 
 
+def transfer_record(page: Page, *, amount: str, reference: str) -> str:
+    """Staff enter a transfer on the order's payment page: the message that answers."""
+    page.fill("#id_amount", amount)
+    page.fill("#id_bank_reference", reference)
+    page.locator(".yx-transfer-form button[type=submit]").click()
+    page.wait_for_selector(".alert-success")
+    return page.locator(".alert-success").inner_text()
+
+
 def test_staff_record_a_partial_then_the_full_transfer(demo_site, page):
-    guest_to_payment_choice(page, demo_site.url, upc="YX-DC-001")
-    page.click("#view_preview")
-    page.click("#place-order")
-    page.wait_for_selector(".yx-payment-due")
+    basket_add(page, demo_site.url, upc="YX-DC-001")
+    guest_to_payment(page, demo_site.url, email="guest@example.com")
+    order_place(page)
     order = Order.objects.get()
 
     page.context.clear_cookies()
-    page.goto(demo_site.url + "/shop/accounts/login/?next=" + reverse("payments-dashboard:list"))
-    page.fill("#id_login-username", "admin@yixiang.example")
-    page.fill("#id_login-password", "yixiang-demo")
-    page.locator("button[name=login_submit]").click()
+    log_in(
+        page,
+        demo_site.url,
+        then=reverse("payments-dashboard:list"),
+        username="admin@yixiang.example",
+        password="yixiang-demo",
+    )
     page.wait_for_selector(".yx-awaiting-transfer")
     assert order.number in page.locator(".yx-awaiting-transfer").inner_text()
     page.locator(".yx-awaiting-transfer a").first.click()
 
-    page.fill("#id_amount", "20.00")
-    page.fill("#id_bank_reference", "ICBC-20261128-01")
-    page.locator(".yx-transfer-form button[type=submit]").click()
-    page.wait_for_selector(".alert-success")
-    assert "尚欠 ¥9.90" in page.locator(".alert-success").inner_text()
+    assert "尚欠 ¥9.90" in transfer_record(page, amount="20.00", reference="ICBC-20261128-01")
     assert page.locator(".yx-balance").inner_text() == "¥9.90"
 
-    page.fill("#id_amount", "9.90")
-    page.fill("#id_bank_reference", "ICBC-20261128-02")
-    page.locator(".yx-transfer-form button[type=submit]").click()
-    page.wait_for_selector(".alert-success")
-    assert "已付清" in page.locator(".alert-success").inner_text()
+    assert "已付清" in transfer_record(page, amount="9.90", reference="ICBC-20261128-02")
     assert page.locator(".yx-payment-state").inner_text() == "已付款"
     screenshot(page, "dashboard-payment")
     order.refresh_from_db()

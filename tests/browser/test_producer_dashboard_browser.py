@@ -10,7 +10,7 @@ from oscar.core.loading import get_model
 from producers.models import Shipment
 from tests.producers.factories import PASSWORD, order, producer_user
 
-from .conftest import screenshot
+from .conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -48,10 +48,13 @@ def test_a_cooperative_user_edits_a_price_and_marks_an_order_shipped(
     potato = Product.objects.get(upc="YX-DC-001")
     placed = order(lines=[("YX-DC-001", 2), ("YX-XD-001", 1)])
 
-    page.goto(demo_site.url + "/shop/accounts/login/?next=/shop/dashboard/")
-    page.fill("#id_login-username", "coop-user@example.com")
-    page.fill("#id_login-password", PASSWORD)
-    page.click("button[name=login_submit]")
+    log_in(
+        page,
+        demo_site.url,
+        then="/shop/dashboard/",
+        username="coop-user@example.com",
+        password=PASSWORD,
+    )
     page.wait_for_url("**/shop/dashboard/")
 
     page.goto(f"{demo_site.url}/shop/dashboard/catalogue/products/{potato.pk}/")

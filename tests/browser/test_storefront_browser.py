@@ -3,7 +3,7 @@
 import pytest
 from oscar.core.loading import get_model
 
-from .conftest import screenshot
+from .conftest import guest_to_payment, order_place, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -33,26 +33,10 @@ def test_a_guest_finds_eagle_tea_and_orders_it_by_bank_transfer(demo_site, page)
     page.locator("#add_to_basket_form button[type=submit]").click()
     page.wait_for_selector(".alert-success")
 
-    page.goto(demo_site.url + "/shop/checkout/")
-    page.fill("#id_username", "guest@example.com")
-    page.check("#id_options_0")
-    page.locator("form button[type=submit]").first.click()
-
-    page.wait_for_selector("#id_last_name")
-    page.fill("#id_last_name", "李四")
-    page.fill("#id_line1", "红土地镇花沟村 12 号")
-    page.fill("#id_line4", "昆明市")
-    page.fill("#id_state", "云南省")
-    page.fill("#id_postcode", "654100")
-    page.fill("#id_phone_number", "13800138000")
-    page.locator("#new_shipping_address button[type=submit]").click()
-
-    page.wait_for_selector(".yx-payment-method")
+    guest_to_payment(page, demo_site.url, email="guest@example.com")
     assert "银行转账" in page.locator(".yx-payment-method").inner_text()
-    page.click("#view_preview")
-    page.click("#place-order")
+    order_place(page)
 
-    page.wait_for_selector(".yx-payment-due")
     order = Order.objects.get()
     assert page.locator(".yx-payment-reference").inner_text() == order.number
     assert order.status == "Pending payment"

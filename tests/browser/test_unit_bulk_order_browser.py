@@ -8,7 +8,7 @@ from oscar.core.loading import get_model
 from demo.data import DEMO_CANTEEN_BUYER
 from shop.units.models import UnitOrder
 
-from .conftest import screenshot
+from .conftest import log_in, screenshot, ship_to
 
 Order = get_model("order", "Order")
 
@@ -17,10 +17,13 @@ ORDER_LIST = "商品编码,数量,商品名称\r\nYX-DC-001,10,东川红土地�
 
 def test_a_canteen_buyer_uploads_an_order_list_and_pays_by_transfer(demo_site, page, tmp_path):
     base = demo_site.url
-    page.goto(base + "/shop/accounts/login/?next=/shop/unit/quick-order/")
-    page.fill("#id_login-username", DEMO_CANTEEN_BUYER["email"])
-    page.fill("#id_login-password", DEMO_CANTEEN_BUYER["password"])
-    page.click("button[name=login_submit]")
+    log_in(
+        page,
+        base,
+        then="/shop/unit/quick-order/",
+        username=DEMO_CANTEEN_BUYER["email"],
+        password=DEMO_CANTEEN_BUYER["password"],
+    )
     page.wait_for_selector("#order-list-upload-form")
 
     # A file with a bad row adds nothing and names the row.
@@ -47,14 +50,7 @@ def test_a_canteen_buyer_uploads_an_order_list_and_pays_by_transfer(demo_site, p
 
     page.goto(base + "/shop/checkout/")
     page.wait_for_selector("#id_last_name")
-    page.fill("#id_last_name", "东川区第一中学食堂")
-    page.fill("#id_line1", "铜都街道东川区第一中学")
-    page.fill("#id_line4", "昆明市")
-    page.fill("#id_state", "云南省")
-    page.fill("#id_postcode", "654100")
-    page.fill("#id_phone_number", "13800138000")
-    page.locator("#new_shipping_address button[type=submit]").click()
-    page.wait_for_selector(".yx-payment-methods")
+    ship_to(page, name="东川区第一中学食堂", line1="铜都街道东川区第一中学")
     page.check("#method-transfer")
     page.click("#view_preview")
     page.wait_for_selector("#id_ship_within_days")

@@ -21,6 +21,7 @@ def make_campaign(
     products: list[tuple[str, str | None]] | None = None,
     code: str = "",
     slug: str = "test-stream",
+    title: str | None = None,
     publish: bool = True,
     owner=None,
 ) -> CampaignPage:
@@ -28,7 +29,7 @@ def make_campaign(
     starts_at = starts_at or (timezone.now() - datetime.timedelta(hours=1))
     index = CampaignIndexPage.objects.get()
     campaign = CampaignPage(
-        title=f"测试直播 {slug}",
+        title=title or f"测试直播 {slug}",
         slug=slug,
         platform=CampaignPage.Platform.DOUYIN,
         starts_at=starts_at,

@@ -1,10 +1,12 @@
 """Making a campaign in the back office: cadres write it, staff approve it; bad input refused."""
 
 import datetime
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -61,6 +63,14 @@ def form_data(
 def add_url() -> str:
     index = CampaignIndexPage.objects.get()
     return reverse("wagtailadmin_pages:add", args=["cms", "campaignpage", index.pk])
+
+
+def publish_refused(client: Client, **fields: Any) -> Any:
+    """Staff press "publish" on a new campaign the form must refuse: the form, with its errors."""
+    client.force_login(get_user_model().objects.get(username="admin"))
+    response = client.post(add_url(), form_data(action="action-publish", **fields))
+    assert response.status_code == 200
+    return response.context["form"]
 
 
 def test_a_cadre_writes_a_campaign_and_submits_it_for_staff_approval(client):
@@ -135,10 +145,8 @@ def test_a_customer_cannot_reach_the_console(client):
 
 
 def test_an_end_before_the_start_is_refused_with_a_form_error(client):
-    client.force_login(get_user_model().objects.get(username="admin"))
-    response = client.post(add_url(), form_data(code="BADEND", hours=-1, action="action-publish"))
-    assert response.status_code == 200
-    assert response.context["form"].errors["ends_at"] == ["直播结束时间必须晚于开始时间。"]
+    form = publish_refused(client, code="BADEND", hours=-1)
+    assert form.errors["ends_at"] == ["直播结束时间必须晚于开始时间。"]
     assert not CampaignPage.objects.filter(code="BADEND").exists()
 
 
@@ -147,33 +155,23 @@ def test_a_product_not_on_sale_in_the_shop_is_refused(client):
     Certificate.objects.filter(product=tea).update(
         valid_to=timezone.localdate() - datetime.timedelta(days=1)
     )
-    client.force_login(get_user_model().objects.get(username="admin"))
-    response = client.post(
-        add_url(), form_data(code="NOTEA1", products=[(tea, "")], action="action-publish")
-    )
-    assert response.status_code == 200
-    errors = response.context["form"].formsets["products"].forms[0].errors
+    form = publish_refused(client, code="NOTEA1", products=[(tea, "")])
+    errors = form.formsets["products"].forms[0].errors
     assert errors["product"] == ["这件商品目前不在商城销售，直播不能卖它。"]
     assert not CampaignPage.objects.filter(code="NOTEA1").exists()
 
 
 def test_a_campaign_price_above_the_shop_price_is_refused(client):
     peanuts = Product.objects.get(upc="YX-DC-003")
-    client.force_login(get_user_model().objects.get(username="admin"))
-    response = client.post(
-        add_url(), form_data(code="DEAR01", products=[(peanuts, "45.00")], action="action-publish")
-    )
-    assert response.status_code == 200
-    errors = response.context["form"].formsets["products"].forms[0].errors
+    form = publish_refused(client, code="DEAR01", products=[(peanuts, "45.00")])
+    errors = form.formsets["products"].forms[0].errors
     assert errors["campaign_price"] == ["直播价不能高于商城价 ¥39.80。"]
 
 
 def test_a_code_used_by_another_campaign_is_refused_in_the_form(client):
     make_campaign(code="TAKEN1")
-    client.force_login(get_user_model().objects.get(username="admin"))
-    response = client.post(add_url(), form_data(code="taken1", action="action-publish"))
-    assert response.status_code == 200
-    assert response.context["form"].errors["code"] == ["这个代码已被其他活动或分享员使用。"]
+    form = publish_refused(client, code="taken1")
+    assert form.errors["code"] == ["这个代码已被其他活动或分享员使用。"]
 
 
 def test_the_host_pauses_pins_and_takes_products_off_sale_from_the_console(client):

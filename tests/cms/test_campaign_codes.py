@@ -4,14 +4,13 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 from oscar.core.loading import get_model
 
 from cms.campaigns.services import SESSION_KEY, campaign_sharer_add
 from cms.models import CampaignOrder, CampaignSharer
-from tests.shop.checkout_flow import checkout_to_preview
+from tests.shop.checkout_flow import checkout_to_preview, order_place
 
 from .campaigns import make_campaign
 
@@ -22,8 +21,7 @@ Order = get_model("order", "Order")
 
 def place_order(client, *, upc: str = "YX-DC-003", email: str = "fan@example.com"):
     checkout_to_preview(client, upc=upc, email=email)
-    response = client.post(reverse("checkout:preview"), {"action": "place_order"})
-    assert response.status_code == 302, response.content.decode()[:2000]
+    order_place(client)
     return Order.objects.get(guest_email=email)
 
 

@@ -4,11 +4,11 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from oscar.core.loading import get_model
 
 from cms.campaigns import pagecache
@@ -16,6 +16,7 @@ from cms.campaigns.selectors import campaign_counters
 from cms.campaigns.services import campaign_sharer_add
 from impact.models import AttributionEntry
 from shop.payments.services import RefundLineRequest, order_refund_request
+from tests.shop.payments.paying import pay_in_full
 
 from .campaigns import make_campaign
 from .orders import bulk_paid_orders, buy
@@ -98,17 +99,9 @@ def test_a_payment_refreshes_the_cached_counters_at_once(
     url = reverse("campaigns:counters", args=[campaign.pk])
     order = buy(client, upc="YX-DC-003", quantity=1, email="d@example.com", pay=False)
     assert client.get(url).json()["orders"] == 0
-    from django.contrib.auth import get_user_model
-
-    from shop.payments.services import order_transfer_record
-
     with django_capture_on_commit_callbacks(execute=True):
-        order_transfer_record(
-            order=order,
-            amount=order.total_incl_tax,
-            received_on=timezone.localdate(),
-            bank_reference="REF-COUNT2",
-            by=get_user_model().objects.get(username="admin"),
+        pay_in_full(
+            order, by=get_user_model().objects.get(username="admin"), reference="REF-COUNT2"
         )
     assert figures(client.get(url).json()) == {
         "orders": 1,

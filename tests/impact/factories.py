@@ -1,11 +1,15 @@
-"""Households and their records for the impact tests."""
+"""Households and their records, and the back-office staff who see them, for the impact tests."""
 
 import itertools
+from collections.abc import Iterable
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Permission
 from stdnum.cn import ric
 
-from impact.models import Household, IncomeRecord, Region, Threshold
+from impact.models import Household, IncomeRecord, Region, StaffScope, Threshold
 
 _sequence = itertools.count(1)
 
@@ -51,3 +55,18 @@ def threshold(year: int = 2026, standard: str = "4000.00", multiplier: str = "1.
         year=year,
         defaults={"national_standard": Decimal(standard), "multiplier": Decimal(multiplier)},
     )[0]
+
+
+def county_staff(
+    username: str, county_code: str | None, *, permissions: Iterable[str] = ()
+) -> AbstractBaseUser:
+    """A back-office user who may open Wagtail's admin, scoped to the county of ``county_code``
+    (None: every county, as city staff are), with the further ``permissions`` by codename."""
+    user = get_user_model().objects.create_user(
+        username=username, email=f"{username}@example.com", password="pass-123-word", is_staff=True
+    )
+    for codename in ("access_admin", *permissions):
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    county = Region.objects.get(code=county_code) if county_code else None
+    StaffScope.objects.create(user=user, county=county)
+    return user

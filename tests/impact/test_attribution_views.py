@@ -1,20 +1,19 @@
 """Where people see the ledger: the household page, the order page, the export, the buyer's receipt, the demo."""
 
-import csv
 import datetime
 import io
 import re
-import zipfile
 from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -22,19 +21,20 @@ from openpyxl import load_workbook
 from oscar.core.loading import get_model
 
 from impact.ledger.receipts import Receipt, order_impact_receipt
-from impact.models import AttributionEntry, Household, Region, SalesLevelChange, StaffScope
+from impact.models import AttributionEntry, Household, SalesLevelChange
 from impact.monitoring.assessment import households_reassess
 from impact.reporting.exports import ATTRIBUTION_COLUMNS, impact_export
 from producers.models import BenefitLink
 from shop.payments.models import PaymentEvent
 from shop.payments.services import (
     RefundLineRequest,
-    order_payment_open,
     order_refund_request,
-    order_transfer_record,
 )
+from tests.impact.exported import every_byte, read_csv
+from tests.impact.factories import county_staff
 from tests.producers.factories import buyer, producer_user, staff_user
-from tests.producers.factories import order as make_order
+from tests.shop.checkout_flow import basket_add, checkout_to_payment, order_place
+from tests.shop.payments.paying import awaiting_transfer, pay_in_full
 
 pytestmark = pytest.mark.django_db
 
@@ -48,22 +48,10 @@ TEA = "YX-DC-004"
 TEA_PRODUCER = "东川红土地生态农业专业合作社"
 
 
-def unpaid_order(lines, **fields):
-    order = make_order(lines=lines, status="Pending payment", **fields)
-    order_payment_open(order=order, method="transfer")
-    return order
-
-
 def pay(order, capture, *, staff=None):
     """Record the full transfer; the attribution task runs on commit (eagerly)."""
     with capture(execute=True):
-        order_transfer_record(
-            order=order,
-            amount=order.total_incl_tax,
-            received_on=timezone.localdate(),
-            bank_reference=f"T-{order.number}",
-            by=staff or staff_user(),
-        )
+        pay_in_full(order, by=staff or staff_user())
     order.refresh_from_db()
     return order
 
@@ -92,22 +80,13 @@ def masked(number: str) -> str:
     return number[:6] + "********" + number[-4:]
 
 
-def county_staff(username: str, county_code: str):
-    user = get_user_model().objects.create_user(
-        username=username, email=f"{username}@example.com", password="pass-123-word", is_staff=True
-    )
-    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    StaffScope.objects.create(user=user, county=Region.objects.get(code=county_code))
-    return user
-
-
 # ---------------------------------------------------------------- the household page
 
 
 def test_the_household_page_lists_its_attributions_and_income_by_year_and_source(
     client, django_capture_on_commit_callbacks
 ):
-    order = pay(unpaid_order([(TEA, 2)]), django_capture_on_commit_callbacks)
+    order = pay(awaiting_transfer([(TEA, 2)]), django_capture_on_commit_callbacks)
     client.force_login(staff_user())
     tea_buyer = household("530113-0007")
 
@@ -130,7 +109,7 @@ def test_the_household_page_lists_its_attributions_and_income_by_year_and_source
 def test_a_refund_shows_as_a_reversal_and_the_yearly_income_is_net(
     client, django_capture_on_commit_callbacks
 ):
-    order = pay(unpaid_order([(TEA, 2)]), django_capture_on_commit_callbacks)
+    order = pay(awaiting_transfer([(TEA, 2)]), django_capture_on_commit_callbacks)
     refund(order, django_capture_on_commit_callbacks, quantity=1)
     client.force_login(staff_user())
 
@@ -155,7 +134,9 @@ def test_the_household_page_shows_the_move_out_of_warning_with_the_lines_that_di
     )
     assert Household.objects.get(pk=dividend.pk).current_level == 4
     # 5% of ¥116.00 + ¥299.00 is ¥20.75: 6,900.15 a head, just over the line.
-    order = pay(unpaid_order([(TEA, 2), ("YX-DC-001", 10)]), django_capture_on_commit_callbacks)
+    order = pay(
+        awaiting_transfer([(TEA, 2), ("YX-DC-001", 10)]), django_capture_on_commit_callbacks
+    )
     client.force_login(staff_user())
 
     response = client.get(f"/cms/impact/households/{dividend.pk}/")
@@ -178,13 +159,13 @@ def test_the_household_page_runs_as_many_queries_for_many_entries_as_for_one(
     client.force_login(staff)
     tea_buyer = household("530113-0007")
     url = f"/cms/impact/households/{tea_buyer.pk}/"
-    pay(unpaid_order([(TEA, 1)]), django_capture_on_commit_callbacks, staff=staff)
+    pay(awaiting_transfer([(TEA, 1)]), django_capture_on_commit_callbacks, staff=staff)
     client.get(url)  # sessions, permissions and settings cached alike for both counts
 
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     for _ in range(6):
-        pay(unpaid_order([(TEA, 1)]), django_capture_on_commit_callbacks, staff=staff)
+        pay(awaiting_transfer([(TEA, 1)]), django_capture_on_commit_callbacks, staff=staff)
     refund(Order.objects.order_by("-pk").first(), django_capture_on_commit_callbacks, quantity=1)
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
@@ -199,7 +180,7 @@ def test_the_household_page_runs_as_many_queries_for_many_entries_as_for_one(
 def test_staff_see_each_lines_households_on_the_order_page_masked(
     client, django_capture_on_commit_callbacks
 ):
-    order = pay(unpaid_order([(TEA, 2)]), django_capture_on_commit_callbacks)
+    order = pay(awaiting_transfer([(TEA, 2)]), django_capture_on_commit_callbacks)
     client.force_login(staff_user())
 
     response = client.get(f"/shop/dashboard/orders/{order.number}/")
@@ -225,7 +206,7 @@ def test_the_order_page_says_when_a_line_is_unpaid_or_attributed_to_nobody(
     client, django_capture_on_commit_callbacks
 ):
     client.force_login(staff_user())
-    unpaid = unpaid_order([(TEA, 1)])
+    unpaid = awaiting_transfer([(TEA, 1)])
     html = client.get(f"/shop/dashboard/orders/{unpaid.number}/").content.decode()
     assert "尚未付款：没有带动入账。" in html
 
@@ -233,7 +214,7 @@ def test_the_order_page_says_when_a_line_is_unpaid_or_attributed_to_nobody(
         valid_from=timezone.localdate() - datetime.timedelta(days=30),
         valid_to=timezone.localdate() - datetime.timedelta(days=1),
     )
-    unlinked = pay(unpaid_order([("YX-LQ-003", 1)]), django_capture_on_commit_callbacks)
+    unlinked = pay(awaiting_transfer([("YX-LQ-003", 1)]), django_capture_on_commit_callbacks)
     html = client.get(f"/shop/dashboard/orders/{unlinked.number}/").content.decode()
     assert "未带动任何农户：售出当日此商品行没有适用的利益联结。" in html
 
@@ -241,7 +222,7 @@ def test_the_order_page_says_when_a_line_is_unpaid_or_attributed_to_nobody(
 def test_a_producer_does_not_see_the_households_on_its_order_page(
     client, django_capture_on_commit_callbacks
 ):
-    order = pay(unpaid_order([(TEA, 2)]), django_capture_on_commit_callbacks)
+    order = pay(awaiting_transfer([(TEA, 2)]), django_capture_on_commit_callbacks)
     client.force_login(producer_user(partner_code="dongchuan-hongtudi"))
 
     response = client.get(f"/shop/dashboard/orders/{order.number}/")
@@ -255,15 +236,10 @@ def test_a_producer_does_not_see_the_households_on_its_order_page(
 # ---------------------------------------------------------------- the export
 
 
-def read_csv(data: bytes) -> list[list[str]]:
-    assert data.startswith("\ufeff".encode())
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-
-
 @pytest.fixture
 def small_ledger(django_capture_on_commit_callbacks):
     """Two teas paid, then one refunded: three entries and three reversals."""
-    order = pay(unpaid_order([(TEA, 2)]), django_capture_on_commit_callbacks)
+    order = pay(awaiting_transfer([(TEA, 2)]), django_capture_on_commit_callbacks)
     refund(order, django_capture_on_commit_callbacks, quantity=1)
     return order
 
@@ -356,10 +332,7 @@ def test_the_xlsx_attribution_export_has_the_same_rows(small_ledger):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_no_id_number_is_in_the_attribution_export(small_ledger, fmt):
-    data = impact_export(kind="attribution", fmt=fmt)
-    if fmt == "xlsx":
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            data = b"".join(archive.read(name) for name in archive.namelist())
+    data = every_byte(impact_export(kind="attribution", fmt=fmt), fmt)
     for code in ("530113-0004", "530113-0005", "530113-0007"):
         number = household(code).id_number
         assert number.encode() not in data
@@ -369,11 +342,11 @@ def test_no_id_number_is_in_the_attribution_export(small_ledger, fmt):
 def test_the_export_runs_two_queries_whatever_the_number_of_entries(
     django_capture_on_commit_callbacks,
 ):
-    pay(unpaid_order([(TEA, 1)]), django_capture_on_commit_callbacks)
+    pay(awaiting_transfer([(TEA, 1)]), django_capture_on_commit_callbacks)
     with CaptureQueriesContext(connection) as few:
         impact_export(kind="attribution", fmt="csv")
     pay(
-        unpaid_order([(TEA, 3), ("YX-DC-001", 2), ("YX-LQ-003", 1), ("YX-XD-001", 1)]),
+        awaiting_transfer([(TEA, 3), ("YX-DC-001", 2), ("YX-LQ-003", 1), ("YX-XD-001", 1)]),
         django_capture_on_commit_callbacks,
     )
     with CaptureQueriesContext(connection) as many:
@@ -415,7 +388,7 @@ def test_the_back_office_export_holds_only_the_staff_members_county(client, smal
 
 
 def test_an_unpaid_order_shows_what_it_will_reach_once_paid():
-    order = unpaid_order([(TEA, 2), ("YX-LQ-003", 1)])
+    order = awaiting_transfer([(TEA, 2), ("YX-LQ-003", 1)])
 
     # 23.20 + 9.28 + 5.80 in 东川; 30% of ¥25.00 to 530128-0018, who sells its own buckwheat, in 禄劝.
     assert order_impact_receipt(order=order) == Receipt(
@@ -429,7 +402,7 @@ def test_an_unpaid_order_shows_what_it_will_reach_once_paid():
 
 
 def test_a_paid_order_reads_the_ledger_net_of_refunds(django_capture_on_commit_callbacks):
-    order = pay(unpaid_order([(TEA, 2)]), django_capture_on_commit_callbacks)
+    order = pay(awaiting_transfer([(TEA, 2)]), django_capture_on_commit_callbacks)
     assert order_impact_receipt(order=order) == Receipt(
         D("116.00"), D("38.28"), households=3, counties=1, paid=True, recorded=True
     )
@@ -445,14 +418,8 @@ def test_a_paid_order_reads_the_ledger_net_of_refunds(django_capture_on_commit_c
 
 def test_a_paid_order_whose_attribution_is_not_written_yet_is_projected():
     # No on-commit callbacks run: the payment is confirmed, its attribution task not yet run.
-    order = unpaid_order([(TEA, 2)])
-    order_transfer_record(
-        order=order,
-        amount=order.total_incl_tax,
-        received_on=timezone.localdate(),
-        bank_reference="T-1",
-        by=staff_user(),
-    )
+    order = awaiting_transfer([(TEA, 2)])
+    pay_in_full(order, by=staff_user(), reference="T-1")
     assert order_impact_receipt(order=order) == Receipt(
         D("116.00"), D("38.28"), households=3, counties=1, paid=True, recorded=False
     )
@@ -463,7 +430,7 @@ def test_a_paid_order_reaching_nobody_is_recorded_as_such(django_capture_on_comm
         valid_from=timezone.localdate() - datetime.timedelta(days=30),
         valid_to=timezone.localdate() - datetime.timedelta(days=1),
     )
-    unpaid = unpaid_order([("YX-LQ-003", 1)])
+    unpaid = awaiting_transfer([("YX-LQ-003", 1)])
     assert order_impact_receipt(order=unpaid).amount == D("0.00")
     paid = pay(unpaid, django_capture_on_commit_callbacks)
     assert order_impact_receipt(order=paid) == Receipt(
@@ -474,8 +441,8 @@ def test_a_paid_order_reaching_nobody_is_recorded_as_such(django_capture_on_comm
 def test_the_receipt_runs_as_many_queries_for_many_lines_as_for_one(
     django_capture_on_commit_callbacks,
 ):
-    small = unpaid_order([(TEA, 1)])
-    large = unpaid_order([(TEA, 3), ("YX-DC-001", 2), ("YX-LQ-003", 1), ("YX-XD-001", 1)])
+    small = awaiting_transfer([(TEA, 1)])
+    large = awaiting_transfer([(TEA, 3), ("YX-DC-001", 2), ("YX-LQ-003", 1), ("YX-XD-001", 1)])
     counts = {}
     for name, order in (("small", small), ("large", large)):
         with CaptureQueriesContext(connection) as unpaid:
@@ -489,30 +456,11 @@ def test_the_receipt_runs_as_many_queries_for_many_lines_as_for_one(
     assert counts["small"] == counts["large"] == (3, 2)
 
 
-ADDRESS = {
-    "last_name": "李四",
-    "line1": "红土地镇花沟村 12 号",
-    "line4": "昆明市",
-    "state": "云南省",
-    "postcode": "654100",
-    "phone_number": "13800138000",
-    "country": "CN",
-}
-
-
-def guest_buys(client, *, upc: str, quantity: int):
+def guest_buys(client: Client, *, upc: str, quantity: int) -> HttpResponse:
     """A guest checks out by bank transfer; the thank-you page."""
-    product = Product.objects.get(upc=upc)
-    client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": quantity})
-    client.post(
-        reverse("checkout:index"), {"username": "guest@example.com", "options": "anonymous"}
-    )
-    client.post(reverse("checkout:shipping-address"), ADDRESS)
-    client.get(reverse("checkout:shipping-method"), follow=True)
-    client.get(reverse("checkout:payment-details"))
-    response = client.post(reverse("checkout:preview"), {"action": "place_order"})
-    assert response.status_code == 302
-    return client.get(response["Location"])
+    basket_add(client, upc=upc, quantity=quantity)
+    checkout_to_payment(client)
+    return client.get(order_place(client)["Location"])
 
 
 UNPAID_SENTENCE = "付款后，本订单 ¥116.00 中将有 ¥38.28 计入 1 个县区 3 户登记农户的收入。"
@@ -544,7 +492,7 @@ def test_the_customers_order_page_shows_the_recorded_receipt_once_paid(
     client, django_capture_on_commit_callbacks
 ):
     customer = buyer("customer@example.com")
-    order = pay(unpaid_order([(TEA, 2)], user=customer), django_capture_on_commit_callbacks)
+    order = pay(awaiting_transfer([(TEA, 2)], user=customer), django_capture_on_commit_callbacks)
     client.force_login(customer)
 
     response = client.get(reverse("customer:order", kwargs={"order_number": order.number}))

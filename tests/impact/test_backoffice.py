@@ -2,14 +2,27 @@
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from impact.models import AuditEvent, Clue, ClueStep, HelpMeasure, Region, StaffScope
+from impact.models import (
+    Assessment,
+    AuditEvent,
+    Clue,
+    ClueStep,
+    HelpMeasure,
+    Household,
+    IncomeRecord,
+    MonitoringSettings,
+    RigidExpenditure,
+    Threshold,
+)
 from impact.monitoring.assessment import households_reassess
 from impact.monitoring.clues import clue_advance
 
@@ -18,18 +31,35 @@ from . import factories
 pytestmark = pytest.mark.django_db
 
 
-def staff(username: str, county_code: str | None, *, reveal: bool = False, change: bool = False):
-    user = get_user_model().objects.create_user(
-        username=username, email=f"{username}@example.com", password="pass-123-word", is_staff=True
+def staff(
+    username: str, county_code: str | None, *, reveal: bool = False, change: bool = False
+) -> AbstractBaseUser:
+    wanted = {"reveal_personal_data": reveal, "change_household": change}
+    return factories.county_staff(
+        username, county_code, permissions=[codename for codename, on in wanted.items() if on]
     )
-    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    if reveal:
-        user.user_permissions.add(Permission.objects.get(codename="reveal_personal_data"))
-    if change:
-        user.user_permissions.add(Permission.objects.get(codename="change_household"))
-    county = Region.objects.get(code=county_code) if county_code else None
-    StaffScope.objects.create(user=user, county=county)
-    return user
+
+
+def assessed(
+    household: Household,
+    *,
+    days_ago: int,
+    level: int,
+    per_capita: str,
+    rules_fired: list[dict[str, Any]] | None = None,
+) -> Assessment:
+    """A periodic 2026 assessment of ``household`` made ``days_ago`` days ago."""
+    return Assessment.objects.create(
+        household=household,
+        year=2026,
+        level=level,
+        per_capita=Decimal(per_capita),
+        attributed=Decimal("0"),
+        figures={},
+        rules_fired=rules_fired or [],
+        channel="periodic",
+        assessed_at=timezone.now() - datetime.timedelta(days=days_ago),
+    )
 
 
 @pytest.fixture
@@ -260,8 +290,6 @@ def test_thresholds_are_editable_in_the_back_office(client):
         {"year": "2031", "national_standard": "4500.00", "multiplier": "1.60"},
     )
     assert response.status_code == 302
-    from impact.models import Threshold
-
     assert Threshold.objects.get(year=2031).line == Decimal("7200.0000")
 
 
@@ -279,10 +307,6 @@ def test_export_from_the_back_office_holds_only_the_staff_members_county(client,
 
 
 def test_import_in_the_back_office_reports_bad_rows_and_writes_nothing(client, two_counties):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from impact.models import Threshold
-
     client.force_login(get_user_model().objects.get(username="admin"))
     bad = "年度,国家扶贫标准,监测倍数\n2040,4600.00,1.5\n2041,abc,1.5\n".encode()
     response = client.post(
@@ -303,8 +327,6 @@ def test_import_in_the_back_office_reports_bad_rows_and_writes_nothing(client, t
 
 
 def test_import_refuses_other_files_and_staff_without_permission(client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     client.force_login(staff("dc", "530113"))
     assert client.get("/cms/impact/import/").status_code == 403
     client.force_login(get_user_model().objects.get(username="admin"))
@@ -319,8 +341,6 @@ def test_import_refuses_other_files_and_staff_without_permission(client):
 def test_editing_a_household_checks_it_and_screens_it_again(
     client, two_counties, django_capture_on_commit_callbacks
 ):
-    from impact.models import Assessment
-
     dongchuan, _ = two_counties
     factories.threshold(timezone.localdate().year)
     factories.income(dongchuan, timezone.localdate().year, "9000.00")  # 4500 a head for 2
@@ -351,8 +371,6 @@ def test_editing_a_household_checks_it_and_screens_it_again(
 def test_recording_income_and_expenditure_in_the_back_office(
     client, two_counties, django_capture_on_commit_callbacks
 ):
-    from impact.models import Assessment, IncomeRecord, RigidExpenditure
-
     dongchuan, _ = two_counties
     year = timezone.localdate().year
     factories.threshold(year)
@@ -420,23 +438,10 @@ def test_editing_needs_the_permission_and_the_county(client, two_counties):
 
 
 def test_risk_is_eliminated_after_six_months_above_the_line_with_expenditure_resolved(two_counties):
-    from impact.models import Assessment, RigidExpenditure
-
     dongchuan, _ = two_counties
     user = staff("dc", "530113")
-    now = timezone.now()
-    for days_ago, rules_fired in [(200, []), (100, []), (10, [])]:
-        Assessment.objects.create(
-            household=dongchuan,
-            year=2026,
-            level=5,
-            per_capita=Decimal("8000.00"),
-            attributed=Decimal("0"),
-            figures={},
-            rules_fired=rules_fired,
-            channel="periodic",
-            assessed_at=now - datetime.timedelta(days=days_ago),
-        )
+    for days_ago in (200, 100, 10):
+        assessed(dongchuan, days_ago=days_ago, level=5, per_capita="8000.00")
     RigidExpenditure.objects.create(
         household=dongchuan,
         date=datetime.date(2026, 5, 1),
@@ -454,23 +459,10 @@ def test_risk_is_eliminated_after_six_months_above_the_line_with_expenditure_res
 
 
 def test_a_warning_within_the_six_months_blocks_elimination(two_counties):
-    from impact.models import Assessment
-
     dongchuan, _ = two_counties
-    now = timezone.now()
     hit = [{"level": 4, "code": "labour_below_line", "reason": "", "figures": {}}]
-    for days_ago, rules_fired in [(200, []), (60, hit)]:
-        Assessment.objects.create(
-            household=dongchuan,
-            year=2026,
-            level=5 if not rules_fired else 4,
-            per_capita=Decimal("5000.00"),
-            attributed=Decimal("0"),
-            figures={},
-            rules_fired=rules_fired,
-            channel="periodic",
-            assessed_at=now - datetime.timedelta(days=days_ago),
-        )
+    assessed(dongchuan, days_ago=200, level=5, per_capita="5000.00")
+    assessed(dongchuan, days_ago=60, level=4, per_capita="5000.00", rules_fired=hit)
     clue = Clue.objects.create(
         household=dongchuan, county=dongchuan.county, channel="screening", stage="assisting"
     )
@@ -479,8 +471,6 @@ def test_a_warning_within_the_six_months_blocks_elimination(two_counties):
 
 
 def test_the_review_periods_are_settings_staff_can_change(two_counties):
-    from impact.models import MonitoringSettings
-
     dongchuan, _ = two_counties
     config = MonitoringSettings.load()
     config.review_days, config.notice_days = 10, 7

@@ -16,12 +16,10 @@ from producers.models import BenefitLink
 from shop.payments.models import PaymentEvent
 from shop.payments.services import (
     RefundLineRequest,
-    order_payment_open,
     order_refund_request,
-    order_transfer_record,
 )
-from tests.producers.factories import order as make_order
 from tests.producers.factories import staff_user
+from tests.shop.payments.paying import awaiting_transfer, pay_in_full
 
 D = Decimal
 
@@ -74,15 +72,8 @@ pytestmark = pytest.mark.django_db
 
 def paid_order(lines, *, staff=None):
     """An order paid in full by bank transfer (the payment-confirmed event opens the job)."""
-    order = make_order(lines=lines, status="Pending payment")
-    order_payment_open(order=order, method="transfer")
-    order_transfer_record(
-        order=order,
-        amount=order.total_incl_tax,
-        received_on=timezone.localdate(),
-        bank_reference=f"T-{order.number}",
-        by=staff or staff_user(),
-    )
+    order = awaiting_transfer(lines)
+    pay_in_full(order, by=staff or staff_user())
     return order, PaymentEvent.objects.get(order_payment__order=order, kind="confirmed")
 
 

@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -38,12 +38,12 @@ from producers.services import benefit_link_create
 from shop.payments.models import PaymentEvent, RefundLine
 from shop.payments.services import (
     RefundLineRequest,
-    order_payment_open,
     order_refund_request,
     order_transfer_record,
 )
-from tests.producers.factories import order as make_order
+from tests.impact.ledger_rules import links_in_force
 from tests.producers.factories import staff_user
+from tests.shop.payments.paying import awaiting_transfer
 
 D = Decimal
 FEN = D("0.01")
@@ -102,8 +102,7 @@ class Example:
 
     def __init__(self, *, lines: tuple, links: list[dict]) -> None:
         self.staff = staff_user()
-        self.order = make_order(lines=list(lines), status="Pending payment")
-        order_payment_open(order=self.order, method="transfer")
+        self.order = awaiting_transfer(list(lines))
         self.lines = list(self.order.lines.order_by("pk"))
         self.sold_on = timezone.localdate(self.order.date_placed)
         for spec in links:
@@ -239,26 +238,6 @@ class Example:
 
     # ------------------------------------------------------------ what the rules say
 
-    def links_in_force(self, line) -> list[LinkRule]:
-        links = (
-            BenefitLink.objects.filter(
-                producer__partner_id=line.partner_id, valid_from__lte=self.sold_on
-            )
-            .filter(Q(product__isnull=True) | Q(product_id=line.product_id))
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=self.sold_on))
-            .order_by("pk")
-        )
-        return [
-            LinkRule(
-                link_id=link.pk,
-                household_id=link.household_id,
-                income_source=BenefitLink.INCOME_SOURCE[link.kind],
-                per_unit=link.per_unit,
-                share_percent=link.share,
-            )
-            for link in links
-        ]
-
     def expected(self) -> dict[int, dict[tuple[int, int], tuple]]:
         """Per done event: (line, link) → (amount, household, income source, kind, year).
 
@@ -267,7 +246,7 @@ class Example:
         brings each link down to its part of what is kept now, never raising it:
         the ledger is append-only, and a refund only reverses.
         """
-        rules = {line.pk: self.links_in_force(line) for line in self.lines}
+        rules = {line.pk: links_in_force(line, on=self.sold_on) for line in self.lines}
         by_id = {line.pk: line for line in self.lines}
         refunded: dict[int, Decimal] = defaultdict(lambda: ZERO)
         held: dict[int, dict[int, Decimal]] = {}  # line → link → amount, once the payment is done

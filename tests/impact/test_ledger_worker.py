@@ -31,20 +31,18 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 from oscar.core.loading import get_model
 
 from config.celery_app import app as celery_app
-from impact.ledger.attribution import LinkRule, line_split
+from impact.ledger.attribution import line_split
 from impact.models import Assessment, AttributionEntry, AttributionJob, Household, HouseholdStatus
 from impact.monitoring.assessment import households_reassess
 from impact.tasks import impact_attribute_payment
-from producers.models import BenefitLink
 from shop.payments.models import PaymentEvent
-from shop.payments.services import order_payment_open, order_transfer_record
-from tests.producers.factories import order as make_order
+from tests.impact.ledger_rules import links_in_force
 from tests.producers.factories import staff_user
+from tests.shop.payments.paying import awaiting_transfer, pay_in_full
 
 ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY_TIMEOUT = 3  # seconds; kombu's default is an hour
@@ -150,24 +148,7 @@ def expected_ledger(order) -> dict[tuple[int, int], tuple[int, Decimal]]:
     sold_on = timezone.localdate(order.date_placed)
     expected = {}
     for line in order.lines.order_by("pk"):
-        links = (
-            BenefitLink.objects.filter(
-                producer__partner_id=line.partner_id, valid_from__lte=sold_on
-            )
-            .filter(Q(product__isnull=True) | Q(product_id=line.product_id))
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=sold_on))
-            .order_by("pk")
-        )
-        rules = [
-            LinkRule(
-                link_id=link.pk,
-                household_id=link.household_id,
-                income_source=BenefitLink.INCOME_SOURCE[link.kind],
-                per_unit=link.per_unit,
-                share_percent=link.share,
-            )
-            for link in links
-        ]
+        rules = links_in_force(line, on=sold_on)
         for part in line_split(quantity=line.quantity, net=line.line_price_incl_tax, links=rules):
             expected[(line.pk, part.link_id)] = (part.household_id, part.amount)
     return expected
@@ -226,8 +207,7 @@ def broker_idle(queue: str) -> bool:
 def test_a_worker_killed_mid_attribution_leaves_nothing_and_the_next_does_it_exactly_once(workers):
     start_worker, queue = workers
     # 老鹰茶 × 2 and 大洋芋 × 3 reach households 1, 4, 5 and 7 of 东川区 through five links.
-    order = make_order(lines=[("YX-DC-004", 2), ("YX-DC-001", 3)], status="Pending payment")
-    order_payment_open(order=order, method="transfer")
+    order = awaiting_transfer([("YX-DC-004", 2), ("YX-DC-001", 3)])
     expected = expected_ledger(order)
     households = sorted({household_id for household_id, _amount in expected.values()})
     assert len(households) == 4
@@ -250,13 +230,7 @@ def test_a_worker_killed_mid_attribution_leaves_nothing_and_the_next_does_it_exa
             [households[-1]],
         )
         first = start_worker()
-        order_transfer_record(
-            order=order,
-            amount=order.total_incl_tax,
-            received_on=timezone.localdate(),
-            bank_reference=f"T-{order.number}",
-            by=staff_user(),
-        )  # commits: the job row, and the task queued on commit
+        pay_in_full(order, by=staff_user())  # commits: the job row, and the task queued on commit
         event = PaymentEvent.objects.get(order_payment__order=order, kind="confirmed")
         stuck = wait_for(
             lambda: blocked_on_status(lock_pid),

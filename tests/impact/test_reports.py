@@ -17,6 +17,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from impact.ledger.rollups import level_snapshot_take, rollups_differences, rollups_rebuild
+from impact.ledger.services import attribution_run
 from impact.models import (
     Assessment,
     AttributionEntry,
@@ -27,7 +28,6 @@ from impact.models import (
     LevelSnapshot,
     Region,
     SalesLevelChange,
-    StaffScope,
 )
 from impact.monitoring.access import Scope
 from impact.reporting import staff as reports
@@ -35,16 +35,17 @@ from impact.reporting.buyer import my_impact
 from impact.reporting.producer import producer_impact
 from impact.reporting.public import PublicGroup, fold_small_groups, public_figures
 from producers.models import BenefitLink, Producer
-from shop.payments.models import RefundLine
+from shop.payments.models import PaymentEvent, RefundLine
 from shop.payments.services import (
     RefundLineRequest,
     order_payment_open,
     order_refund_request,
-    order_transfer_record,
 )
+from shop.units.services import unit_order_record
 from tests.impact import factories
 from tests.producers.factories import buyer, producer_user, staff_user
 from tests.producers.factories import order as make_order
+from tests.shop.payments.paying import pay_in_full
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -54,22 +55,12 @@ THIS_YEAR = str(timezone.localdate().year)
 
 def paid(lines, *, user=None, staff=None):
     """An order paid by bank transfer, its attribution run (as the on-commit task would)."""
-    from impact.ledger.services import attribution_run
-    from shop.payments.models import PaymentEvent
-    from shop.units.services import unit_order_record
-
     order = make_order(lines=lines, status="Pending payment", user=user)
     unit_order_record(
         order=order, user=user
     )  # as checkout does: a unit member's order is the unit's
     order_payment_open(order=order, method="transfer")
-    order_transfer_record(
-        order=order,
-        amount=order.total_incl_tax,
-        received_on=timezone.localdate(),
-        bank_reference=f"T-{order.number}",
-        by=staff or staff_user(),
-    )
+    pay_in_full(order, by=staff or staff_user())
     attribution_run(
         payment_event_id=PaymentEvent.objects.get(order_payment__order=order, kind="confirmed").pk
     )
@@ -77,8 +68,6 @@ def paid(lines, *, user=None, staff=None):
 
 
 def refund(order, line, *, quantity=0, amount=None):
-    from impact.ledger.services import attribution_run
-
     made = order_refund_request(
         order=order,
         lines=[RefundLineRequest(line_id=line.pk, quantity=quantity, amount=amount)],
@@ -269,12 +258,7 @@ def test_county_staff_read_their_county_only(client, sales):
 
 def test_city_staff_choose_a_county(client, sales):
     luquan = Region.objects.get(code="530128")
-    staff = get_user_model().objects.create_user(username="city", password="x", is_staff=True)
-    from django.contrib.auth.models import Permission
-
-    staff.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    StaffScope.objects.create(user=staff, county=None)
-    client.force_login(staff)
+    client.force_login(factories.county_staff("city", None))
     response = client.get(reverse("impact_report_platform"), {"county": luquan.pk})
     entries = AttributionEntry.objects.filter(household__county=luquan)
     assert response.context["impact"].attributed == entries.aggregate(t=Sum("amount"))["t"]

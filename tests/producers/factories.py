@@ -23,7 +23,7 @@ def dashboard_access() -> Permission:
     return Permission.objects.get(codename="dashboard_access", content_type__app_label="partner")
 
 
-def producer_user(*, partner_code: str, email: str | None = None):  # type: ignore[no-untyped-def]
+def producer_user(*, partner_code: str, email: str | None = None):
     """A user of an approved producer, with Oscar's partner dashboard access."""
     number = next(_sequence)
     user = get_user_model().objects.create_user(
@@ -38,20 +38,20 @@ def producer_user(*, partner_code: str, email: str | None = None):  # type: igno
     return user
 
 
-def staff_user():  # type: ignore[no-untyped-def]
+def staff_user():
     number = next(_sequence)
     return get_user_model().objects.create_superuser(
         username=f"staff-{number}", email=f"staff-{number}@example.com", password=PASSWORD
     )
 
 
-def buyer(email: str = "buyer@example.com"):  # type: ignore[no-untyped-def]
+def buyer(email: str = "buyer@example.com"):
     return get_user_model().objects.create_user(
         username=f"buyer-{next(_sequence)}", email=email, password=PASSWORD
     )
 
 
-def order(*, lines: list[tuple[str, int]], status: str = "Paid", user=None, **fields) -> Order:  # type: ignore[no-untyped-def]
+def order(*, lines: list[tuple[str, int]], status: str = "Paid", user=None, **fields) -> Order:
     """An order of demo products by UPC and quantity, placed the way checkout places it."""
     basket = Basket.objects.create(owner=user)
     # Oscar's default strategy: these tests are about the dashboard, not who may sell.

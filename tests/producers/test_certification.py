@@ -27,17 +27,17 @@ D = datetime.date
 EMAIL = "hongtudi@example.com"
 
 
-def at(day: datetime.date):  # type: ignore[no-untyped-def]
+def at(day: datetime.date):
     """Freeze the clock at noon, Beijing time, on a day."""
     return freeze_time(f"{day.isoformat()} 04:00:00")  # 04:00 UTC is 12:00 in Asia/Shanghai
 
 
-def in_chinese(availability) -> str:  # type: ignore[no-untyped-def]
+def in_chinese(availability) -> str:
     with translation.override("zh-hans"):
         return str(availability.message)
 
 
-def certify(product, *, valid_from: D, valid_to: D, number: str = "FP-2026-001") -> Certificate:  # type: ignore[no-untyped-def]
+def certify(product, *, valid_from: D, valid_to: D, number: str = "FP-2026-001") -> Certificate:
     return Certificate.objects.create(
         producer=Producer.objects.get(partner__code="dongchuan-hongtudi"),
         product=product,
@@ -49,11 +49,11 @@ def certify(product, *, valid_from: D, valid_to: D, number: str = "FP-2026-001")
     )
 
 
-def availability(product):  # type: ignore[no-untyped-def]
+def availability(product):
     return Selector().strategy().fetch_for_product(Product.objects.get(pk=product.pk)).availability
 
 
-def basket_add(client, product):  # type: ignore[no-untyped-def]
+def basket_add(client, product):
     return client.post(
         reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": 1}, follow=True
     )
@@ -80,7 +80,7 @@ def producer() -> Producer:
 
 
 @pytest.fixture
-def potatoes(producer):  # type: ignore[no-untyped-def]
+def potatoes(producer):
     return Product.objects.get(upc="YX-DC-001")
 
 
@@ -189,7 +189,7 @@ def test_an_expired_certification_stops_checkout_of_a_basket_filled_before(clien
     assert in_chinese(NotCertified(expired_on=D(2026, 12, 31))) in response.content.decode()
 
 
-def cards_that_can_be_bought(response) -> int:  # type: ignore[no-untyped-def]
+def cards_that_can_be_bought(response) -> int:
     html = response.content.decode()
     return sum(
         f'action="{reverse("basket:add", kwargs={"pk": product.pk})}"' in html
@@ -239,7 +239,7 @@ def test_reminder_due_is_the_most_urgent_lead_time_reached():
     assert reminder_due(valid_to=end, today=D(2027, 1, 1)) == 0  # off sale from today
 
 
-def run(day: datetime.date, django_capture_on_commit_callbacks) -> dict:  # type: ignore[no-untyped-def]
+def run(day: datetime.date, django_capture_on_commit_callbacks) -> dict:
     with django_capture_on_commit_callbacks(execute=True):
         return certificates_remind_and_expire(today=day)
 
@@ -378,7 +378,7 @@ def test_a_reminder_another_worker_recorded_at_the_same_moment_is_not_sent_twice
         number="FP-2026-002",
     )
 
-    def other_worker_records_second(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
+    def other_worker_records_second(sender, instance, **kwargs):
         # While this run records the first, another worker records the second:
         # after this run read which reminders exist, before it inserts its own.
         if instance.certificate_id == first.pk:

@@ -1,6 +1,7 @@
 """Two producers in Oscar's dashboard: each sees and changes only its own products, stock and orders."""
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -25,20 +26,20 @@ POTATO, PEANUT, GOAT = "YX-DC-001", "YX-DC-003", "YX-XD-001"  # 29.90, 39.80 (A)
 
 
 @pytest.fixture
-def user_a():  # type: ignore[no-untyped-def]
+def user_a():
     return producer_user(partner_code=A)
 
 
 @pytest.fixture
-def user_b():  # type: ignore[no-untyped-def]
+def user_b():
     return producer_user(partner_code=B)
 
 
-def product(upc: str):  # type: ignore[no-untyped-def]
+def product(upc: str):
     return Product.objects.get(upc=upc)
 
 
-def stockrecord(upc: str):  # type: ignore[no-untyped-def]
+def stockrecord(upc: str):
     return StockRecord.objects.get(product__upc=upc)
 
 
@@ -50,13 +51,23 @@ def order_url(number: str) -> str:
     return reverse("dashboard:order-detail", kwargs={"number": number})
 
 
-def line_url(line) -> str:  # type: ignore[no-untyped-def]
+def line_url(line) -> str:
     return reverse(
         "dashboard:order-line-detail", kwargs={"number": line.order.number, "line_id": line.pk}
     )
 
 
-def form_data(form) -> dict:  # type: ignore[no-untyped-def]
+def line_status_change(line: Any, *, status: str, quantity: int) -> dict[str, Any]:
+    """The order page's form data that sets ``quantity`` units of ``line`` to ``status``."""
+    return {
+        "line_action": "change_line_statuses",
+        "new_status": status,
+        "selected_line": [str(line.pk)],
+        f"selected_line_qty_{line.pk}": str(quantity),
+    }
+
+
+def form_data(form) -> dict:
     """What a browser would post back for a form as it is displayed."""
     data: dict = {}
     for field in form:
@@ -71,7 +82,7 @@ def form_data(form) -> dict:  # type: ignore[no-untyped-def]
     return data
 
 
-def product_form_data(client, upc: str) -> dict:  # type: ignore[no-untyped-def]
+def product_form_data(client, upc: str) -> dict:
     """The product page's form and formsets, as the dashboard shows them, ready to post."""
     response = client.get(product_url(upc))
     assert response.status_code == 200
@@ -84,7 +95,7 @@ def product_form_data(client, upc: str) -> dict:  # type: ignore[no-untyped-def]
     return data
 
 
-def form_errors(response) -> list:  # type: ignore[no-untyped-def]
+def form_errors(response) -> list:
     """The product page's form and formset errors, to say why a post was not saved."""
     names = ("form", "stockrecord_formset", "category_formset", "image_formset")
     return [(name, response.context[name].errors) for name in names if response.context]
@@ -237,22 +248,12 @@ def test_on_a_shared_order_a_producer_sees_and_acts_on_only_its_own_lines(client
     assert client.get(line_url(own)).status_code == 200
     assert client.get(line_url(other)).status_code == 403
 
-    change_theirs = {
-        "line_action": "change_line_statuses",
-        "new_status": "Shipped",
-        "selected_line": [str(other.pk)],
-        f"selected_line_qty_{other.pk}": "1",
-    }
+    change_theirs = line_status_change(other, status="Shipped", quantity=1)
     assert client.post(order_url(shared.number), change_theirs).status_code == 403
     other.refresh_from_db()
     assert other.status == "Pending payment"
 
-    change_own = {
-        "line_action": "change_line_statuses",
-        "new_status": "Paid",
-        "selected_line": [str(own.pk)],
-        f"selected_line_qty_{own.pk}": "2",
-    }
+    change_own = line_status_change(own, status="Paid", quantity=2)
     assert client.post(order_url(shared.number), change_own).status_code == 302
     own.refresh_from_db()
     assert own.status == "Paid"
@@ -332,7 +333,7 @@ def test_a_shipment_without_a_tracking_number_is_refused_and_nothing_saved(clien
 # ---------------------------------------------------------------- sales figures and reports
 
 
-def sales_orders():  # type: ignore[no-untyped-def]
+def sales_orders():
     order(lines=[(POTATO, 2), (GOAT, 1)])  # A 59.80, B 118.00
     order(lines=[(POTATO, 1), (PEANUT, 1)])  # A 29.90 + 39.80
     order(lines=[(PEANUT, 5)], status="Pending payment")  # not a sale yet

@@ -2,14 +2,22 @@
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.test import Client
 from oscar.core.loading import get_model
 
 from impact.models import Household
-from producers.models import BenefitLink, Producer
-from producers.services import benefit_link_create, producer_households_reached
+from producers.models import BenefitLink, Certificate, Producer
+from producers.services import (
+    benefit_link_create,
+    certificate_save,
+    producer_households_reached,
+)
 
 Product = get_model("catalogue", "Product")
 
@@ -31,6 +39,26 @@ def dongchuan(number: int) -> Household:
     return Household.objects.filter(county__code="530113").order_by("code")[number]
 
 
+def link(producer: Producer, household: Household, kind: str, **terms: Any) -> BenefitLink:
+    """``benefit_link_create`` for a link in force from START unless ``terms`` say otherwise."""
+    return benefit_link_create(
+        producer=producer, household=household, kind=kind, **{"valid_from": START, **terms}
+    )
+
+
+def link_form_post(client: Client, producer: Producer, *, share: str) -> HttpResponse:
+    """The back office's link form: an employment share for 东川's first household."""
+    return client.post(
+        f"/cms/producers/{producer.pk}/links/",
+        {
+            "household_code": dongchuan(0).code,
+            "kind": "employment",
+            "share": share,
+            "valid_from": "2026-01-01",
+        },
+    )
+
+
 def test_income_sources_follow_the_kind_of_link():
     assert {kind: BenefitLink.INCOME_SOURCE[kind] for kind in BenefitLink.Kind} == {
         "purchase": "operating",
@@ -43,37 +71,17 @@ def test_income_sources_follow_the_kind_of_link():
 
 def test_shares_on_one_product_may_reach_but_never_pass_100_percent(hongtudi):
     tea = Product.objects.get(upc="YX-DC-004")
-    benefit_link_create(
-        producer=hongtudi,
-        household=dongchuan(0),
-        kind="employment",
-        share=Decimal("60.00"),
-        valid_from=START,
-    )
-    benefit_link_create(
-        producer=hongtudi,
-        household=dongchuan(1),
-        kind="purchase",
-        product=tea,
-        share=Decimal("40.00"),
-        valid_from=START,
-    )
+    link(hongtudi, dongchuan(0), "employment", share=Decimal("60.00"))
+    link(hongtudi, dongchuan(1), "purchase", product=tea, share=Decimal("40.00"))
     with pytest.raises(ValidationError, match="100"):
-        benefit_link_create(
-            producer=hongtudi,
-            household=dongchuan(2),
-            kind="dividend",
-            product=tea,
-            share=Decimal("0.01"),
-            valid_from=START,
-        )
+        link(hongtudi, dongchuan(2), "dividend", product=tea, share=Decimal("0.01"))
     assert BenefitLink.objects.filter(producer=hongtudi).count() == 2
     # a link that only starts after the others end does not overlap them
     BenefitLink.objects.filter(producer=hongtudi).update(valid_to=datetime.date(2026, 6, 30))
-    benefit_link_create(
-        producer=hongtudi,
-        household=dongchuan(2),
-        kind="dividend",
+    link(
+        hongtudi,
+        dongchuan(2),
+        "dividend",
         product=tea,
         share=Decimal("50.00"),
         valid_from=datetime.date(2026, 7, 1),
@@ -83,23 +91,9 @@ def test_shares_on_one_product_may_reach_but_never_pass_100_percent(hongtudi):
 def test_an_amount_per_unit_never_exceeds_the_unit_price(hongtudi):
     potatoes = Product.objects.get(upc="YX-DC-001")  # 29.90
     with pytest.raises(ValidationError, match=r"29\.90"):
-        benefit_link_create(
-            producer=hongtudi,
-            household=dongchuan(0),
-            kind="purchase",
-            product=potatoes,
-            per_unit=Decimal("29.91"),
-            valid_from=START,
-        )
-    link = benefit_link_create(
-        producer=hongtudi,
-        household=dongchuan(0),
-        kind="purchase",
-        product=potatoes,
-        per_unit=Decimal("29.90"),
-        valid_from=START,
-    )
-    assert link.income_source == "operating"
+        link(hongtudi, dongchuan(0), "purchase", product=potatoes, per_unit=Decimal("29.91"))
+    created = link(hongtudi, dongchuan(0), "purchase", product=potatoes, per_unit=Decimal("29.90"))
+    assert created.income_source == "operating"
 
 
 @pytest.mark.parametrize(
@@ -115,9 +109,7 @@ def test_an_amount_per_unit_never_exceeds_the_unit_price(hongtudi):
 )
 def test_bad_rules_are_refused_and_nothing_saved(hongtudi, fields, field):
     with pytest.raises(ValidationError) as raised:
-        benefit_link_create(
-            producer=hongtudi, household=dongchuan(0), kind="employment", valid_from=START, **fields
-        )
+        link(hongtudi, dongchuan(0), "employment", **fields)
     assert field in raised.value.message_dict
     assert not BenefitLink.objects.filter(producer=hongtudi).exists()
 
@@ -125,36 +117,18 @@ def test_bad_rules_are_refused_and_nothing_saved(hongtudi, fields, field):
 def test_a_household_outside_the_county_needs_a_reason(hongtudi):
     xundian = Household.objects.filter(county__code="530129").first()
     with pytest.raises(ValidationError) as raised:
-        benefit_link_create(
-            producer=hongtudi,
-            household=xundian,
-            kind="employment",
-            share=Decimal("5"),
-            valid_from=START,
-        )
+        link(hongtudi, xundian, "employment", share=Decimal("5"))
     assert "reason" in raised.value.message_dict
-    link = benefit_link_create(
-        producer=hongtudi,
-        household=xundian,
-        kind="employment",
-        share=Decimal("5"),
-        valid_from=START,
-        reason="该户成员在合作社务工",
+    created = link(
+        hongtudi, xundian, "employment", share=Decimal("5"), reason="该户成员在合作社务工"
     )
-    assert link.reason == "该户成员在合作社务工"
+    assert created.reason == "该户成员在合作社务工"
 
 
 def test_another_producers_product_cannot_be_linked(hongtudi):
     goat = Product.objects.get(upc="YX-XD-001")
     with pytest.raises(ValidationError) as raised:
-        benefit_link_create(
-            producer=hongtudi,
-            household=dongchuan(0),
-            kind="purchase",
-            product=goat,
-            share=Decimal("5"),
-            valid_from=START,
-        )
+        link(hongtudi, dongchuan(0), "purchase", product=goat, share=Decimal("5"))
     assert "product" in raised.value.message_dict
 
 
@@ -175,8 +149,6 @@ def test_the_public_page_counts_households_reached_and_never_names_them(client):
 
 
 def test_the_producer_sees_its_households_by_code_and_masked_name(client):
-    from django.contrib.auth import get_user_model
-
     client.force_login(get_user_model().objects.get(username="hongtudi"))
     response = client.get("/shop/producers/my-households/")
     html = response.content.decode()
@@ -192,38 +164,17 @@ def test_the_producer_sees_its_households_by_code_and_masked_name(client):
 
 
 def test_back_office_link_form_shows_the_error_and_saves_nothing(client, hongtudi):
-    from django.contrib.auth import get_user_model
-
     client.force_login(get_user_model().objects.get(username="admin"))
-    response = client.post(
-        f"/cms/producers/{hongtudi.pk}/links/",
-        {
-            "household_code": dongchuan(0).code,
-            "kind": "employment",
-            "share": "120",
-            "valid_from": "2026-01-01",
-        },
-    )
+    response = link_form_post(client, hongtudi, share="120")
     assert response.status_code == 400
     assert response.context["link_form"].errors
     assert not BenefitLink.objects.filter(producer=hongtudi).exists()
-    ok = client.post(
-        f"/cms/producers/{hongtudi.pk}/links/",
-        {
-            "household_code": dongchuan(0).code,
-            "kind": "employment",
-            "share": "10",
-            "valid_from": "2026-01-01",
-        },
-    )
+    ok = link_form_post(client, hongtudi, share="10")
     assert ok.status_code == 302
     assert BenefitLink.objects.get(producer=hongtudi).share == Decimal("10.00")
 
 
 def test_a_certificate_that_ends_before_it_starts_is_refused_and_nothing_saved():
-    from producers.models import Certificate
-    from producers.services import certificate_save
-
     producer = Producer.objects.get(partner__code="dongchuan-hongtudi")
     before = Certificate.objects.count()
     certificate = Certificate(

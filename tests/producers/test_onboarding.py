@@ -2,14 +2,14 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from stdnum.cn import uscc
 
-from impact.models import Region, StaffScope
+from impact.models import Region
 from producers.models import OnboardingStep, Producer
 from producers.services import producer_approve, producer_recommend, producer_reject
+from tests.impact.factories import county_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -17,13 +17,13 @@ BODY = "93530113MA6T3K7W8"
 CREDIT_CODE = BODY + uscc.calc_check_digit(BODY)
 
 
-def applicant():  # type: ignore[no-untyped-def]
+def applicant():
     return get_user_model().objects.create_user(
         username="applicant", email="applicant@example.com", password="pass-123-word"
     )
 
 
-def application(**overrides):  # type: ignore[no-untyped-def]
+def application(**overrides):
     data = {
         "name": "东川花沟马铃薯专业合作社",
         "kind": "cooperative",
@@ -124,12 +124,7 @@ def test_review_in_the_back_office_county_recommends_but_cannot_approve(client):
     client.force_login(applicant())
     client.post("/shop/producers/apply/", application())
     producer = Producer.objects.get(credit_code=CREDIT_CODE)
-    county_staff = get_user_model().objects.create_user(
-        username="county", email="county@example.com", password="x-pass-123", is_staff=True
-    )
-    county_staff.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    StaffScope.objects.create(user=county_staff, county=Region.objects.get(code="530113"))
-    client.force_login(county_staff)
+    client.force_login(county_staff("county", "530113"))
     client.post(f"/cms/producers/{producer.pk}/review/", {"action": "recommend", "note": "推荐"})
     producer.refresh_from_db()
     assert producer.status == "recommended"
@@ -145,12 +140,7 @@ def test_staff_of_another_county_cannot_see_the_application(client):
     client.force_login(applicant())
     client.post("/shop/producers/apply/", application())
     producer = Producer.objects.get(credit_code=CREDIT_CODE)
-    other = get_user_model().objects.create_user(
-        username="xundian", email="xd@example.com", password="x-pass-123", is_staff=True
-    )
-    other.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    StaffScope.objects.create(user=other, county=Region.objects.get(code="530129"))
-    client.force_login(other)
+    client.force_login(county_staff("xundian", "530129"))
     assert client.get(f"/cms/producers/{producer.pk}/").status_code == 404
     listed = client.get("/cms/producers/").context["producers"]
     assert producer not in listed

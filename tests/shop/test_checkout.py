@@ -4,40 +4,23 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.urls import reverse
+from django.http import HttpResponse
+from django.test import Client
 from oscar.core.loading import get_model
 
-Product = get_model("catalogue", "Product")
+from tests.shop.checkout_flow import basket_add, checkout_to_payment, order_place
+
 Order = get_model("order", "Order")
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = {
-    "last_name": "李四",
-    "line1": "红土地镇花沟村 12 号",
-    "line4": "昆明市",
-    "state": "云南省",
-    "postcode": "654100",
-    "phone_number": "13800138000",
-    "country": "CN",
-}
 
-
-def guest_checkout(client, *, upc: str, quantity: int, email: str = "guest@example.com"):
-    product = Product.objects.get(upc=upc)
-    client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": quantity})
-    response = client.post(reverse("checkout:index"), {"username": email, "options": "anonymous"})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    response = client.post(reverse("checkout:shipping-address"), ADDRESS)
-    assert response.status_code == 302, response.context["form"].errors
-    response = client.get(reverse("checkout:shipping-method"), follow=True)
-    assert response.status_code == 200
-    response = client.get(reverse("checkout:payment-details"))
-    assert response.status_code == 200
-    assert "银行转账" in response.content.decode()
-    response = client.post(reverse("checkout:preview"), {"action": "place_order"})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return client.get(response["Location"])
+def guest_checkout(client: Client, *, upc: str, quantity: int) -> HttpResponse:
+    """A guest checks out by bank transfer, the embedded default; the thank-you page."""
+    basket_add(client, upc=upc, quantity=quantity)
+    payment = checkout_to_payment(client)
+    assert "银行转账" in payment.content.decode()
+    return client.get(order_place(client)["Location"])
 
 
 def test_guest_checkout_places_an_order_awaiting_bank_transfer(

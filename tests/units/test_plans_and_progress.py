@@ -5,14 +5,16 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone, translation
 
 from shop.units.models import UnitPlan, WorkUnit
 from shop.units.selectors import unit_progress
 from shop.units.services import unit_plan_file, work_unit_register
+from tests.shop.payments.paying import pay_in_full
 
 from . import factories
-from .ordering import pay, place, placed_last_year, refund
+from .ordering import place, placed_last_year, refund
 
 pytestmark = pytest.mark.django_db
 
@@ -153,14 +155,14 @@ def test_progress_counts_paid_orders_net_of_refunds_exactly_to_the_fen():
     client = factories.client_for(buyer)
 
     potatoes, _ = place(client, lines=[("YX-DC-001", 10)])  # ¥299.00
-    pay(potatoes, by=staff)
+    pay_in_full(potatoes, by=staff)
     noodles, _ = place(client, lines=[("YX-DC-002", 5), ("YX-DC-004", 1)])  # ¥160.00 + ¥58.00
-    pay(noodles, by=staff)
+    pay_in_full(noodles, by=staff)
     refund(noodles, upc="YX-DC-002", quantity=1, by=staff)  # ¥32.00 back
     refund(noodles, upc="YX-DC-004", amount="9.99", by=staff)  # a part amount back
     # A colleague's order counts for the unit too.
     honey, _ = place(factories.client_for(colleague), lines=[("YX-LQ-001", 1)])  # ¥88.00
-    pay(honey, by=staff)
+    pay_in_full(honey, by=staff)
     # Not counted: unpaid (transfer not yet arrived, or pay after delivery not yet due),
     # another unit's paid order, a consumer's paid order, last year's paid order.
     place(client, lines=[("YX-DC-003", 2)])
@@ -168,11 +170,11 @@ def test_progress_counts_paid_orders_net_of_refunds_exactly_to_the_fen():
     elsewhere, _ = place(
         factories.client_for(factories.member(of=other_unit)), lines=[("YX-DC-001", 1)]
     )
-    pay(elsewhere, by=staff)
+    pay_in_full(elsewhere, by=staff)
     consumer, _ = place(factories.client_for(factories.user()), lines=[("YX-DC-001", 1)])
-    pay(consumer, by=staff)
+    pay_in_full(consumer, by=staff)
     old, _ = place(client, lines=[("YX-XD-002", 1)])
-    pay(old, by=staff)
+    pay_in_full(old, by=staff)
     placed_last_year(old)
 
     progress = unit_progress(unit=unit, today=datetime.date(YEAR, 6, 30))
@@ -200,7 +202,7 @@ def test_the_unit_page_shows_the_figures_and_the_bar_from_them():
     buyer = factories.member(of=unit)
     client = factories.client_for(buyer)
     order, _ = place(client, lines=[("YX-DC-001", 10), ("YX-DC-004", 2)])  # ¥299 + ¥116
-    pay(order, by=staff)
+    pay_in_full(order, by=staff)
     refund(order, upc="YX-DC-004", quantity=1, by=staff)  # ¥58 back
 
     page = client.get("/shop/unit/")
@@ -228,7 +230,7 @@ def test_the_bar_stops_at_100_percent_once_the_share_is_passed():
     unit_plan_file(unit=unit, year=YEAR, food_budget="1000.00", by=None)  # ¥100.00 reserved
     client = factories.client_for(factories.member(of=unit))
     order, _ = place(client, lines=[("YX-DC-004", 2)])  # ¥116.00
-    pay(order, by=staff)
+    pay_in_full(order, by=staff)
     progress = unit_progress(unit=unit, today=datetime.date(YEAR, 11, 1))
     assert (progress.percent, progress.bar_percent, progress.left_to_buy) == (
         D("116.0"),
@@ -273,20 +275,26 @@ def test_the_warning_shows_on_the_page_with_what_is_left():
 # ---------------------------------------------------------------------- the plan page
 
 
+def plan_refused(client: Client, unit: WorkUnit, *, food_budget: str, reserved_share: str) -> str:
+    """File figures the plan form must refuse: the page with its errors, once nothing was filed."""
+    response = client.post(
+        "/shop/unit/plan/",
+        {"year": YEAR, "food_budget": food_budget, "reserved_share": reserved_share},
+    )
+    assert response.status_code == 400
+    assert not UnitPlan.objects.filter(unit=unit).exists()
+    return response.content.decode()
+
+
 def test_finance_files_the_plan_on_the_unit_page_and_bad_figures_write_nothing():
     unit = factories.unit()
     finance = factories.member(of=unit, role="finance")
     client = factories.client_for(finance)
     assert client.get("/shop/unit/plan/").status_code == 200
 
-    bad = client.post(
-        "/shop/unit/plan/", {"year": YEAR, "food_budget": "-100", "reserved_share": "101"}
-    )
-    assert bad.status_code == 400
-    html = bad.content.decode()
+    html = plan_refused(client, unit, food_budget="-100", reserved_share="101")
     assert "The canteen food budget cannot be negative." in html
     assert "The reserved share is a percentage from 0 to 100." in html
-    assert not UnitPlan.objects.filter(unit=unit).exists()
 
     good = client.post(
         "/shop/unit/plan/", {"year": YEAR, "food_budget": "360000", "reserved_share": ""}
@@ -305,14 +313,9 @@ def test_plan_errors_are_in_chinese_by_default():
     unit = factories.unit()
     client = factories.client_for(factories.member(of=unit, role="administrator"))
     del client.cookies["django_language"]
-    response = client.post(
-        "/shop/unit/plan/", {"year": YEAR, "food_budget": "-1", "reserved_share": "200"}
-    )
-    assert response.status_code == 400
-    html = response.content.decode()
+    html = plan_refused(client, unit, food_budget="-1", reserved_share="200")
     assert "食堂食材采购预算不能为负数。" in html
     assert "预留份额应为 0 到 100 之间的百分比。" in html
-    assert not UnitPlan.objects.filter(unit=unit).exists()
 
 
 def test_a_buyer_may_not_file_the_plan():

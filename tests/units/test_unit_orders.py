@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -12,9 +13,11 @@ from producers.services import order_ship
 from shop.payments.models import OrderPayment
 from shop.units.models import Inspection, ProducerRating, UnitOrder
 from shop.units.services import unit_order_record, work_unit_invoice_update
+from tests.shop.checkout_flow import basket_add, checkout_to_payment, preview_post
+from tests.shop.payments.paying import pay_in_full
 
 from . import factories
-from .ordering import pay, place, refund
+from .ordering import place, refund
 
 pytestmark = pytest.mark.django_db
 
@@ -68,16 +71,11 @@ def test_a_members_order_is_the_units_with_the_latest_ship_date_chosen(choice, d
 
 
 def test_the_preview_asks_a_unit_buyer_for_the_latest_ship_date_and_nobody_else():
-    from django.urls import reverse
-
-    from tests.shop.checkout_flow import ADDRESS, basket_add
-
-    def preview_for(user):
+    def preview_for(user: AbstractBaseUser) -> str:
         client = factories.client_for(user)
         basket_add(client, upc="YX-DC-001", quantity=1)
-        client.post(reverse("checkout:shipping-address"), ADDRESS)
-        client.get(reverse("checkout:shipping-method"), follow=True)
-        return client.post(reverse("checkout:preview"), {"method": "transfer"}).content.decode()
+        checkout_to_payment(client, email=None)
+        return preview_post(client, method="transfer").content.decode()
 
     html = preview_for(factories.member(of=factories.unit()))
     assert (
@@ -193,7 +191,7 @@ def test_the_payment_request_certificate_shows_the_unit_the_lines_and_the_paymen
     assert '<td id="cert-balance">CN¥415.00</td>' in html
     assert "payment-request seal" in html
 
-    pay(order, by=staff)
+    pay_in_full(order, by=staff)
     refund(order, upc="YX-DC-004", quantity=1, by=staff)
     html = client.get(f"/shop/unit/orders/{order.number}/certificate/").content.decode()
     assert '<td id="cert-payment-state">Paid</td>' in html

@@ -12,12 +12,14 @@ import hmac
 import json
 import time
 from decimal import Decimal
+from typing import Any
 
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from oscar.core.loading import get_model
 
-from tests.shop.checkout_flow import ADDRESS, basket_add
+from tests.shop.checkout_flow import basket_add, checkout_to_payment, order_place, preview_post
 from tests.stripe_fixtures import WEBHOOK_SECRET
 
 Order = get_model("order", "Order")
@@ -64,25 +66,13 @@ def checkout(
     method: str,
     email: str = "buyer@example.com",
     login: bool = False,
-):
+) -> tuple[Any, HttpResponse]:
     """Check out the given lines paying by ``method``; returns (order, response of place_order)."""
     for upc, quantity in lines:
         basket_add(client, upc=upc, quantity=quantity)
-    if not login:
-        response = client.post(
-            reverse("checkout:index"), {"username": email, "options": "anonymous"}
-        )
-        assert response.status_code == 302, response.content.decode()[:2000]
-    response = client.post(reverse("checkout:shipping-address"), ADDRESS)
-    assert response.status_code == 302, response.context["form"].errors
-    details = client.get(reverse("checkout:shipping-method"), follow=True)
-    assert details.status_code == 200
-    assert details.redirect_chain[-1][0] == reverse("checkout:payment-details")
-    preview = client.post(reverse("checkout:preview"), {"method": method})
-    assert preview.status_code == 200, preview.content.decode()[:2000]
-    assert 'id="place_order_form"' in preview.content.decode(), preview.content.decode()[:3000]
-    placed = client.post(reverse("checkout:preview"), {"action": "place_order"})
-    assert placed.status_code == 302, placed.content.decode()[:3000]
+    checkout_to_payment(client, email=None if login else email)
+    preview_post(client, method=method)
+    placed = order_place(client)
     order = Order.objects.select_related("payment").order_by("-pk").first()
     return order, placed
 
