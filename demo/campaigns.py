@@ -9,7 +9,6 @@ people with generic titles. Looked up before created, so a second run changes no
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
@@ -18,13 +17,17 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from cms.campaigns.services import CADRE_GROUP, campaign_index_setup, campaign_sharer_add
+from cms.campaigns.services import (
+    CADRE_GROUP,
+    campaign_index_setup,
+    campaign_products_add,
+    campaign_sharer_add,
+)
 from cms.models import (
     CampaignHost,
     CampaignIndexPage,
     CampaignPage,
     CampaignProducer,
-    CampaignProduct,
     HomePage,
 )
 from producers.models import Producer
@@ -199,14 +202,7 @@ def demo_campaigns(report: DemoReport) -> None:
         for order, code in enumerate(spec["producers"]):
             producer = Producer.objects.get(partner__code=code)
             campaign.producers.add(CampaignProducer(producer=producer, sort_order=order))
-        for order, (upc, price) in enumerate(spec["products"]):
-            campaign.products.add(
-                CampaignProduct(
-                    product=Product.objects.get(upc=upc),
-                    campaign_price=Decimal(price) if price else None,
-                    sort_order=order,
-                )
-            )
+        campaign_products_add(campaign=campaign, products=spec["products"])
         index.add_child(instance=campaign)
         campaign.save_revision(user=owner).publish(user=admin)
         report.count("campaigns", True)

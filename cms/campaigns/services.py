@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import io
 import secrets
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -296,6 +297,19 @@ def _campaign_product(campaign: Page, product_id: int) -> CampaignProduct:
     if item is None:
         raise ValidationError(_("This product is not featured in the campaign."))
     return item
+
+
+def campaign_products_add(*, campaign: Page, products: list[tuple[str, str | None]]) -> None:
+    """Featured products of an unsaved or draft campaign, in order: (product code, campaign price or None)."""
+    Product = get_model("catalogue", "Product")
+    for order, (upc, price) in enumerate(products):
+        campaign.products.add(
+            CampaignProduct(
+                product=Product.objects.get(upc=upc),
+                campaign_price=Decimal(price) if price else None,
+                sort_order=order,
+            )
+        )
 
 
 def campaign_product_on_sale(*, campaign: Page, product_id: int, on_sale: bool) -> None:

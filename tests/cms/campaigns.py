@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from cms.models import CampaignHost, CampaignIndexPage, CampaignPage, CampaignProduct
+from cms.campaigns.services import campaign_products_add
+from cms.models import CampaignHost, CampaignIndexPage, CampaignPage
 
 Product = get_model("catalogue", "Product")
 
@@ -41,14 +41,7 @@ def make_campaign(
         live=False,  # a draft until published, as the editor makes it
     )
     campaign.hosts.add(CampaignHost(name="测试主播", title="测试干部"))
-    for order, (upc, price) in enumerate(products or []):
-        campaign.products.add(
-            CampaignProduct(
-                product=Product.objects.get(upc=upc),
-                campaign_price=Decimal(price) if price else None,
-                sort_order=order,
-            )
-        )
+    campaign_products_add(campaign=campaign, products=products or [])
     index.add_child(instance=campaign)
     if publish:
         admin = get_user_model().objects.get(username="admin")
