@@ -10,6 +10,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlparse
 
+import psycopg
+import requests
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -23,7 +26,6 @@ def bench_database_url(name: str) -> str:
 
 def admin_execute(url: str, *statements: str) -> None:
     """Run statements (CREATE/DROP DATABASE) on the server's ``postgres`` database."""
-    import psycopg
 
     admin = urlparse(url)._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as connection:
@@ -93,7 +95,6 @@ def serve(
     keep_alive: int | None = None,
 ) -> subprocess.Popen:
     """gunicorn serving the project on loopback, once ``ready_path`` answers 200."""
-    import requests
 
     server = subprocess.Popen(
         [

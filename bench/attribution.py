@@ -35,6 +35,7 @@ import random
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -49,6 +50,8 @@ LINES_PER_ORDER = 3
 
 
 def populate(*, orders: int, households: int, producers: int, products: int) -> None:
+    # A child process with its own database settings: Django is set up here, and the
+    # project's modules can only be imported after that (not to dodge an import cycle).
     import django
 
     django.setup()
@@ -334,6 +337,8 @@ def timed(
 
 
 def measure(*, batch: int, profile: bool) -> None:
+    # A child process with its own database settings: Django is set up here, and the
+    # project's modules can only be imported after that (not to dodge an import cycle).
     import django
 
     django.setup()
@@ -387,7 +392,6 @@ def measure(*, batch: int, profile: bool) -> None:
 
 def check_ledger() -> None:
     """Every job done, and each line holds exactly what the pure split gives it."""
-    from collections import defaultdict
 
     from django.db.models import Sum
     from oscar.core.loading import get_model

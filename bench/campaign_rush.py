@@ -19,6 +19,7 @@ are removed at the end; ``--keep`` leaves both.
 """
 
 import argparse
+import datetime
 import os
 import re
 import shutil
@@ -26,8 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
+import redis
 from _postgres import (
     ROOT,
     bench_database_url,
@@ -61,11 +64,11 @@ end
 def prepare(env: dict, orders: int) -> dict:
     """A campaign live now, with ``orders`` paid orders of 2,500 distinct buyers; its URLs."""
     os.environ.update(env)
+    # A child process with its own database settings: Django is set up here, and the
+    # project's modules can only be imported after that (not to dodge an import cycle).
     import django
 
     django.setup()
-    import datetime
-    from decimal import Decimal
 
     from django.db import connection, transaction
     from django.utils import timezone
@@ -109,6 +112,8 @@ def prepare(env: dict, orders: int) -> dict:
 def reused(env: dict) -> dict:
     """The campaign of an earlier ``--keep`` run."""
     os.environ.update(env)
+    # A child process with its own database settings: Django is set up here, and the
+    # project's modules can only be imported after that (not to dodge an import cycle).
     import django
 
     django.setup()
@@ -189,8 +194,6 @@ def main() -> None:
     )
     cache = env.get("CACHE_URL") or "locmem (each worker its own)"
     if env.get("CACHE_URL"):
-        import redis
-
         redis.Redis.from_url(env["CACHE_URL"]).flushdb()
 
     if not args.reuse:

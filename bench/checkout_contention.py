@@ -116,6 +116,8 @@ def prepare(env: dict, stock: int) -> dict:
     """The URLs the guests need, the address they give, the sold-out message they should see,
     and stock set to N."""
     os.environ.update(env)
+    # A child process with its own database settings: Django is set up here, and the
+    # project's modules can only be imported after that (not to dodge an import cycle).
     import django
 
     django.setup()

@@ -28,6 +28,8 @@ YEAR = 2026
 
 def populate(count: int) -> float:
     """Insert `count` households with incomes and some expenditures; returns seconds taken."""
+    # A child process with its own database settings: Django is set up here, and the
+    # project's modules can only be imported after that (not to dodge an import cycle).
     import django
 
     django.setup()
@@ -109,6 +111,8 @@ def populate(count: int) -> float:
 
 def reassess() -> None:
     """`impact_reassess --all` in this fresh process: its time and this process's peak memory."""
+    # A child process with its own database settings: Django is set up here, and the
+    # project's modules can only be imported after that (not to dodge an import cycle).
     import django
 
     django.setup()

@@ -19,6 +19,7 @@ import os
 import statistics
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -44,6 +45,8 @@ def _columns(model, **override):
 
 
 def populate() -> dict[str, float]:
+    # A child process with its own database settings: Django is set up here, and the
+    # project's modules can only be imported after that (not to dodge an import cycle).
     import django
 
     django.setup()
@@ -78,7 +81,6 @@ def populate() -> dict[str, float]:
             Household.objects.bulk_create(households)
             households = []
     Household.objects.bulk_create(households)
-    from decimal import Decimal
 
     from impact.models import IncomeRecord
 
@@ -233,6 +235,8 @@ def populate() -> dict[str, float]:
 
 
 def summarise() -> dict[str, float]:
+    # A child process with its own database settings: Django is set up here, and the
+    # project's modules can only be imported after that (not to dodge an import cycle).
     import django
 
     django.setup()
@@ -272,6 +276,8 @@ def summarise() -> dict[str, float]:
 
 
 def measure() -> None:
+    # A child process with its own database settings: Django is set up here, and the
+    # project's modules can only be imported after that (not to dodge an import cycle).
     import django
 
     django.setup()
