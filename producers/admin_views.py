@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from .forms import BenefitLinkForm, ReviewForm
 from .models import BenefitLink, Producer
 
 
-def _visible(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _visible(request: HttpRequest) -> QuerySet[Producer]:
     require_staff(request.user)
     counties = counties_visible_to(user=request.user)
     return Producer.objects.filter(region__parent__in=counties) | Producer.objects.filter(
