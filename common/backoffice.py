@@ -24,7 +24,14 @@ Response = TypeVar("Response", bound=HttpResponseBase)
 
 
 def require_staff(user: User | AnonymousUser) -> User:
-    """The user, if staff (their scope then decides what they see); PermissionDenied else."""
+    """The user, if staff; PermissionDenied else.
+
+    Staff (``is_staff``) are the platform's operations and the county, township and
+    village monitoring staff; ``StaffScope`` then narrows what each sees to a county
+    (``impact.monitoring.access.staff_scope``). Consumers, canteen buyers, producers'
+    users and campaign cadres are not staff: tests/common/test_backoffice_roles.py tries
+    each of them against every page that calls this.
+    """
     if not user.is_authenticated or not user.is_staff:
         raise PermissionDenied
     return user
@@ -55,7 +62,10 @@ def forbidden_as_403(view: Callable[..., Response]) -> Callable[..., Response | 
 
 
 class StaffMenuItem(MenuItem):
-    """A Wagtail admin menu item shown to staff only."""
+    """A Wagtail admin menu item shown to staff only (see ``require_staff`` for who they are).
+
+    Only the menu: the pages behind it call ``require_staff`` themselves.
+    """
 
     def is_shown(self, request: HttpRequest) -> bool:
         return bool(request.user.is_staff)

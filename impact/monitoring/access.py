@@ -44,7 +44,11 @@ class Scope:
 
 
 def staff_scope(user: User | AnonymousUser) -> Scope | None:
-    """The counties a staff member may see, or None when they may see none (one query at most)."""
+    """The counties a staff member may see, or None when they may see none (one query at most).
+
+    Only staff (``common.backoffice.require_staff``: operations and monitoring staff) have
+    a scope; every other role sees no household.
+    """
     if not user.is_authenticated or not user.is_staff:
         return None
     if user.is_superuser:
