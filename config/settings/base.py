@@ -110,6 +110,10 @@ WAGTAIL_APPS = [
     "django_tasks",
 ]
 
+THIRD_PARTY_APPS = [
+    "simple_history",  # who changed a household's records, when, from what to what
+]
+
 LOCAL_APPS = [
     "shop.apps.ShopConfig",
     "shop.payments.apps.PaymentsConfig",
@@ -120,7 +124,7 @@ LOCAL_APPS = [
     "demo.apps.DemoConfig",
 ]
 
-INSTALLED_APPS = DJANGO_APPS + OSCAR_APPS + WAGTAIL_APPS + LOCAL_APPS
+INSTALLED_APPS = DJANGO_APPS + OSCAR_APPS + WAGTAIL_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -136,6 +140,7 @@ MIDDLEWARE = [
     "cms.campaigns.middleware.CampaignCodeMiddleware",
     "cms.campaigns.middleware.CampaignPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",  # records who made each change
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",

@@ -1,8 +1,10 @@
-"""The impact app's models, in three modules; every model is importable from ``impact.models``.
+"""The impact app's models, in four modules; every model is importable from ``impact.models``.
 
 - ``monitoring``: regions, households, incomes, expenditures, thresholds, assessments, clues,
   help measures, self-declarations, staff scopes, the audit log, the monitoring settings;
 - ``ledger``: the attribution ledger, its outbox of jobs, the levels sales moved;
+- ``payouts``: what producers paid households, how it was set against what was due, and
+  the follow-ups that checked it;
 - ``reporting``: the reports' summary tables.
 """
 
@@ -25,6 +27,7 @@ from .monitoring import (
     StaffScope,
     Threshold,
 )
+from .payouts import Payout, PayoutAllocation, PayoutFollowUp, PayoutSettings
 from .reporting import (
     AttributionMonth,
     BuyerMonth,
@@ -55,6 +58,10 @@ __all__ = [
     "IncomeRecord",
     "LevelSnapshot",
     "MonitoringSettings",
+    "Payout",
+    "PayoutAllocation",
+    "PayoutFollowUp",
+    "PayoutSettings",
     "ReachPeriod",
     "Region",
     "RigidExpenditure",

@@ -217,6 +217,17 @@ class IncomeRecord(models.Model):
     transfers = models.DecimalField(
         _("transfer income"), default=0, validators=NON_NEGATIVE, max_digits=14, decimal_places=2
     )
+    platform_included = models.DecimalField(
+        _("of which platform payouts (其中平台兑付收入)"),
+        default=0,
+        validators=NON_NEGATIVE,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_(
+            "How much of the income above the household already received as payouts recorded "
+            "on the platform, so that it is not counted twice."
+        ),
+    )
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -230,6 +241,10 @@ class IncomeRecord(models.Model):
                     wages__gte=0, operating__gte=0, property_income__gte=0, transfers__gte=0
                 ),
                 name="income_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(platform_included__gte=0),
+                name="income_platform_included_non_negative",
             ),
         ]
 
