@@ -6,7 +6,7 @@ Import it once Django is set up (it imports the impact models).
 import random
 from typing import Any
 
-from stdnum.cn import ric
+from stdnum.iso7064 import mod_11_2
 
 from impact.models import Household
 from impact.monitoring.pii import pii_hash
@@ -15,7 +15,7 @@ from impact.monitoring.pii import pii_hash
 def id_number(county_code: str, *, born: int, serial: int) -> str:
     """A valid resident ID number of the county, of someone born on 1 January 19``born``."""
     body = f"{county_code}19{born:02d}0101{serial % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + mod_11_2.calc_check_digit(body)  # GB 11643: ISO 7064 MOD 11-2
 
 
 def household_row(

@@ -19,7 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from oscar.core.loading import get_model
-from stdnum.cn import ric, uscc
+from stdnum.cn import uscc
+from stdnum.iso7064 import mod_11_2
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Collection, Locale, Page, Site
 
@@ -243,7 +244,7 @@ def _producers(
 def _id_number(*, county_code: str, rng: random.Random) -> str:
     birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=rng.randint(0, 365 * 50))
     body = f"{county_code}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
-    return body + ric.calc_check_digit(body)
+    return body + mod_11_2.calc_check_digit(body)  # GB 11643: ISO 7064 MOD 11-2
 
 
 def _households(report: DemoReport, counties: dict[str, Region]) -> None:
