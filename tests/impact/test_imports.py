@@ -261,7 +261,7 @@ def test_id_number_errors_are_reported_in_chinese(tmp_path):
         tmp_path / "ids.csv",
         [
             HOUSEHOLD_HEADER,
-            household_row("T-0001", 1, 身份证号="53011319800101001"),
+            household_row("T-0001", 1, 身份证号="5301131980010100"),
             household_row("T-0002", 2, 身份证号="5301131980010100AX"),
             household_row("T-0003", 3, 身份证号=id_number(3, birth="21000101")),
         ],
@@ -336,13 +336,69 @@ def test_xlsx_rows_are_numbered_as_excel_shows_them(tmp_path):
 
     result = impact_import(kind="households", path=path)
 
-    assert result.errors == [
-        RowError(
-            row=4,
-            column="身份证号",
-            message="身份证号被存成了数字，末几位已丢失；请把该列设为文本格式后重新录入",
-        )
+    assert result.errors == [RowError(row=4, column="身份证号", message=STORED_AS_NUMBER)]
+
+
+STORED_AS_NUMBER = (
+    "身份证号被 Excel 存成了数字（科学计数法或末位 X 丢失），请把该列设置为“文本”格式后重新填写"
+)
+
+
+def test_xlsx_id_numbers_stored_as_numbers_are_refused_and_nothing_is_written(tmp_path):
+    path = write_xlsx(
+        tmp_path / "households.xlsx",
+        [
+            HOUSEHOLD_HEADER,
+            household_row("T-0001", 1),
+            household_row("T-0002", 2, 身份证号=float(id_number(2))),
+            household_row("T-0003", 3, 身份证号=110105194912310020),
+            household_row("T-0004", 4, 身份证号="11010519491231002X"),
+        ],
+    )
+    before = counts()
+
+    result = impact_import(kind="households", path=path)
+
+    assert [str(error) for error in result.errors] == [
+        f"第 3 行「身份证号」：{STORED_AS_NUMBER}",
+        f"第 4 行「身份证号」：{STORED_AS_NUMBER}",
     ]
+    assert counts() == before
+
+
+def test_csv_id_numbers_that_went_through_excel_as_numbers_are_refused(tmp_path):
+    # What a CSV saved by Excel holds when the column was a number: scientific notation,
+    # or the 17 digits left of a number whose final X was dropped.
+    path = write_csv(
+        tmp_path / "households.csv",
+        [
+            HOUSEHOLD_HEADER,
+            household_row("T-0001", 1, 身份证号="1.10105E+17"),
+            household_row("T-0002", 2, 身份证号="11010519491231002"),
+            household_row("T-0003", 3, 身份证号="5.30113E17"),
+            household_row("T-0004", 4, 身份证号="11010519491231002X"),
+            household_row("T-0005", 5, 身份证号="1101051949123100"),
+        ],
+    )
+    before = counts()
+
+    result = impact_import(kind="households", path=path)
+
+    assert [str(error) for error in result.errors] == [
+        f"第 2 行「身份证号」：{STORED_AS_NUMBER}",
+        f"第 3 行「身份证号」：{STORED_AS_NUMBER}",
+        f"第 4 行「身份证号」：{STORED_AS_NUMBER}",
+        "第 6 行「身份证号」：身份证号应为 18 位",
+    ]
+    assert counts() == before
+    assert not Household.objects.filter(code="T-0004").exists()
+
+    fixed = write_csv(
+        tmp_path / "fixed.csv",
+        [HOUSEHOLD_HEADER, household_row("T-0004", 4, 身份证号="11010519491231002X")],
+    )
+    assert impact_import(kind="households", path=fixed).created == 1
+    assert Household.objects.get(code="T-0004").id_number == "11010519491231002X"
 
 
 def test_dry_run_reports_what_it_would_do_and_writes_nothing(tmp_path):

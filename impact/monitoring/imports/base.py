@@ -42,6 +42,10 @@ MONEY_MAX = Decimal("999999999999.99")  # the models' 14 digits, 2 decimals
 COUNT_MAX = 32767  # PositiveSmallIntegerField
 ID_LIKE = re.compile(r"\d{17}[\dXx]|\d{15}")
 SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+SEVENTEEN_DIGITS = re.compile(r"^\d{17}$")
+ID_NUMBER_STORED_AS_NUMBER = (
+    "身份证号被 Excel 存成了数字（科学计数法或末位 X 丢失），请把该列设置为“文本”格式后重新填写"
+)
 DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 YEAR = re.compile(r"^[1-9]\d{3}$")
 INTEGER = re.compile(r"^[+-]?\d+$")
@@ -223,9 +227,14 @@ class Row:
         if not value:
             self.error(column, "不能为空")
             return None
-        if isinstance(raw, int | float) or SCIENTIFIC.match(value):
-            # An 18-digit number does not survive as an Excel number: its last digits are lost.
-            self.error(column, "身份证号被存成了数字，末几位已丢失；请把该列设为文本格式后重新录入")
+        if (
+            (isinstance(raw, int | float) and not isinstance(raw, bool))
+            or SCIENTIFIC.match(value)
+            or SEVENTEEN_DIGITS.match(value)
+        ):
+            # An 18-digit number does not survive as an Excel number: it is shown in scientific
+            # notation, its digits after the 15th become 0, and a final X is lost (17 digits left).
+            self.error(column, ID_NUMBER_STORED_AS_NUMBER)
             return None
         try:
             return id_number_clean(value)
