@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
     from impact.models import Region
@@ -216,6 +217,8 @@ class BenefitLink(models.Model):
         blank=True,
     )
     created = models.DateTimeField(auto_now_add=True)
+    # Who changed the link, when, from what to what (shown on the household's page).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("benefit link")

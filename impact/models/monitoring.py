@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from ..fields import EncryptedTextField
@@ -122,6 +123,8 @@ class Household(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # Who changed what, when (修改记录); the copies of the name and ID number stay encrypted.
+    history = HistoricalRecords(excluded_fields=["id_number_hash", "updated"])
 
     class Meta:
         verbose_name = _("household")
@@ -229,6 +232,7 @@ class IncomeRecord(models.Model):
         ),
     )
     updated = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated"])
 
     class Meta:
         verbose_name = _("income record")
@@ -292,6 +296,7 @@ class RigidExpenditure(models.Model):
     )
     note = models.CharField(_("note"), max_length=255, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("rigid expenditure")
@@ -520,9 +525,18 @@ class Declaration(models.Model):
     amount = models.DecimalField(
         _("amount"), validators=NON_NEGATIVE, max_digits=14, decimal_places=2
     )
+    date = models.DateField(_("date of the expenditure"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, null=True, blank=True, related_name="declarations"
+    )
+    expenditure = models.OneToOneField(
+        RigidExpenditure,
+        verbose_name=_("rigid expenditure recorded"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="declaration",
     )
     created = models.DateTimeField(auto_now_add=True)
 

@@ -12,6 +12,14 @@ from ..models import Clue, HelpMeasure, Household, IncomeRecord, Region, RigidEx
 from .idnumbers import IdNumberError, id_number_clean
 
 
+def year_before(day: datetime.date) -> datetime.date:
+    """The same day a year earlier (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
 class VillageChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Region) -> str:
         return obj.full_name
@@ -31,6 +39,11 @@ class DeclarationForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Amount (yuan)"), min_value=Decimal("0"), max_digits=12, decimal_places=2
     )
+    date = forms.DateField(
+        label=_("Date of the expenditure"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter the date as YYYY-MM-DD.")},
+    )
     note = forms.CharField(
         label=_("What happened"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -43,6 +56,19 @@ class DeclarationForm(forms.Form):
             return id_number_clean(self.cleaned_data["id_number"])
         except IdNumberError as exc:
             raise forms.ValidationError(str(exc)) from exc
+
+    def clean_date(self) -> datetime.date:
+        date: datetime.date = self.cleaned_data["date"]
+        today = timezone.localdate()
+        if date > today:
+            raise forms.ValidationError(_("The date of the expenditure is in the future."))
+        if date < year_before(today):
+            raise forms.ValidationError(
+                _(
+                    "The expenditure was more than a year ago: declare only what happened this past year."
+                )
+            )
+        return date
 
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"].strip()

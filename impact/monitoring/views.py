@@ -39,6 +39,7 @@ from .forms import (
     IncomeForm,
     RevealForm,
 )
+from .history import household_history
 from .imports import KINDS, impact_import
 from .pii import mask_id_number, pii_hash
 from .rules import Level
@@ -127,6 +128,7 @@ def _household_context(request: HttpRequest, household: Household, **extra: Any)
         ),
         "can_change": request.user.has_perm("impact.change_household"),
         "levels": {level.value: level for level in Level},
+        "history": household_history(household=household),
         **extra,
     }
 
@@ -259,6 +261,7 @@ def data_import(request: HttpRequest) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                     path=handle.name,
                     dry_run=form.cleaned_data["dry_run"],
+                    user=request.user,
                 )
             except (ImportFileError, ValueError) as exc:
                 form.add_error("file", str(exc))

@@ -1,6 +1,7 @@
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from impact.monitoring.imports import KINDS, impact_import
@@ -25,11 +26,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="validate and report, write nothing"
         )
+        parser.add_argument(
+            "--user",
+            metavar="USERNAME",
+            help="the staff account that imports, recorded as the author of each change",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         kind = options["kind"]
+        user = None
+        if options["user"]:
+            user = get_user_model()._default_manager.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"找不到用户「{options['user']}」。")
         try:
-            result = impact_import(kind=kind, path=options["file"], dry_run=options["dry_run"])
+            result = impact_import(
+                kind=kind, path=options["file"], dry_run=options["dry_run"], user=user
+            )
         except ValueError as exc:  # ImportFileError included: the file cannot be read
             raise CommandError(str(exc)) from exc
         if not result.ok:

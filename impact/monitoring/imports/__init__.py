@@ -10,6 +10,7 @@ the back office's upload page.
 
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils import translation
@@ -35,9 +36,12 @@ KINDS = tuple(IMPORTERS)
 # ---------------------------------------------------------------------- the service
 
 
-def impact_import(*, kind: str, path: Path | str, dry_run: bool = False) -> ImportResult:
+def impact_import(
+    *, kind: str, path: Path | str, dry_run: bool = False, user: Any = None
+) -> ImportResult:
     """Import one file, all rows or none.
 
+    ``user`` (who imports) is recorded as the author of each change in the history.
     Returns the counts created and updated, or every error (and nothing
     written). Raises ImportFileError when the file cannot be read at all and
     ValueError for an unknown kind.
@@ -65,7 +69,7 @@ def impact_import(*, kind: str, path: Path | str, dry_run: bool = False) -> Impo
         outcome = importer.write(cleaned, dry_run=True)
         return ImportResult(created=outcome.created, updated=outcome.updated, dry_run=True)
     with transaction.atomic():
-        outcome = importer.write(cleaned, dry_run=False)
+        outcome = importer.write(cleaned, dry_run=False, user=user)
         if outcome.household_ids:
             households_data_changed(household_ids=outcome.household_ids)
     return ImportResult(created=outcome.created, updated=outcome.updated)

@@ -305,5 +305,6 @@ class Importer(ABC):
         """Check every row, appending each problem to ``errors``; return the cleaned rows."""
 
     @abstractmethod
-    def write(self, cleaned: list[Any], *, dry_run: bool) -> WriteOutcome:
-        """Write the cleaned rows (or only count them when ``dry_run``)."""
+    def write(self, cleaned: list[Any], *, dry_run: bool, user: Any = None) -> WriteOutcome:
+        """Write the cleaned rows (or only count them when ``dry_run``); ``user`` is who
+        imports, recorded as the author of each change in the history."""

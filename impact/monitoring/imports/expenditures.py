@@ -3,8 +3,10 @@
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from common.spreadsheets import cell_text
 
@@ -100,7 +102,9 @@ class ExpenditureImporter(Importer):
         )
         return cleaned
 
-    def write(self, cleaned: list[ExpenditureRow], *, dry_run: bool) -> WriteOutcome:
+    def write(
+        self, cleaned: list[ExpenditureRow], *, dry_run: bool, user: Any = None
+    ) -> WriteOutcome:
         household_ids = {row.household_id for row in cleaned}
         existing: dict[tuple[int, datetime.date, str, Decimal], RigidExpenditure] = {}
         for chunk in chunks(household_ids):
@@ -118,13 +122,21 @@ class ExpenditureImporter(Importer):
                 )
                 new.append(record)
             else:
+                outcome.updated += 1
+                if (record.resolved, record.unable_to_work) == (row.resolved, row.unable_to_work):
+                    continue  # the same as before: nothing to write, no history
                 changed.append(record)
             record.resolved = row.resolved
             record.unable_to_work = row.unable_to_work
-        outcome.created, outcome.updated = len(new), len(changed)
+        outcome.created = len(new)
         if not dry_run:
-            RigidExpenditure.objects.bulk_create(new, batch_size=1000)
-            RigidExpenditure.objects.bulk_update(
-                changed, ["resolved", "unable_to_work"], batch_size=1000
+            # In bulk, each with its historical copy (修改记录) by the importing user.
+            bulk_create_with_history(new, RigidExpenditure, batch_size=1000, default_user=user)
+            bulk_update_with_history(
+                changed,
+                RigidExpenditure,
+                ["resolved", "unable_to_work"],
+                batch_size=1000,
+                default_user=user,
             )
         return outcome

@@ -2,10 +2,15 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from common.spreadsheets import ImportFileError, cell_text
 
 from ...models import Household, Region
+from ..pii import pii_hash
 from ..regions import county_get_or_create, county_name_for_code, village_get_or_create
 from .base import (
     YES_NO,
@@ -38,6 +43,20 @@ HOUSEHOLD_KINDS = {
     "突发严重困难户": Household.Kind.SUDDEN_HARDSHIP,
 }
 MET_UNMET = {"达标": True, "未达标": False}
+HOUSEHOLD_FIELDS = [
+    "head_name",
+    "id_number",
+    "id_number_hash",
+    "region",
+    "county",
+    "members",
+    "labour",
+    "kind",
+    "subsistence",
+    "basic_needs_met",
+    "updated",
+]
+BATCH = 1000
 
 
 @dataclass
@@ -130,7 +149,9 @@ class HouseholdImporter(Importer):
         )
         return cleaned
 
-    def write(self, cleaned: list[HouseholdRow], *, dry_run: bool) -> WriteOutcome:
+    def write(
+        self, cleaned: list[HouseholdRow], *, dry_run: bool, user: Any = None
+    ) -> WriteOutcome:
         existing = households_by_code(row.code for row in cleaned)
         outcome = WriteOutcome()
         if dry_run:
@@ -139,6 +160,9 @@ class HouseholdImporter(Importer):
             return outcome
         counties: dict[str, Region] = {}
         villages: dict[tuple[str, str, str], Region] = {}
+        now = timezone.now()
+        new: list[Household] = []
+        changed: list[Household] = []
         for row in cleaned:
             county = counties.get(row.county_code)
             if county is None:
@@ -154,14 +178,32 @@ class HouseholdImporter(Importer):
                 )
                 villages[key] = village
             household = outcome.counted(existing.get(row.code), Household, code=row.code)
-            household.head_name = row.head_name
-            household.id_number = row.id_number
-            household.region = village
-            household.members = row.members
-            household.labour = row.labour
-            household.kind = row.kind
-            household.subsistence = row.subsistence
-            household.basic_needs_met = row.basic_needs_met
-            household.save()  # encrypts, hashes the ID number, sets the county
-            outcome.household_ids.add(household.pk)
+            values = {
+                "head_name": row.head_name,
+                "id_number": row.id_number,
+                "region_id": village.pk,
+                "county_id": county.pk,
+                "members": row.members,
+                "labour": row.labour,
+                "kind": row.kind,
+                "subsistence": row.subsistence,
+                "basic_needs_met": row.basic_needs_met,
+            }
+            if household.pk is not None and all(
+                getattr(household, name) == value for name, value in values.items()
+            ):
+                outcome.household_ids.add(household.pk)
+                continue  # the same as before: nothing to write, no history
+            for name, value in values.items():
+                setattr(household, name, value)
+            # What Household.save does, for the bulk writes below.
+            household.id_number_hash = pii_hash(row.id_number)
+            household.updated = now
+            (changed if household.pk is not None else new).append(household)
+        # In bulk, each with its historical copy (修改记录) by the importing user.
+        bulk_create_with_history(new, Household, batch_size=BATCH, default_user=user)
+        bulk_update_with_history(
+            changed, Household, HOUSEHOLD_FIELDS, batch_size=BATCH, default_user=user
+        )
+        outcome.household_ids.update(household.pk for household in new + changed)
         return outcome

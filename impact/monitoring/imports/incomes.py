@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from common.spreadsheets import cell_text
 
@@ -81,7 +83,7 @@ class IncomeImporter(Importer):
         )
         return cleaned
 
-    def write(self, cleaned: list[IncomeRow], *, dry_run: bool) -> WriteOutcome:
+    def write(self, cleaned: list[IncomeRow], *, dry_run: bool, user: Any = None) -> WriteOutcome:
         household_ids = {row.household_id for row in cleaned}
         existing: dict[tuple[int, int], IncomeRecord] = {}
         for chunk in chunks(household_ids):
@@ -97,18 +99,29 @@ class IncomeImporter(Importer):
                 record = IncomeRecord(household_id=row.household_id, year=row.year)
                 new.append(record)
             else:
+                outcome.updated += 1
+                if (record.wages, record.operating, record.property_income, record.transfers) == (
+                    row.wages,
+                    row.operating,
+                    row.property_income,
+                    row.transfers,
+                ):
+                    continue  # the same as before: nothing to write, no history
                 changed.append(record)
             record.wages = row.wages
             record.operating = row.operating
             record.property_income = row.property_income
             record.transfers = row.transfers
             record.updated = now
-        outcome.created, outcome.updated = len(new), len(changed)
+        outcome.created = len(new)
         if not dry_run:
-            IncomeRecord.objects.bulk_create(new, batch_size=1000)
-            IncomeRecord.objects.bulk_update(
+            # In bulk, each with its historical copy (修改记录) by the importing user.
+            bulk_create_with_history(new, IncomeRecord, batch_size=1000, default_user=user)
+            bulk_update_with_history(
                 changed,
+                IncomeRecord,
                 ["wages", "operating", "property_income", "transfers", "updated"],
                 batch_size=1000,
+                default_user=user,
             )
         return outcome

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from common.spreadsheets import cell_text
 
@@ -52,7 +53,9 @@ class ThresholdImporter(Importer):
         )
         return cleaned
 
-    def write(self, cleaned: list[ThresholdRow], *, dry_run: bool) -> WriteOutcome:
+    def write(
+        self, cleaned: list[ThresholdRow], *, dry_run: bool, user: Any = None
+    ) -> WriteOutcome:
         existing = {t.year: t for t in Threshold.objects.filter(year__in=[r.year for r in cleaned])}
         outcome = WriteOutcome()
         for row in cleaned:
