@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .ledger.rollups import level_snapshot_take
 from .ledger.services import attribution_catch_up, attribution_run
-from .models import Assessment, Household
+from .models import Household
 from .monitoring.assessment import households_reassess
 from .monitoring.evaluations import evaluation_after_change, evaluation_periodic
 from .monitoring.runs import evaluation_year

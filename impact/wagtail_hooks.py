@@ -113,7 +113,10 @@ def impact_menu() -> SubmenuMenuItem:
                 _("Thresholds"), reverse("impact_thresholds:index"), icon_name="cog", order=400
             ),
             StaffMenuItem(
-                _("Evaluations"), reverse("impact_reassessment_runs"), icon_name="history", order=500
+                _("Evaluations"),
+                reverse("impact_reassessment_runs"),
+                icon_name="history",
+                order=500,
             ),
         ]
     )

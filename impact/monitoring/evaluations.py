@@ -67,7 +67,6 @@ def evaluation_run(
     }
 
 
-
 def evaluation_periodic() -> dict[str, Any]:
     """The monthly periodic comprehensive evaluation of every household.
 
@@ -87,7 +86,9 @@ def evaluation_after_change(*, year: int, why: str) -> dict[str, Any]:
     other year, only households whose current assessment is of that year.
     """
     current, _note = evaluation_year()
-    households = None if year == current else Household.objects.filter(status__assessment__year=year)
+    households = (
+        None if year == current else Household.objects.filter(status__assessment__year=year)
+    )
     return evaluation_run(
         why=why, year=year, note="", channel=Assessment.Channel.SCREENING, households=households
     )

@@ -47,7 +47,7 @@ def _queue_year(year: int, why: str) -> None:
 
 @receiver(pre_save, sender=Threshold, dispatch_uid="impact_threshold_before")
 def threshold_before(sender: Any, instance: Threshold, **kwargs: Any) -> None:
-    instance._evaluation_before = _before(instance, THRESHOLD_FIELDS)  # type: ignore[attr-defined]
+    setattr(instance, "_evaluation_before", _before(instance, THRESHOLD_FIELDS))  # noqa: B010
 
 
 @receiver(post_save, sender=Threshold, dispatch_uid="impact_reassess_on_threshold")
@@ -60,7 +60,7 @@ def reassess_on_threshold(sender: Any, instance: Threshold, **kwargs: Any) -> No
 
 @receiver(pre_save, sender=MonitoringSettings, dispatch_uid="impact_settings_before")
 def settings_before(sender: Any, instance: MonitoringSettings, **kwargs: Any) -> None:
-    instance._evaluation_before = _before(instance, SETTINGS_FIELDS)  # type: ignore[attr-defined]
+    setattr(instance, "_evaluation_before", _before(instance, SETTINGS_FIELDS))  # noqa: B010
 
 
 @receiver(post_save, sender=MonitoringSettings, dispatch_uid="impact_reassess_on_settings")

@@ -101,9 +101,9 @@ def evaluation_year(*, today: datetime.date | None = None) -> tuple[int | None, 
         Threshold.objects.filter(year__lte=year).order_by("-year").values_list("year", flat=True)
     ).first()
     if latest is None:
-        return None, _("There are no thresholds for any year up to %(year)s: nothing evaluated.") % {
-            "year": year
-        }
+        return None, _(
+            "There are no thresholds for any year up to %(year)s: nothing evaluated."
+        ) % {"year": year}
     if latest != year:
         return latest, _(
             "There are no thresholds for %(year)s yet: evaluated on %(latest)s's thresholds "

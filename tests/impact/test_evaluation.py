@@ -20,7 +20,6 @@ from impact.models import (
     Declaration,
     EvaluationLock,
     Household,
-    IncomeRecord,
     MonitoringSettings,
     ReassessmentRun,
     RigidExpenditure,
@@ -247,9 +246,7 @@ def test_two_whole_evaluations_at_once_open_one_clue_and_write_one_assessment_pe
     assert sorted(r.clues_opened >= len(mine) for r in results) == [False, True]
     new = Assessment.objects.filter(pk__gt=watermark)
     assert new.count() == 2 * len(assessable)
-    per_household = {
-        pk: new.filter(household_id=pk).count() for pk in [h.pk for h in mine]
-    }
+    per_household = {pk: new.filter(household_id=pk).count() for pk in [h.pk for h in mine]}
     assert set(per_household.values()) == {2}
     for household in mine:
         assert Clue.objects.filter(household=household).exclude(stage__in=Clue.CLOSED).count() == 1
@@ -286,9 +283,7 @@ def test_two_evaluations_of_the_same_households_at_once_open_one_clue_each():
 # ---------------------------------------------------------------- 3. January
 
 
-def test_without_this_years_thresholds_the_monthly_run_uses_last_years_and_says_so(
-    client, caplog
-):
+def test_without_this_years_thresholds_the_monthly_run_uses_last_years_and_says_so(client, caplog):
     Threshold.objects.filter(year__gte=THIS_YEAR).delete()
     factories.threshold(LAST_YEAR, "4000.00")
     with_income = factories.household(members=2, labour=1)
@@ -339,7 +334,7 @@ def test_with_no_thresholds_at_all_the_monthly_run_says_so_and_does_nothing():
 
 
 def test_impact_reassess_for_a_year_without_thresholds_says_so_in_chinese():
-    with pytest.raises(CommandError, match="^没有 1999 年度的监测标准。$"):
+    with pytest.raises(CommandError, match=r"^没有 1999 年度的监测标准。$"):
         call_command("impact_reassess", "--all", "--year", "1999", stdout=StringIO())
 
 
