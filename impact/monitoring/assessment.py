@@ -188,13 +188,25 @@ def households_reassess(
         what = run.get_why_display() if run is not None else Assessment.Channel(channel).label
         with evaluation_lock(what=f"{what} {year}", wait=wait) as lease:
             return _reassess(
-                households, year=year, channel=channel, thresholds=thresholds,
-                as_of=as_of, batch_size=batch_size, run=run, lease=lease,
-            )  # fmt: skip
+                households,
+                year=year,
+                channel=channel,
+                thresholds=thresholds,
+                as_of=as_of,
+                batch_size=batch_size,
+                run=run,
+                lease=lease,
+            )
     return _reassess(
-        households, year=year, channel=channel, thresholds=thresholds,
-        as_of=as_of, batch_size=batch_size, run=None, lease=None,
-    )  # fmt: skip
+        households,
+        year=year,
+        channel=channel,
+        thresholds=thresholds,
+        as_of=as_of,
+        batch_size=batch_size,
+        run=None,
+        lease=None,
+    )
 
 
 def _reassess(

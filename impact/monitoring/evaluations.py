@@ -58,8 +58,13 @@ def evaluation_run(
         raise
     logger.info(
         "%s %s: %d assessed, %d without an income record for %s skipped, %d clues opened",
-        run.get_why_display(), year, report.assessed, report.skipped, year, report.clues_opened,
-    )  # fmt: skip
+        run.get_why_display(),
+        year,
+        report.assessed,
+        report.skipped,
+        year,
+        report.clues_opened,
+    )
     return result | {
         "assessed": report.assessed,
         "skipped": report.skipped,

@@ -207,6 +207,22 @@ def _in_own_thread(work, results, index, barrier):
     return threading.Thread(target=run)
 
 
+@pytest.fixture
+def committed_demo(transactional_db):
+    """The demo data, committed (a transactional test before this one may have flushed it)."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale
+
+    from demo.services import demo_load
+
+    if not Household.objects.exists():
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
+        demo_load()
+
+
 def _below_the_line(count: int) -> list[Household]:
     Threshold.objects.update_or_create(
         year=THIS_YEAR,
@@ -222,7 +238,9 @@ def _below_the_line(count: int) -> list[Household]:
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_two_whole_evaluations_at_once_open_one_clue_and_write_one_assessment_per_run():
+def test_two_whole_evaluations_at_once_open_one_clue_and_write_one_assessment_per_run(
+    committed_demo,
+):
     mine = _below_the_line(30)
     assessable = list(
         Household.objects.filter(incomes__year=THIS_YEAR).values_list("pk", flat=True)
@@ -254,7 +272,7 @@ def test_two_whole_evaluations_at_once_open_one_clue_and_write_one_assessment_pe
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_two_evaluations_of_the_same_households_at_once_open_one_clue_each():
+def test_two_evaluations_of_the_same_households_at_once_open_one_clue_each(committed_demo):
     mine = _below_the_line(40)
     results: list = [None] * 4
     barrier = threading.Barrier(4)
