@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from .ledger.rollups import level_snapshot_take
 from .ledger.services import attribution_catch_up, attribution_run
-from .models import Assessment, Household
+from .models import Household
 from .monitoring.assessment import households_reassess
+from .monitoring.evaluations import evaluation_after_change, evaluation_periodic
+from .monitoring.runs import evaluation_year
 
 logger = logging.getLogger("yixiang.impact")
 
@@ -23,7 +25,10 @@ logger = logging.getLogger("yixiang.impact")
 @shared_task(acks_late=True, max_retries=3, default_retry_delay=30)
 def impact_reassess_households(household_ids: list[int], channel: str) -> dict[str, int]:
     """System screening of households whose data changed (re-running it only adds an assessment)."""
-    year = timezone.localdate().year
+    year, _note = evaluation_year()  # this year's thresholds, or the latest before them
+    if year is None:
+        logger.warning("no thresholds for any year: %d households not screened", len(household_ids))
+        return {"assessed": 0, "clues_opened": 0}
     try:
         report = households_reassess(
             households=Household.objects.filter(pk__in=household_ids), year=year, channel=channel
@@ -36,12 +41,23 @@ def impact_reassess_households(household_ids: list[int], channel: str) -> dict[s
 
 
 @shared_task(acks_late=True)
-def impact_periodic_reassess() -> dict[str, int]:
-    """The monthly periodic comprehensive evaluation of every household (Celery beat)."""
-    report = households_reassess(
-        year=timezone.localdate().year, channel=Assessment.Channel.PERIODIC
-    )
-    return {"assessed": report.assessed, "clues_opened": report.clues_opened}
+def impact_periodic_reassess() -> dict[str, Any]:
+    """The monthly periodic comprehensive evaluation of every household (Celery beat).
+
+    On this year's thresholds, or before they are entered the latest earlier
+    year's (and says so); with none at all it says so and evaluates nobody.
+    """
+    return evaluation_periodic()
+
+
+@shared_task(acks_late=True)
+def impact_reassess_year(year: int, why: str) -> dict[str, Any]:
+    """Re-assess after thresholds or monitoring rules changed (never credited to sales).
+
+    Every household when ``year`` is the year evaluations run on now; for any
+    other year, only households whose current assessment is of that year.
+    """
+    return evaluation_after_change(year=year, why=why)
 
 
 @shared_task(acks_late=True, max_retries=5, default_retry_delay=10)

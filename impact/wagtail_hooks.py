@@ -7,6 +7,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from common.backoffice import StaffMenuItem
 
 from .models import Threshold
+from .monitoring import run_views
 from .monitoring import views as monitoring_views
 from .reporting import views as reporting_views
 
@@ -64,6 +65,7 @@ def impact_admin_urls() -> list[URLPattern]:
             name="impact_clue_advance",
         ),
         path("impact/reports/", reporting_views.report_overview, name="impact_report_overview"),
+        path("impact/evaluations/", run_views.reassessment_runs, name="impact_reassessment_runs"),
         path(
             "impact/reports/platform/",
             reporting_views.report_platform,
@@ -109,6 +111,12 @@ def impact_menu() -> SubmenuMenuItem:
             ),
             StaffMenuItem(
                 _("Thresholds"), reverse("impact_thresholds:index"), icon_name="cog", order=400
+            ),
+            StaffMenuItem(
+                _("Evaluations"),
+                reverse("impact_reassessment_runs"),
+                icon_name="history",
+                order=500,
             ),
         ]
     )

@@ -388,6 +388,7 @@ class Clue(models.Model):
         DISMISSED = "dismissed", _("Not confirmed")
 
     CLOSED = [Stage.APPROVED, Stage.ASSISTING, Stage.ELIMINATED, Stage.DISMISSED]
+    IN_REVIEW = [Stage.OPEN, Stage.VERIFIED, Stage.NOTICE, Stage.TOWNSHIP]
 
     household = models.ForeignKey(
         Household,
@@ -427,6 +428,18 @@ class Clue(models.Model):
         verbose_name_plural = _("warning clues")
         ordering = ["due_at"]
         indexes = [models.Index(fields=["county", "stage", "due_at"])]
+        constraints = [
+            # Evaluations never open a second clue for a household while one from the same
+            # channel is in review (two runs at once used to); each self-declaration keeps its own.
+            models.UniqueConstraint(
+                fields=["household", "channel"],
+                condition=models.Q(
+                    stage__in=["open", "verified", "notice", "township"],
+                    declaration__isnull=True,
+                ),
+                name="clue_one_in_review_per_household_channel",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.household_id or '-'} {self.get_stage_display()}"
@@ -624,3 +637,65 @@ class MonitoringSettings(BaseGenericSetting):
 
     class Meta:
         verbose_name = _("monitoring rules")
+
+
+class EvaluationLock(models.Model):
+    """The lock that lets one whole-population evaluation write at a time (a lease on one row).
+
+    Taken by a conditional UPDATE (free, or its holder silent for too long), so it works the
+    same on PostgreSQL and SQLite and spans the evaluation's many batch transactions; the
+    holder renews ``heartbeat_at`` after every batch and frees it when done.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    holder = models.CharField(max_length=64, blank=True)
+    what = models.CharField(max_length=200, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("evaluation lock")
+        verbose_name_plural = _("evaluation locks")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder or '-'}"
+
+
+class ReassessmentRun(models.Model):
+    """One whole evaluation, for the back office: why it ran, on which year, how far it got."""
+
+    class Why(models.TextChoices):
+        PERIODIC = "periodic", _("Monthly periodic evaluation")
+        MANUAL = "manual", _("Re-assessment started by command")
+        THRESHOLDS = "thresholds", _("Thresholds changed")
+        SETTINGS = "settings", _("Monitoring rules changed")
+
+    why = models.CharField(_("why"), max_length=12, choices=Why.choices)
+    year = models.PositiveSmallIntegerField(_("year evaluated"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("households to evaluate"), default=0)
+    done = models.PositiveIntegerField(_("households evaluated"), default=0)
+    skipped = models.PositiveIntegerField(_("households without an income record"), default=0)
+    clues_opened = models.PositiveIntegerField(_("clues opened"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("re-assessment run")
+        verbose_name_plural = _("re-assessment runs")
+        ordering = ["-queued_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_why_display()} {self.year or '-'} {self.queued_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        if self.finished_at is not None and not self.error:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def running(self) -> bool:
+        return self.finished_at is None

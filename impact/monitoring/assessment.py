@@ -30,14 +30,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import (
+    Assessment,
     AttributionEntry,
     Clue,
     Household,
     MonitoringSettings,
+    ReassessmentRun,
     RigidExpenditure,
     Threshold,
 )
 from . import bulk, rules
+from .runs import EvaluationLease, evaluation_lock
 
 BATCH_SIZE = 5000
 
@@ -165,20 +168,68 @@ def households_reassess(
     channel: str,
     as_of: datetime.date | None = None,
     batch_size: int = BATCH_SIZE,
+    run: ReassessmentRun | None = None,
+    wait: float = 0,
 ) -> ReassessReport:
     """Run the warning rules for many households, streaming in batches and writing in bulk.
 
     Each batch reads its figures in one query and is written in its own
     transaction: the assessments, the households' current level, and a clue
-    for every household whose level is new or worse and has none in review.
-    Memory is bounded by the batch size, not by the number of households.
+    for every household whose level is new or worse and has none in review
+    (the database keeps it to one per household and channel, whoever else is
+    evaluating). Memory is bounded by the batch size, not by the number of households.
+
+    A whole-population evaluation (no ``households``) or one with a ``run`` to
+    report on holds the evaluation lock (``runs.evaluation_lock``), waiting up
+    to ``wait`` seconds for another to finish, then raising ``EvaluationBusy``.
     """
     thresholds = thresholds_for_year(year=year)
+    if households is None or run is not None:
+        what = run.get_why_display() if run is not None else Assessment.Channel(channel).label
+        with evaluation_lock(what=f"{what} {year}", wait=wait) as lease:
+            return _reassess(
+                households,
+                year=year,
+                channel=channel,
+                thresholds=thresholds,
+                as_of=as_of,
+                batch_size=batch_size,
+                run=run,
+                lease=lease,
+            )
+    return _reassess(
+        households,
+        year=year,
+        channel=channel,
+        thresholds=thresholds,
+        as_of=as_of,
+        batch_size=batch_size,
+        run=None,
+        lease=None,
+    )
+
+
+def _reassess(
+    households: QuerySet[Household] | None,
+    *,
+    year: int,
+    channel: str,
+    thresholds: rules.Thresholds,
+    as_of: datetime.date | None,
+    batch_size: int,
+    run: ReassessmentRun | None,
+    lease: EvaluationLease | None,
+) -> ReassessReport:
     review_days = MonitoringSettings.load().review_days
     as_of = as_of or timezone.localdate()
     queryset = households if households is not None else Household.objects.all()
     report = ReassessReport()
     report.skipped = queryset.count()
+    if run is not None:
+        run.year = year
+        run.started_at = timezone.now()
+        run.total = queryset.filter(incomes__year=year).count()
+        run.save(update_fields=["year", "started_at", "total"])
     figures = _figures_queryset(queryset, year=year, as_of=as_of)
     last = 0
     while True:
@@ -194,7 +245,19 @@ def households_reassess(
             review_days=review_days,
             report=report,
         )
+        if lease is not None:
+            lease.renew()
+        if run is not None:
+            run.done = report.assessed
+            run.clues_opened = report.clues_opened
+            run.save(update_fields=["done", "clues_opened"])
     report.skipped -= report.assessed
+    if run is not None:
+        run.done = report.assessed
+        run.skipped = report.skipped
+        run.clues_opened = report.clues_opened
+        run.finished_at = timezone.now()
+        run.save(update_fields=["done", "skipped", "clues_opened", "finished_at"])
     return report
 
 
@@ -243,7 +306,14 @@ def _reassess_batch(
             )
             for assessment, county_id in opens_clue
         ]
-        Clue.objects.bulk_create(clues, batch_size=1000)
+        # Another evaluation may have opened the same clue since this batch read "none in
+        # review": the partial unique constraint refuses it, and it is skipped, not doubled.
+        Clue.objects.bulk_create(clues, batch_size=1000, ignore_conflicts=True)
+        opened = (
+            Clue.objects.filter(assessment_id__in=[clue.assessment_id for clue in clues]).count()
+            if clues
+            else 0
+        )
         bulk.statuses_upsert(assessments)
-    report.clues_opened += len(clues)
+    report.clues_opened += opened
     report.assessed += len(assessments)

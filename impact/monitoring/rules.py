@@ -14,14 +14,21 @@ DESIGN.md's rule table, for a household in year Y:
 Comparisons are strict and exact: ``a / members < b`` is decided as
 ``a < b * members`` in Decimal, so a per-capita income exactly on the line is
 not below it, and no rounding can tip a household either way.
+
+Figures are shown to the fen, rounded so that what they say stays true
+(``shown_limit``, ``shown_per_capita``): a limit (the standard, the line) is
+shown as is when it is a whole number of fen and rounded up otherwise; a
+per-capita figure is rounded down when it is below the line and up when it
+is not. So "6899.99 元低于监测线 6900.00 元", never "6900.00 低于 6900.00", and a
+household on or above the line never shows a figure below it.
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import IntEnum
 from typing import Any
 
-from common.money import yuan
+from common.money import fen, yuan
 
 
 class Level(IntEnum):
@@ -108,6 +115,26 @@ def _below(amount: Decimal, members: int, limit: Decimal) -> bool:
     return amount < limit * members
 
 
+def shown_limit(limit: Decimal) -> str:
+    """A limit (the standard, the line) as shown: as is when a whole fen, else rounded up.
+
+    The standard is stored to the fen, so only a line (standard × multiplier)
+    can have a fraction of a fen: 4321.33 × 1.5 = 6481.995 is shown as 6482.00.
+    """
+    return str(fen(limit, ROUND_CEILING))
+
+
+def shown_per_capita(amount: Decimal, members: int, line: Decimal) -> str:
+    """``amount / members`` as shown beside ``line``: rounded down when below it, else up.
+
+    Rounded down, a figure below the line stays below the line as shown
+    (rounded up) and below a whole-fen standard it is below; rounded up, a
+    figure on or above the line never shows below it.
+    """
+    rounding = ROUND_FLOOR if _below(amount, members, line) else ROUND_CEILING
+    return str(fen(amount / members, rounding))
+
+
 def assess(figures: HouseholdFigures, thresholds: Thresholds) -> Outcome:
     if figures.members <= 0:
         raise ValueError("a household has at least one resident member")
@@ -118,17 +145,16 @@ def assess(figures: HouseholdFigures, thresholds: Thresholds) -> Outcome:
     members = figures.members
     standard = thresholds.standard
     line = thresholds.line
-    per_capita = income / members
     base = {
         "members": str(members),
         "labour": str(figures.labour),
         "income": yuan(income),
         "recorded_income": yuan(figures.recorded_income),
         "attributed_income": yuan(figures.attributed_income),
-        "per_capita": yuan(per_capita),
-        "standard": yuan(standard),
+        "per_capita": shown_per_capita(income, members, line),
+        "standard": shown_limit(standard),
         "multiplier": str(thresholds.multiplier),
-        "line": yuan(line),
+        "line": shown_limit(line),
         "rigid": yuan(figures.rigid),
         "unable_to_work": str(figures.unable_to_work),
     }
@@ -165,15 +191,15 @@ def assess(figures: HouseholdFigures, thresholds: Thresholds) -> Outcome:
 
     # Ⅲ purple: sudden risk from special-cause rigid expenditure
     if figures.rigid > 0 and _below(income - figures.rigid, members, line):
-        after = (income - figures.rigid) / members
+        after = shown_per_capita(income - figures.rigid, members, line)
         hits.append(
             RuleHit(
                 Level.PURPLE,
                 "rigid_expenditure_below_line",
-                f"扣除刚性支出 {base['rigid']} 元后人均 {yuan(after)} 元低于监测线 {base['line']} 元",
+                f"扣除刚性支出 {base['rigid']} 元后人均 {after} 元低于监测线 {base['line']} 元",
                 {
                     "rigid": base["rigid"],
-                    "per_capita_after_rigid": yuan(after),
+                    "per_capita_after_rigid": after,
                     "line": base["line"],
                 },
             )

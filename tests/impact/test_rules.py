@@ -119,7 +119,7 @@ def test_outcome_records_every_figure_as_an_exact_string():
         "income": "10500.50",
         "recorded_income": "10000.00",
         "attributed_income": "500.50",
-        "per_capita": "3500.17",
+        "per_capita": "3500.16",  # 3500.1666…, below the line: rounded down
         "standard": "4000.00",
         "multiplier": "1.5",
         "line": "6000.00",
@@ -220,12 +220,13 @@ def test_per_capita_exactly_on_the_standard_is_not_red():
     assert outcome.figures["per_capita"] == "4000.00"
 
 
-def test_one_fen_below_standard_times_members_is_red_though_per_capita_rounds_to_the_standard():
+def test_one_fen_below_standard_times_members_is_red_and_its_per_capita_is_shown_below_it():
     outcome = assess(household(members=3, labour=3, recorded_income=D("11999.99")), T)
     assert outcome.level is Level.RED
     assert codes(outcome) == [RED_INCOME, YELLOW]
-    # 11999.99 / 3 = 3999.996…: shown as 4000.00, decided exactly as below
-    assert hit(outcome, RED_INCOME).figures == {"per_capita": "4000.00", "standard": "4000.00"}
+    # 11999.99 / 3 = 3999.996…: below, so shown rounded down, never "4000.00 低于 4000.00"
+    assert hit(outcome, RED_INCOME).figures == {"per_capita": "3999.99", "standard": "4000.00"}
+    assert hit(outcome, RED_INCOME).reason == "人均可支配收入 3999.99 元低于国家扶贫标准 4000.00 元"
 
 
 @pytest.mark.parametrize("field", ["basic_needs_met", "safe_water"])
@@ -260,8 +261,9 @@ def test_one_fen_below_the_line_without_labour_is_blue_not_yellow():
     outcome = assess(household(labour=0, recorded_income=D("11999.99")), T)
     assert outcome.level is Level.BLUE
     assert codes(outcome) == [BLUE]
-    # 5999.995 rounds half up for display
-    assert hit(outcome, BLUE).figures == {"per_capita": "6000.00", "line": "6000.00", "labour": "0"}
+    # 5999.995 is below: shown rounded down
+    assert hit(outcome, BLUE).figures == {"per_capita": "5999.99", "line": "6000.00", "labour": "0"}
+    assert hit(outcome, BLUE).reason == "无劳动力，人均可支配收入 5999.99 元低于监测线 6000.00 元"
 
 
 def test_one_fen_below_the_line_with_labour_is_yellow_not_blue():
@@ -269,7 +271,7 @@ def test_one_fen_below_the_line_with_labour_is_yellow_not_blue():
     assert outcome.level is Level.YELLOW
     assert codes(outcome) == [YELLOW]
     assert hit(outcome, YELLOW).figures == {
-        "per_capita": "6000.00",
+        "per_capita": "5999.99",
         "line": "6000.00",
         "labour": "1",
     }
@@ -311,12 +313,15 @@ def test_one_fen_more_rigid_expenditure_than_the_line_allows_is_purple():
     outcome = assess(household(recorded_income=D("20000.00"), rigid=D("8000.01")), T)
     assert outcome.level is Level.PURPLE
     assert codes(outcome) == [PURPLE_RIGID]
-    # (20000.00 - 8000.01) / 2 = 5999.995, shown as 6000.00
+    # (20000.00 - 8000.01) / 2 = 5999.995: below, shown rounded down
     assert hit(outcome, PURPLE_RIGID).figures == {
         "rigid": "8000.01",
-        "per_capita_after_rigid": "6000.00",
+        "per_capita_after_rigid": "5999.99",
         "line": "6000.00",
     }
+    assert hit(outcome, PURPLE_RIGID).reason == (
+        "扣除刚性支出 8000.01 元后人均 5999.99 元低于监测线 6000.00 元"
+    )
 
 
 @pytest.mark.parametrize(
@@ -391,7 +396,8 @@ def test_ten_thousand_over_three_is_not_below_a_line_of_3333_33():
     thresholds = Thresholds(year=2024, standard=D("2000.00"), multiplier=D("1.666665"))
     outcome = assess(_three_members(), thresholds)
     assert outcome.level is Level.GREEN
-    assert outcome.figures["per_capita"] == "3333.33"
+    # 3333.333…, not below the line: rounded up; the line 3333.33 is a whole fen, shown as is
+    assert outcome.figures["per_capita"] == "3333.34"
     assert outcome.figures["line"] == "3333.33"
 
 
@@ -430,7 +436,8 @@ def test_rigid_expenditure_over_three_members_is_decided_exactly():
     below = assess(_three_members(labour=3, rigid=D("0.02")), thresholds)
     assert below.level is Level.PURPLE
     assert codes(below) == [PURPLE_RIGID]
-    assert hit(below, PURPLE_RIGID).figures["per_capita_after_rigid"] == "3333.33"
+    # 9999.98 / 3 = 3333.326…: below the line, rounded down
+    assert hit(below, PURPLE_RIGID).figures["per_capita_after_rigid"] == "3333.32"
 
 
 def test_twenty_thousand_over_three_rounds_the_per_capita_figure_half_up():
@@ -438,11 +445,18 @@ def test_twenty_thousand_over_three_rounds_the_per_capita_figure_half_up():
     assert outcome.figures["per_capita"] == "6666.67"
 
 
-def test_a_half_fen_per_capita_is_shown_rounded_half_up():
-    # 10000.01 / 2 = 5000.005: half up gives 5000.01 (half even would give 5000.00)
+def test_a_half_fen_per_capita_below_the_line_is_shown_rounded_down():
+    # 10000.01 / 2 = 5000.005, below the line of 6000.00
     outcome = assess(household(labour=1, recorded_income=D("10000.01")), T)
-    assert outcome.figures["per_capita"] == "5000.01"
-    assert hit(outcome, YELLOW).figures["per_capita"] == "5000.01"
+    assert outcome.figures["per_capita"] == "5000.00"
+    assert hit(outcome, YELLOW).figures["per_capita"] == "5000.00"
+
+
+def test_a_half_fen_per_capita_above_the_line_is_shown_rounded_up():
+    # 12000.01 / 2 = 6000.005, above the line of 6000.00
+    outcome = assess(household(labour=1, recorded_income=D("12000.01")), T)
+    assert outcome.level is Level.GREEN
+    assert outcome.figures["per_capita"] == "6000.01"
 
 
 # --- Precedence ----------------------------------------------------------------------
@@ -486,7 +500,7 @@ def test_every_rule_firing_is_red_and_all_hits_are_recorded_in_order():
     }
     assert outcome.rules_fired[4]["figures"] == {
         "rigid": "1000.00",
-        "per_capita_after_rigid": "666.67",
+        "per_capita_after_rigid": "666.66",  # 2000 / 3 = 666.666…, below: rounded down
         "line": "6000.00",
     }
     assert outcome.rules_fired[5]["figures"] == {"unable_to_work": "1"}
@@ -702,11 +716,121 @@ def test_level_is_decided_exactly_within_a_fen_of_every_threshold(case):
 
 @settings(max_examples=300, deadline=None)
 @given(cases())
-def test_per_capita_figure_is_the_exact_quotient_rounded_half_up_to_the_fen(case):
+def test_per_capita_figure_is_the_exact_quotient_rounded_down_below_the_line_and_up_otherwise(
+    case,
+):
     figures, thresholds = case
     outcome = assess(figures, thresholds)
     exact = Fraction(figures.recorded_income + figures.attributed_income) / figures.members
-    # round half up on the exact rational, then compare with the engine's string
-    fen = math.floor(exact * 100 + Fraction(1, 2))
-    expected = D(fen).scaleb(-2)
-    assert outcome.figures["per_capita"] == str(expected)
+    line = Fraction(thresholds.standard) * Fraction(thresholds.multiplier)
+    # rounded on the exact rationals, then compared with the engine's strings
+    fen = math.floor(exact * 100) if exact < line else math.ceil(exact * 100)
+    assert outcome.figures["per_capita"] == str(D(fen).scaleb(-2))
+    assert outcome.figures["line"] == str(D(math.ceil(line * 100)).scaleb(-2))
+
+
+# --- Shown figures never contradict the sentence (issue #15) ---------------------------
+# The rule: a limit is shown as is when a whole fen, rounded up otherwise; a per-capita figure
+# is rounded down when below the line and up when not. Expected strings computed by hand.
+
+T_6900 = Thresholds(year=2024, standard=D("4600.00"))  # line 6900.00
+T_FRACTION = Thresholds(year=2024, standard=D("4321.33"))  # line 6481.995, shown 6482.00
+
+
+def test_13799_99_over_two_is_yellow_and_says_6899_99_below_6900_00():
+    outcome = assess(household(labour=1, recorded_income=D("13799.99")), T_6900)
+    assert outcome.level is Level.YELLOW
+    assert outcome.figures["per_capita"] == "6899.99"
+    assert [h.reason for h in outcome.hits] == [
+        "有劳动力，人均可支配收入 6899.99 元低于监测线 6900.00 元"
+    ]
+
+
+def test_13800_00_over_two_is_green_and_shows_6900_00():
+    outcome = assess(household(labour=1, recorded_income=D("13800.00")), T_6900)
+    assert outcome.level is Level.GREEN
+    assert outcome.figures["per_capita"] == "6900.00"
+    assert outcome.figures["line"] == "6900.00"
+
+
+def test_a_line_with_a_fraction_of_a_fen_is_shown_rounded_up():
+    # 19445.98 / 3 = 6481.9933… < 6481.995
+    outcome = assess(household(members=3, labour=1, recorded_income=D("19445.98")), T_FRACTION)
+    assert outcome.level is Level.YELLOW
+    assert outcome.figures["line"] == "6482.00"
+    assert [h.reason for h in outcome.hits] == [
+        "有劳动力，人均可支配收入 6481.99 元低于监测线 6482.00 元"
+    ]
+
+
+def test_just_above_a_fractional_line_is_green_and_not_shown_below_it():
+    # 19445.99 / 3 = 6481.9966… >= 6481.995: shown rounded up, equal to the line as shown
+    outcome = assess(household(members=3, labour=1, recorded_income=D("19445.99")), T_FRACTION)
+    assert outcome.level is Level.GREEN
+    assert outcome.figures["per_capita"] == "6482.00"
+    assert outcome.figures["line"] == "6482.00"
+
+
+def test_exactly_on_a_fractional_line_is_green_and_shows_the_line():
+    # 12963.99 / 2 = 6481.995, exactly the line: rounded down it would read 6481.99 < 6482.00
+    outcome = assess(household(labour=1, recorded_income=D("12963.99")), T_FRACTION)
+    assert outcome.level is Level.GREEN
+    assert outcome.figures["per_capita"] == "6482.00"
+
+
+def test_rigid_expenditure_sentence_at_the_boundary_never_shows_the_line_below_itself():
+    # (20000.00 - 6200.01) / 2 = 6899.995
+    outcome = assess(household(recorded_income=D("20000.00"), rigid=D("6200.01")), T_6900)
+    assert outcome.level is Level.PURPLE
+    assert [h.reason for h in outcome.hits] == [
+        "扣除刚性支出 6200.01 元后人均 6899.99 元低于监测线 6900.00 元"
+    ]
+    # one fen less rigid expenditure: (20000.00 - 6200.00) / 2 = 6900.00, not below
+    assert assess(household(recorded_income=D("20000.00"), rigid=D("6200.00")), T_6900).hits == ()
+
+
+def test_red_sentence_with_three_members_and_a_fractional_line():
+    # 12963.98 / 3 = 4321.3266… < 4321.33
+    outcome = assess(household(members=3, labour=0, recorded_income=D("12963.98")), T_FRACTION)
+    assert [h.reason for h in outcome.hits] == [
+        "人均可支配收入 4321.32 元低于国家扶贫标准 4321.33 元",
+        "无劳动力，人均可支配收入 4321.32 元低于监测线 6482.00 元",
+    ]
+
+
+multipliers = st.sampled_from([D("1.5"), D("1.25"), D("1.33"), D("1.67"), D("2")])
+
+
+@st.composite
+def cases_near_a_line(draw):
+    members = draw(st.integers(min_value=1, max_value=8))
+    thresholds = Thresholds(year=2024, standard=draw(standards), multiplier=draw(multipliers))
+    limit = draw(st.sampled_from([thresholds.standard, thresholds.line]))
+    target = (limit * members).quantize(D("0.01"))
+    income = target + D("0.01") * draw(st.integers(min_value=-3, max_value=3))
+    figures = HouseholdFigures(
+        members=members,
+        labour=draw(st.integers(min_value=0, max_value=members)),
+        subsistence=draw(st.booleans()),
+        basic_needs_met=True,
+        safe_water=True,
+        recorded_income=income,
+        rigid=draw(st.sampled_from([D("0"), D("0.01"), D("0.02"), D("0.03")])),
+    )
+    return figures, thresholds
+
+
+@settings(max_examples=500, deadline=None)
+@given(cases_near_a_line())
+def test_every_shown_figure_agrees_with_the_sentence_it_is_in(case):
+    figures, thresholds = case
+    outcome = assess(figures, thresholds)
+    for h in outcome.hits:
+        shown = h.figures.get("per_capita") or h.figures.get("per_capita_after_rigid")
+        limit = h.figures.get("standard") or h.figures.get("line")
+        if shown is not None and limit is not None:
+            assert D(shown) < D(limit), h.reason
+    below_line = {BLUE, YELLOW} & set(codes(outcome)) or RED_INCOME in codes(outcome)
+    if not below_line:
+        # on or above the line: the figure shown is not below the line shown
+        assert D(outcome.figures["per_capita"]) >= D(outcome.figures["line"])
