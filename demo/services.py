@@ -346,7 +346,7 @@ def _reviewers(report: DemoReport) -> None:
         user = User.objects.create_user(
             username=str(reviewer["username"]),
             email=str(reviewer["email"]),
-            password=data.DEMO_REVIEWERS_PASSWORD,
+            password=str(reviewer["password"]),
             is_staff=True,
         )
         user.user_permissions.add(Permission.objects.get(codename="access_admin"))

@@ -67,13 +67,13 @@ class Scope:
     def covers_household(self, household: Household) -> bool:
         return self.covers_region(household.region)
 
-    def _area_q(self, prefix: str) -> Q:
-        """Rows whose village (``<prefix>region``) lies in the area."""
+    def _area_q(self, village: str) -> Q:
+        """Rows whose village (the field path ``village``) lies in the area."""
         assert self.area is not None
         level, pk = self.area
         if level == Region.Level.VILLAGE:
-            return Q(**{f"{prefix}region_id": pk})
-        return Q(**{f"{prefix}region__parent_id": pk})
+            return Q(**{f"{village}_id": pk})
+        return Q(**{f"{village}__parent_id": pk})
 
     def filter(self, queryset: QuerySet[M], field_name: str = "county_id") -> QuerySet[M]:
         if self.county_ids is not None:
@@ -82,18 +82,18 @@ class Scope:
             return queryset
         model = queryset.model
         if model is Household:
-            return queryset.filter(self._area_q(""))
+            return queryset.filter(self._area_q("region"))
         if model is Clue:
             # a clue of an unregistered declarant lies in the declared village
             return queryset.filter(
-                self._area_q("household__")
-                | (Q(household__isnull=True) & self._area_q("declaration__village__"))
+                self._area_q("household__region")
+                | (Q(household__isnull=True) & self._area_q("declaration__village"))
             )
         if model is LevelSnapshot:
             level, pk = self.area
             return queryset.filter(**{f"{level}_id": pk})
         if field_name.startswith("household__"):
-            return queryset.filter(self._area_q("household__"))
+            return queryset.filter(self._area_q("household__region"))
         return queryset  # kept by county only: read at the county of the area
 
 

@@ -208,9 +208,7 @@ def clue_advance(
         ends = (
             None
             if clue.notice_from is None or clue.notice_to is None
-            else max(
-                clue.notice_to, clue.notice_from + datetime.timedelta(days=config.notice_days)
-            )
+            else max(clue.notice_to, clue.notice_from + datetime.timedelta(days=config.notice_days))
         )
         if ends is None or today < ends:
             raise ValidationError(

@@ -33,13 +33,13 @@ from ..models import WARNING_LEVELS, Clue, Household, MonitoringSettings, Region
 from . import access, clues, households, notices
 from .forms import (
     ClueAdvanceForm,
-    NoticeContactForm,
-    NoticeListForm,
     ExpenditureForm,
     HelpMeasureForm,
     HouseholdEditForm,
     ImportForm,
     IncomeForm,
+    NoticeContactForm,
+    NoticeListForm,
     RevealForm,
 )
 from .imports import KINDS, impact_import
@@ -302,8 +302,10 @@ def _notice_villages(user: Any) -> Any:
         villages = villages.filter(parent__parent_id__in=scope.county_ids)
     if scope.area is not None:
         level, area_pk = scope.area
-        villages = villages.filter(pk=area_pk) if level == "village" else villages.filter(
-            parent_id=area_pk
+        villages = (
+            villages.filter(pk=area_pk)
+            if level == "village"
+            else villages.filter(parent_id=area_pk)
         )
     return villages.order_by("parent__parent__name", "parent__name", "name")
 
@@ -376,7 +378,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @forbidden_as_403
 def notice_list_pdf(request: HttpRequest) -> HttpResponse:
-    form, notice = _notice_for(request)
+    _form, notice = _notice_for(request)
     if notice is None:
         messages.error(request, _("Choose a village and a period."))
         return redirect(reverse("impact_notice_list") + "?" + request.GET.urlencode())
