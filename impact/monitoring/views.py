@@ -9,13 +9,13 @@ import datetime
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.forms import BaseForm
+from django.forms import BaseForm, ChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -243,7 +243,7 @@ def clue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         moves.append((Clue.Stage(stage), problems))
     allowed = [(stage.value, stage.label) for stage, problems in moves if not problems]
     form = ClueAdvanceForm()
-    form.fields["stage"].choices = allowed
+    cast(ChoiceField, form.fields["stage"]).choices = allowed
     return render(
         request,
         "impact/admin/clue_detail.html",
@@ -314,26 +314,17 @@ def _notice_for(request: HttpRequest) -> tuple[NoticeListForm, notices.NoticeLis
     staff = require_staff(request.user)
     villages = _notice_villages(staff)
     today = timezone.localdate()
-    initial = {
-        "village": villages.first() if villages.count() == 1 else None,
-        "start": today - datetime.timedelta(days=30),
-        "end": today,
-    }
     wanted = request.GET.get("village", "")
     if wanted.isdigit() and not villages.filter(pk=int(wanted)).exists():
         raise PermissionDenied  # a village outside the staff member's area
-    form = NoticeListForm(request.GET or None, villages=villages, initial=initial)
+    start, end = today - datetime.timedelta(days=30), today
+    data: Any = request.GET
     if not request.GET:
-        if initial["village"] is None:
-            return form, None
-        form = NoticeListForm(
-            {
-                "village": initial["village"].pk,
-                "start": initial["start"].isoformat(),
-                "end": initial["end"].isoformat(),
-            },
-            villages=villages,
-        )
+        only = villages.first() if villages.count() == 1 else None
+        if only is None:
+            return NoticeListForm(villages=villages, initial={"start": start, "end": end}), None
+        data = {"village": str(only.pk), "start": start.isoformat(), "end": end.isoformat()}
+    form = NoticeListForm(data, villages=villages)
     if not form.is_valid():
         return form, None
     village = form.cleaned_data["village"]
