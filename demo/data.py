@@ -304,6 +304,31 @@ DEMO_COUNTY_STAFF = {
     "password": "yixiang-demo",
     "county": "530113",
 }
+# The review's three levels in 东川区: a village, a township and a county reviewer, so a
+# clue can be walked through (verify and notice, township review, county approval).
+DEMO_REVIEWERS = [
+    {
+        "username": "dc-village",
+        "email": "dc-village@yixiang.example",
+        "password": "yixiang-demo",
+        "area": ["红土地镇", "花沟村"],
+    },
+    {
+        "username": "dc-township",
+        "email": "dc-township@yixiang.example",
+        "password": "yixiang-demo",
+        "area": ["红土地镇"],
+    },
+    {
+        "username": "dc-county",
+        "email": "dc-county@yixiang.example",
+        "password": "yixiang-demo",
+        "area": [],
+    },
+]
+DEMO_REVIEWERS_COUNTY = "530113"
+# Who takes objections to 花沟村's public notices (a made-up village official).
+DEMO_NOTICE_CONTACT = {"contact": "花沟村村委会 李主任", "phone": "0871-62100000"}
 # An approved school canteen that may pay after delivery (先货后款), and its buyer's login.
 # The credit code is made up: 1 (机构编制) 2 (事业单位) 530113 (东川区), a made-up
 # organisation code, and the GB 32100 check character stdnum computes for it.

@@ -328,9 +328,35 @@ def _monitoring(report: DemoReport) -> None:
         )
         StaffScope.objects.create(user=user, county=Region.objects.get(code=county_staff["county"]))
         report.count("users", True)
+    _reviewers(report)
     if not Assessment.objects.exists():
         households_reassess(year=year, channel=Assessment.Channel.PERIODIC)
         report.count("evaluations", True)
+
+
+def _reviewers(report: DemoReport) -> None:
+    """东川区's village, township and county reviewers, and 花沟村's notice contact."""
+    User = get_user_model()
+    county = Region.objects.get(code=data.DEMO_REVIEWERS_COUNTY)
+    for reviewer in data.DEMO_REVIEWERS:
+        region = county
+        for name in reviewer["area"]:
+            region = Region.objects.get(parent=region, name=name)
+        if User.objects.filter(username=reviewer["username"]).exists():
+            continue
+        user = User.objects.create_user(
+            username=str(reviewer["username"]),
+            email=str(reviewer["email"]),
+            password=str(reviewer["password"]),
+            is_staff=True,
+        )
+        user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+        StaffScope.objects.create(user=user, region=region)
+        report.count("users", True)
+        if region.level == Region.Level.VILLAGE and not region.notice_contact:
+            region.notice_contact = data.DEMO_NOTICE_CONTACT["contact"]
+            region.notice_phone = data.DEMO_NOTICE_CONTACT["phone"]
+            region.save(update_fields=["notice_contact", "notice_phone"])
 
 
 def _work_units(report: DemoReport) -> None:

@@ -52,6 +52,18 @@ def impact_admin_urls() -> list[URLPattern]:
             name="impact_expenditure_resolve",
         ),
         path("impact/clues/", monitoring_views.clue_queue, name="impact_clues"),
+        path("impact/clues/<int:pk>/", monitoring_views.clue_detail, name="impact_clue"),
+        path("impact/notices/", monitoring_views.notice_list, name="impact_notice_list"),
+        path(
+            "impact/notices/notice.pdf",
+            monitoring_views.notice_list_pdf,
+            name="impact_notice_list_pdf",
+        ),
+        path(
+            "impact/notices/villages/<int:pk>/contact/",
+            monitoring_views.notice_contact,
+            name="impact_notice_contact",
+        ),
         path("impact/import/", monitoring_views.data_import, name="impact_import"),
         path("impact/export/warnings.<str:fmt>", reporting_views.data_export, name="impact_export"),
         path(
@@ -105,6 +117,12 @@ def impact_menu() -> SubmenuMenuItem:
             ),
             StaffMenuItem(
                 _("Review queue"), reverse("impact_clues"), icon_name="warning", order=200
+            ),
+            StaffMenuItem(
+                _("Village notice list"),
+                reverse("impact_notice_list"),
+                icon_name="doc-full",
+                order=250,
             ),
             StaffMenuItem(
                 _("Impact reports"), reverse("impact_report_overview"), icon_name="table", order=300

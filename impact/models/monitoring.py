@@ -45,6 +45,15 @@ class Region(models.Model):
         blank=True,
         related_name="children",
     )
+    notice_contact = models.CharField(
+        _("contact for objections to the village notice"),
+        max_length=64,
+        blank=True,
+        help_text=_("A village official named on the printed notice list (公示名单)."),
+    )
+    notice_phone = models.CharField(
+        _("phone for objections to the village notice"), max_length=20, blank=True
+    )
 
     class Meta:
         verbose_name = _("region")
@@ -352,7 +361,14 @@ class Assessment(models.Model):
 
 
 class StaffScope(models.Model):
-    """Which county a monitoring staff member works in; none means the whole city."""
+    """The area a monitoring staff member works in, and so their level in the review.
+
+    ``region`` is a county, township or village: the staff member sees that area's
+    households and clues and performs the review steps of that level (village:
+    verification and the public notice; township: township review; county:
+    approval). ``county`` is the county of ``region``, kept for the county-level
+    reads (reports). Neither set: city staff, who see everything and act at no level.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="impact_scope"
@@ -365,13 +381,34 @@ class StaffScope(models.Model):
         blank=True,
         limit_choices_to={"level": Region.Level.COUNTY},
     )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("area (county, township or village)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: the whole city, with no review level."),
+    )
 
     class Meta:
         verbose_name = _("staff scope")
         verbose_name_plural = _("staff scopes")
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.county or '全市'}"
+        return f"{self.user} → {self.region or self.county or '全市'}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.region is not None:
+            self.county = self.region.county
+        elif self.county is not None:
+            self.region = self.county
+        super().save(*args, **kwargs)
+
+    @property
+    def level(self) -> str | None:
+        """The review level: "county", "township", "village", or None for city staff."""
+        return self.region.level if self.region is not None else None
 
 
 class Clue(models.Model):

@@ -97,6 +97,23 @@ class ClueAdvanceForm(forms.Form):
     )
 
 
+class NoticeListForm(forms.Form):
+    village = VillageChoiceField(label=_("Village"), queryset=Region.objects.none())
+    start = forms.DateField(
+        label=_("Notice posted from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(VillageChoiceField, self.fields["village"]).queryset = villages
+
+
+class NoticeContactForm(forms.Form):
+    contact = forms.CharField(label=_("Contact for objections"), max_length=64)
+    phone = forms.CharField(label=_("Phone"), max_length=20)
+
+
 class HelpMeasureForm(forms.ModelForm):
     class Meta:
         model = HelpMeasure

@@ -5,16 +5,17 @@ Every query goes through the staff member's county scope
 staff never read another county's households, whatever URL they type.
 """
 
+import datetime
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.forms import BaseForm
+from django.db.models import Count, Q
+from django.forms import BaseForm, ChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,8 +29,8 @@ from common.forms import form_save, messages_add_errors
 from common.spreadsheets import ImportFileError
 
 from ..ledger import selectors
-from ..models import WARNING_LEVELS, Clue, Household, Region
-from . import access, clues, households
+from ..models import WARNING_LEVELS, Clue, Household, MonitoringSettings, Region
+from . import access, clues, households, notices
 from .forms import (
     ClueAdvanceForm,
     ExpenditureForm,
@@ -37,6 +38,8 @@ from .forms import (
     HouseholdEditForm,
     ImportForm,
     IncomeForm,
+    NoticeContactForm,
+    NoticeListForm,
     RevealForm,
 )
 from .history import household_history
@@ -196,19 +199,68 @@ def household_add_measure(request: HttpRequest, pk: int) -> HttpResponse:
 
 @forbidden_as_403
 def clue_queue(request: HttpRequest) -> HttpResponse:
+    """The clues in review in the staff member's area: overdue ones counted and flagged."""
     require_staff(request.user)
     queue = access.clues_visible_to(user=request.user).exclude(stage__in=Clue.CLOSED)
+    now = timezone.now()
+    counts = queue.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
+    level = access.staff_level(request.user)
     if request.GET.get("overdue"):
-        queue = queue.filter(due_at__lt=timezone.now()).exclude(stage=Clue.Stage.ASSISTING)
-    page = Paginator(queue.order_by("due_at"), 50).get_page(request.GET.get("p"))
+        queue = queue.filter(due_at__lt=now)
+    if request.GET.get("mine") and level is not None:
+        queue = queue.filter(
+            stage__in=[stage for stage, at in clues.PENDING_LEVEL.items() if at == level]
+        )
+    page = Paginator(queue.order_by("due_at", "pk"), 50).get_page(request.GET.get("p"))
+    for clue in page:
+        clue.deadline = clues.clue_deadline(clue=clue, now=now)  # type: ignore[attr-defined]
     return render(
         request,
         "impact/admin/clue_queue.html",
         {
             "page": page,
-            "form": ClueAdvanceForm(),
+            "counts": counts,
+            "staff_level": Region.Level(level).label if level else None,
             "params": request.GET,
             "levels": {lv.value: lv for lv in Level},
+        },
+    )
+
+
+@forbidden_as_403
+def clue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One clue: where its review stands, who did each step, and the steps this user may take."""
+    staff = require_staff(request.user)
+    clue = (
+        access.clues_visible_to(user=staff)
+        .select_related("household__region__parent", "declaration__village")
+        .filter(pk=pk)
+        .first()
+    )
+    if clue is None:
+        raise PermissionDenied
+    moves = []
+    for stage in clues.TRANSITIONS[clue.stage]:
+        problems = clues.clue_actor_problems(clue=clue, to_stage=stage, by=staff)
+        moves.append((Clue.Stage(stage), problems))
+    allowed = [(stage.value, stage.label) for stage, problems in moves if not problems]
+    form = ClueAdvanceForm()
+    cast(ChoiceField, form.fields["stage"]).choices = allowed
+    return render(
+        request,
+        "impact/admin/clue_detail.html",
+        {
+            "clue": clue,
+            "village": clues.clue_village(clue),
+            "deadline": clues.clue_deadline(clue=clue),
+            "steps": clue.steps.select_related("by").order_by("at", "pk"),
+            "step_levels": {
+                stage: Region.Level(level).label for stage, level in clues.STEP_LEVEL.items()
+            },
+            "moves": moves,
+            "form": form if allowed else None,
+            "staff_level": access.staff_level(staff),
+            "notice_days": MonitoringSettings.load().notice_days,
         },
     )
 
@@ -238,7 +290,131 @@ def clue_advance(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a stage."))
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("impact_clues")
+        target = reverse("impact_clue", args=[clue.pk])
+    return redirect(target)
+
+
+def _notice_villages(user: Any) -> Any:
+    """The villages a staff member may print notice lists for: those in their area."""
+    scope = access.staff_scope(user)
+    if scope is None:
+        return Region.objects.none()
+    villages = Region.objects.filter(level=Region.Level.VILLAGE).select_related("parent__parent")
+    if scope.county_ids is not None:
+        villages = villages.filter(parent__parent_id__in=scope.county_ids)
+    if scope.area is not None:
+        level, area_pk = scope.area
+        villages = (
+            villages.filter(pk=area_pk)
+            if level == "village"
+            else villages.filter(parent_id=area_pk)
+        )
+    return villages.order_by("parent__parent__name", "parent__name", "name")
+
+
+def _notice_for(request: HttpRequest) -> tuple[NoticeListForm, notices.NoticeList | None]:
+    staff = require_staff(request.user)
+    villages = _notice_villages(staff)
+    today = timezone.localdate()
+    wanted = request.GET.get("village", "")
+    if wanted.isdigit() and not villages.filter(pk=int(wanted)).exists():
+        raise PermissionDenied  # a village outside the staff member's area
+    start, end = today - datetime.timedelta(days=30), today
+    data: Any = request.GET
+    if not request.GET:
+        only = villages.first() if villages.count() == 1 else None
+        if only is None:
+            return NoticeListForm(villages=villages, initial={"start": start, "end": end}), None
+        data = {"village": str(only.pk), "start": start.isoformat(), "end": end.isoformat()}
+    form = NoticeListForm(data, villages=villages)
+    if not form.is_valid():
+        return form, None
+    village = form.cleaned_data["village"]
+    if not access.staff_covers(staff, village):  # the form's choices already say so
+        raise PermissionDenied
+    try:
+        notice = notices.notice_list(
+            village=village, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return form, None
+    return form, notice
+
+
+@forbidden_as_403
+def notice_list(request: HttpRequest) -> HttpResponse:
+    """The village notice list (公示名单), ready to print (A4), with a PDF download."""
+    form, notice = _notice_for(request)
+    intro, objections = notices.notice_texts(notice) if notice is not None else ("", "")
+    contact_form = (
+        NoticeContactForm(
+            initial={"contact": notice.village.notice_contact, "phone": notice.village.notice_phone}
+        )
+        if notice is not None
+        else None
+    )
+    return render(
+        request,
+        "impact/admin/notice_list.html",
+        {
+            "form": form,
+            "notice": notice,
+            "intro": intro,
+            "objections": objections,
+            "contact_form": contact_form,
+            "query": request.GET.urlencode(),
+        },
+        status=200 if request.method == "GET" and (notice or not request.GET) else 400,
+    )
+
+
+@forbidden_as_403
+def notice_list_pdf(request: HttpRequest) -> HttpResponse:
+    _form, notice = _notice_for(request)
+    if notice is None:
+        messages.error(request, _("Choose a village and a period."))
+        return redirect(reverse("impact_notice_list") + "?" + request.GET.urlencode())
+    try:
+        pdf = notices.notice_pdf(notice)
+    except ValidationError as exc:
+        messages_add_errors(request, exc)
+        return redirect(reverse("impact_notice_list") + "?" + request.GET.urlencode())
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"notice-{notice.village.code or notice.village.pk}-{notice.start}-{notice.end}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@forbidden_as_403
+@require_POST
+def notice_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set who takes objections to a village's notices: staff of an area covering the village."""
+    staff = require_staff(request.user)
+    village = Region.objects.filter(pk=pk, level=Region.Level.VILLAGE).first()
+    if (
+        village is None
+        or access.staff_level(staff) is None
+        or not access.staff_covers(staff, village)
+    ):
+        raise PermissionDenied
+    form = NoticeContactForm(request.POST)
+    if form.is_valid():
+        try:
+            notices.village_notice_contact_set(
+                village=village,
+                contact=form.cleaned_data["contact"],
+                phone=form.cleaned_data["phone"],
+            )
+        except ValidationError as exc:
+            messages_add_errors(request, exc)
+        else:
+            messages.success(request, _("Contact for objections saved."))
+    else:
+        messages.error(request, _("Give the contact's name and phone."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("impact_notice_list") + f"?village={village.pk}"
     return redirect(target)
 
 

@@ -21,6 +21,7 @@ from impact.models import (
     IncomeRecord,
     MonitoringSettings,
     RigidExpenditure,
+    StaffScope,
     Threshold,
 )
 from impact.monitoring.assessment import households_reassess
@@ -175,24 +176,44 @@ def test_level_filter_and_overdue_filter(client, two_counties):
     assert Clue.objects.get(household=dongchuan).overdue
 
 
+def reviewers_of(household: Household) -> tuple[AbstractBaseUser, ...]:
+    """Village, township and county reviewers of the household's area."""
+    users = []
+    for name, region in (
+        ("cun", household.region),
+        ("zhen", household.region.parent),
+        ("qu", household.county),
+    ):
+        user = staff(name, None)
+        StaffScope.objects.filter(user=user).update(region=region, county=household.county)
+        users.append(user)
+    return tuple(users)
+
+
 def test_the_staged_review_with_a_five_day_notice(two_counties):
     dongchuan, _ = two_counties
-    user = staff("dc", "530113")
+    village, township, county = reviewers_of(dongchuan)
     clue = Clue.objects.create(
-        household=dongchuan, county=dongchuan.county, channel="screening", level=4
+        household=dongchuan,
+        county=dongchuan.county,
+        channel="screening",
+        level=4,
+        opened_at=timezone.make_aware(datetime.datetime(2026, 10, 30, 9)),
     )
-    clue = clue_advance(clue=clue, to_stage="verified", by=user, note="入户走访")
+    clue = clue_advance(clue=clue, to_stage="verified", by=village, note="入户走访")
     with pytest.raises(ValidationError, match="公示开始日期"):
-        clue_advance(clue=clue, to_stage="notice", by=user)
+        clue_advance(clue=clue, to_stage="notice", by=village)
     posted = datetime.date(2026, 11, 1)
-    clue = clue_advance(clue=clue, to_stage="notice", by=user, notice_from=posted)
+    clue = clue_advance(clue=clue, to_stage="notice", by=village, notice_from=posted, today=posted)
     assert clue.notice_to == datetime.date(2026, 11, 6)
     with pytest.raises(ValidationError, match="不少于 5 天"):
-        clue_advance(clue=clue, to_stage="township", by=user, today=datetime.date(2026, 11, 5))
-    clue = clue_advance(clue=clue, to_stage="township", by=user, today=datetime.date(2026, 11, 6))
-    clue = clue_advance(clue=clue, to_stage="approved", by=user)
+        clue_advance(clue=clue, to_stage="township", by=township, today=datetime.date(2026, 11, 5))
+    clue = clue_advance(
+        clue=clue, to_stage="township", by=township, today=datetime.date(2026, 11, 6)
+    )
+    clue = clue_advance(clue=clue, to_stage="approved", by=county)
     with pytest.raises(ValidationError, match="不能转到"):
-        clue_advance(clue=clue, to_stage="notice", by=user)
+        clue_advance(clue=clue, to_stage="notice", by=village)
     assert [step.stage for step in ClueStep.objects.filter(clue=clue)] == [
         "verified",
         "notice",
@@ -213,7 +234,8 @@ def test_risk_is_not_eliminated_before_six_stable_months(two_counties):
 
 def test_dismissing_a_clue_needs_a_reason_and_the_view_shows_the_error(client, two_counties):
     dongchuan, _ = two_counties
-    client.force_login(staff("dc", "530113"))
+    village, _township, _county = reviewers_of(dongchuan)
+    client.force_login(village)
     clue = Clue.objects.create(
         household=dongchuan, county=dongchuan.county, channel="screening", level=4
     )
@@ -476,19 +498,22 @@ def test_the_review_periods_are_settings_staff_can_change(two_counties):
     config.review_days, config.notice_days = 10, 7
     config.save()
     clue = Clue.objects.create(
-        household=dongchuan, county=dongchuan.county, channel="screening", level=4
+        household=dongchuan,
+        county=dongchuan.county,
+        channel="screening",
+        level=4,
+        opened_at=timezone.make_aware(datetime.datetime(2026, 10, 30, 9)),
     )
     assert clue.due_at - clue.opened_at == datetime.timedelta(days=10)
-    user = staff("dc", "530113")
-    clue = clue_advance(clue=clue, to_stage="verified", by=user)
-    clue = clue_advance(
-        clue=clue, to_stage="notice", by=user, notice_from=datetime.date(2026, 11, 1)
-    )
+    village, township, _county = reviewers_of(dongchuan)
+    clue = clue_advance(clue=clue, to_stage="verified", by=village)
+    posted = datetime.date(2026, 11, 1)
+    clue = clue_advance(clue=clue, to_stage="notice", by=village, notice_from=posted, today=posted)
     with pytest.raises(ValidationError, match="不少于 7 天"):
-        clue_advance(clue=clue, to_stage="township", by=user, today=datetime.date(2026, 11, 7))
+        clue_advance(clue=clue, to_stage="township", by=township, today=datetime.date(2026, 11, 7))
     assert (
         clue_advance(
-            clue=clue, to_stage="township", by=user, today=datetime.date(2026, 11, 8)
+            clue=clue, to_stage="township", by=township, today=datetime.date(2026, 11, 8)
         ).stage
         == "township"
     )
