@@ -11,7 +11,7 @@ same checks a member of staff meets apply to it.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -85,7 +85,7 @@ def _include(clue: Clue, *, by: User, on: datetime.date, target_type: str | None
 def demo_targets(report: DemoReport) -> None:
     if MonitoringTarget.objects.exists():
         return
-    staff = cast("User", get_user_model().objects.get(username=data.DEMO_COUNTY_STAFF["username"]))
+    staff = get_user_model().objects.get(username=data.DEMO_COUNTY_STAFF["username"])
     today = timezone.localdate()
     counts = dict.fromkeys(MonitoringTarget.Type.values, 0)
     clues = (

@@ -308,15 +308,15 @@ def report_overview(
     )
     for pk in grouped:
         official_row(pk)
-    for row in official.values():
-        row.name = names.get(row.region_id, "—")
+    for official_entry in official.values():
+        official_entry.name = names.get(official_entry.region_id, "—")
     official_rows = sorted(
         official.values(),
-        key=lambda row: (-row.targets_total, -row.clues_open, row.name),
+        key=lambda entry: (-entry.targets_total, -entry.clues_open, entry.name),
     )
     target_totals = dict.fromkeys(TARGET_TYPES, 0)
-    for row in official_rows:
-        for kind, count in row.targets.items():
+    for official_entry in official_rows:
+        for kind, count in official_entry.targets.items():
             target_totals[kind] += count
 
     # Month by month: the snapshots of the past months, then now.
