@@ -389,9 +389,8 @@ def test_the_overview_page_puts_machine_levels_under_their_own_heading(client, c
     assert page.status_code == 200
     assert 'id="fig-targets">1<' in body
     assert "自动筛查（系统预警级别，非认定结果）" in body
-    assert body.index("监测对象（经县级审定认定）") < body.index(
-        "自动筛查（系统预警级别，非认定结果）"
-    )
+    official_heading = body.index(">监测对象（经县级审定认定）</h2>")
+    assert official_heading < body.index(">自动筛查（系统预警级别，非认定结果）</h2>")
     titles = [table.title for table in page.context["tables"]]
     assert titles[4] == "自动筛查：当前各预警级别户数"
     assert titles[5].startswith("自动筛查：按") and titles[5].endswith("和预警级别统计户数")
