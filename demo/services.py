@@ -53,6 +53,7 @@ from . import data
 from .campaigns import demo_campaigns
 from .images import banner_picture, produce_picture, wagtail_image
 from .orders import demo_order_place
+from .targets import demo_targets
 from .units import demo_unit_sales, demo_work_units
 
 Country = get_model("address", "Country")
@@ -90,6 +91,7 @@ def demo_load(*, sale: bool = False) -> DemoReport:
         producers = _producers(report, counties, categories)
         _households(report, counties)
         _monitoring(report)
+        demo_targets(report)  # demo/targets.py: confirmed monitoring targets, one elimination
         _producers_onboarded(report, producers)
         _work_units(report)
         _pages(report, producers)

@@ -5,7 +5,8 @@
 - ``ledger``: the attribution ledger, its outbox of jobs, the levels sales moved;
 - ``payouts``: what producers paid households, how it was set against what was due, and
   the follow-ups that checked it;
-- ``reporting``: the reports' summary tables.
+- ``reporting``: the reports' summary tables;
+- ``targets``: the official monitoring status (监测对象) and its risk elimination.
 """
 
 from .ledger import AttributionEntry, AttributionJob, SalesLevelChange
@@ -39,6 +40,7 @@ from .reporting import (
     ReachPeriod,
     SalesMonth,
 )
+from .targets import MonitoringTarget
 
 __all__ = [
     "NON_NEGATIVE",
@@ -61,6 +63,7 @@ __all__ = [
     "IncomeRecord",
     "LevelSnapshot",
     "MonitoringSettings",
+    "MonitoringTarget",
     "Payout",
     "PayoutAllocation",
     "PayoutFollowUp",

@@ -12,21 +12,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import (
-    Assessment,
     Clue,
     ClueStep,
     HelpMeasure,
     Household,
     MonitoringSettings,
     Region,
-    RigidExpenditure,
 )
+from . import targets
 from .access import Scope, staff_region
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-INCOME_RULES = {"income_below_standard", "no_labour_or_subsistence_below_line", "labour_below_line"}
+INCOME_RULES = targets.INCOME_RULES
 
 # A clue's stage is the field's plain string, so the table is keyed by strings (a Stage is one).
 TRANSITIONS: dict[str, list[str]] = {
@@ -147,24 +146,7 @@ def clue_deadline(*, clue: Clue, now: datetime.datetime | None = None) -> Deadli
 
 def household_risk_eliminable(*, household: Household, today: datetime.date) -> list[str]:
     """What still stands in the way of eliminating a household's risk (empty: nothing)."""
-    problems = []
-    since = timezone.now() - datetime.timedelta(days=MonitoringSettings.load().stable_months * 30)
-    assessments = list(
-        Assessment.objects.filter(household=household)
-        .order_by("assessed_at")
-        .values("assessed_at", "rules_fired")
-    )
-    older = [a for a in assessments if a["assessed_at"] <= since]
-    recent = [a for a in assessments if a["assessed_at"] > since]
-    if not older:
-        problems.append(_("The household has not been assessed for six months yet."))
-    elif any(hit["code"] in INCOME_RULES for a in [older[-1], *recent] for hit in a["rules_fired"]):
-        problems.append(_("Income has not stayed above the monitoring line for six months."))
-    if RigidExpenditure.objects.filter(
-        household=household, resolved=False, cause__in=RigidExpenditure.SPECIAL_CAUSES
-    ).exists():
-        problems.append(_("Some rigid expenditures are not resolved."))
-    return problems
+    return targets.risk_elimination_obstacles(household=household, today=today)
 
 
 @transaction.atomic
@@ -176,8 +158,13 @@ def clue_advance(
     note: str = "",
     notice_from: datetime.date | None = None,
     today: datetime.date | None = None,
+    target_type: str | None = None,
 ) -> Clue:
-    """Move a clue one stage on, recording who, when and why."""
+    """Move a clue one stage on, recording who, when and why.
+
+    County approval includes the household as a monitoring target of ``target_type`` (default
+    from its kind and the clue's level); risk elimination ends that target, ``note`` its reason.
+    """
     today = today or timezone.localdate()
     config = MonitoringSettings.load()
     clue = Clue.objects.select_for_update().get(pk=clue.pk)
@@ -215,10 +202,18 @@ def clue_advance(
                 _("The village notice must stay up at least %(days)s days (until %(date)s).")
                 % {"days": config.notice_days, "date": ends}
             )
+    if to_stage == Clue.Stage.APPROVED:
+        if clue.household is None:
+            raise ValidationError(
+                _("Link the self-declaration to a registered household before county approval.")
+            )
+        targets.monitoring_target_include(
+            household=clue.household, clue=clue, by=by, target_type=target_type, today=today
+        )
     if to_stage == Clue.Stage.ELIMINATED and clue.household is not None:
-        problems = household_risk_eliminable(household=clue.household, today=today)
-        if problems:
-            raise ValidationError(problems)
+        targets.monitoring_target_eliminate(
+            household=clue.household, by=by, reason=note, today=today
+        )
     if to_stage == Clue.Stage.DISMISSED and not note.strip():
         raise ValidationError(_("Say why the clue is not confirmed."))
     clue.stage = to_stage

@@ -8,7 +8,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Clue, HelpMeasure, Household, IncomeRecord, Region, RigidExpenditure
+from ..models import (
+    Clue,
+    HelpMeasure,
+    Household,
+    IncomeRecord,
+    MonitoringTarget,
+    Region,
+    RigidExpenditure,
+)
 from .idnumbers import IdNumberError, id_number_clean
 
 
@@ -94,6 +102,14 @@ class ClueAdvanceForm(forms.Form):
         label=_("Village notice posted on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    target_type = forms.ChoiceField(
+        label=_("Monitoring target type (county approval)"),
+        choices=[
+            ("", _("Default: from the household's type and level")),
+            *MonitoringTarget.Type.choices,
+        ],
+        required=False,
     )
 
 

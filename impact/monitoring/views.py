@@ -122,6 +122,7 @@ def _household_context(request: HttpRequest, household: Household, **extra: Any)
         "expenditures": household.expenditures.order_by("-date"),
         "clues": household.clues.prefetch_related("steps__by").order_by("-opened_at"),
         "measures": household.measures.order_by("-started"),
+        "targets": household.targets.select_related("included_by", "eliminated_by", "clue"),
         "can_reveal": request.user.has_perm("impact.reveal_personal_data"),
         "reveal_form": RevealForm(),
         "measure_form": HelpMeasureForm(initial={"started": timezone.localdate()}),
@@ -281,6 +282,7 @@ def clue_advance(request: HttpRequest, pk: int) -> HttpResponse:
                 by=staff,
                 note=form.cleaned_data["note"],
                 notice_from=form.cleaned_data["notice_from"],
+                target_type=form.cleaned_data["target_type"] or None,
             )
         except ValidationError as exc:
             messages_add_errors(request, exc)

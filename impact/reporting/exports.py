@@ -218,6 +218,7 @@ class Table:
     columns: list[str]
     rows: list[list[Any]]
     drill: list[Any] | None = None  # per row, the region id the first cell links to (page only)
+    section: str = ""  # a heading the page shows above the first table of a group (page only)
 
     @property
     def page_rows(self) -> list[tuple[Any, list[Any]]]:

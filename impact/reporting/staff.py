@@ -38,6 +38,7 @@ from ..models import (
     HouseholdPeriodIncome,
     HouseholdStatus,
     LevelSnapshot,
+    MonitoringTarget,
     Region,
     SalesLevelChange,
     SalesMonth,
@@ -153,6 +154,31 @@ class RegionRow:
         return [self.counts.get(level, 0) for level in LEVELS]
 
 
+TARGET_TYPES = list(MonitoringTarget.Type.values)
+
+
+@dataclass
+class OfficialRow:
+    """One region's official figures: current monitoring targets by type, the period's
+    inclusions and eliminations, and its clues in review (open, and of those overdue)."""
+
+    region_id: int
+    name: str
+    targets: dict[str, int]
+    included: int = 0
+    eliminated: int = 0
+    clues_open: int = 0
+    clues_overdue: int = 0
+
+    @property
+    def targets_total(self) -> int:
+        return sum(self.targets.values())
+
+    @property
+    def by_type(self) -> list[int]:
+        return [self.targets.get(kind, 0) for kind in TARGET_TYPES]
+
+
 @dataclass
 class Overview:
     levels: dict[int, int]
@@ -164,6 +190,22 @@ class Overview:
     clues_overdue: int
     clues_by_stage: dict[str, int]
     measures: list[tuple[str, str, int, int]]  # mode, label, in progress, all
+    period: Period | None = None
+    targets: dict[str, int] = field(default_factory=dict)  # current targets by type
+    included: int = 0  # in the period
+    eliminated: int = 0  # in the period
+    official_regions: list[OfficialRow] = field(default_factory=list)
+
+    @property
+    def targets_total(self) -> int:
+        return sum(self.targets.values())
+
+    @property
+    def targets_by_type(self) -> list[tuple[str, str, int]]:
+        return [
+            (kind, str(label), self.targets.get(kind, 0))
+            for kind, label in MonitoringTarget.Type.choices
+        ]
 
     @property
     def households(self) -> int:
@@ -189,18 +231,28 @@ def report_overview(
     region: Region | None = None,
     months: int = 12,
     now: datetime.datetime | None = None,
+    period: Period | None = None,
 ) -> Overview:
-    """Households by level now and month by month, by region; clues; help measures by mode.
+    """Official figures and, apart, the automatic screening, by region; help measures by mode.
 
-    ``region`` drills down: none lists counties, a county its townships, a
-    township its villages. Nine queries whatever the number of households.
+    Official: current monitoring targets by type, the targets included and the risks
+    eliminated in ``period`` (default: this year), clues in review (open, overdue: past
+    due and still before county approval; dismissed clues never count). Screening:
+    households by warning level now and month by month. ``region`` drills down: none
+    lists counties, a county its townships, a township its villages. Ten queries whatever
+    the number of households.
     """
     now = now or timezone.now()
+    period = period or period_parse(None, today=timezone.localdate(now))
     statuses = scope.filter(HouseholdStatus.objects.all(), "household__county_id")
     households = scope.filter(Household.objects.all())
+    targets = scope.filter(MonitoringTarget.objects.all(), "household__county_id")
+    clues = scope.filter(Clue.objects.filter(stage__in=OPEN_STAGES))
     if region is not None:
         statuses = statuses.filter(_within(region, "household__"))
         households = households.filter(_within(region, ""))
+        targets = targets.filter(_within(region, "household__"))
+        clues = clues.filter(_within(region, "household__"))
     levels = dict.fromkeys(LEVELS, 0)
     for row in statuses.values("level").annotate(n=Count("pk")):
         levels[row["level"]] = row["n"]
@@ -208,18 +260,64 @@ def report_overview(
 
     if region is None:
         group, level_name = "household__county_id", Region.Level.COUNTY
+        clue_group = "county_id"  # a self-declaration not yet linked to a household counts too
     elif region.level == Region.Level.COUNTY:
         group, level_name = "household__region__parent_id", Region.Level.TOWNSHIP
+        clue_group = group
     else:
         group, level_name = "household__region_id", Region.Level.VILLAGE
+        clue_group = group
     grouped: dict[int, dict[int, int]] = {}
     for row in statuses.values(group, "level").annotate(n=Count("pk")):
         grouped.setdefault(row[group], {})[row["level"]] = row["n"]
-    names = dict(Region.objects.filter(pk__in=list(grouped)).values_list("pk", "name"))
+
+    # Official: current targets by type; the period's inclusions and eliminations; clues.
+    official: dict[int, OfficialRow] = {}
+
+    def official_row(pk: int) -> OfficialRow:
+        return official.setdefault(pk, OfficialRow(pk, "", {}))
+
+    for row in (
+        targets.filter(eliminated_on__isnull=True).values(group, "type").annotate(n=Count("pk"))
+    ):
+        official_row(row[group]).targets[row["type"]] = row["n"]
+    included_in = Q(included_on__gte=period.start, included_on__lt=period.end)
+    eliminated_in = Q(eliminated_on__gte=period.start, eliminated_on__lt=period.end)
+    for row in (
+        targets.filter(included_in | eliminated_in)
+        .values(group)
+        .annotate(
+            included=Count("pk", filter=included_in), eliminated=Count("pk", filter=eliminated_in)
+        )
+    ):
+        official_row(row[group]).included = row["included"]
+        official_row(row[group]).eliminated = row["eliminated"]
+    for row in clues.values(clue_group).annotate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))
+    ):
+        official_row(row[clue_group]).clues_open = row["open"]
+        official_row(row[clue_group]).clues_overdue = row["overdue"]
+    by_stage = dict(clues.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
+
+    names = dict(
+        Region.objects.filter(pk__in=list(set(grouped) | set(official))).values_list("pk", "name")
+    )
     rows = sorted(
         (RegionRow(pk, names.get(pk, "—"), counts) for pk, counts in grouped.items()),
         key=lambda row: (-row.in_warning, row.name),
     )
+    for pk in grouped:
+        official_row(pk)
+    for official_entry in official.values():
+        official_entry.name = names.get(official_entry.region_id, "—")
+    official_rows = sorted(
+        official.values(),
+        key=lambda entry: (-entry.targets_total, -entry.clues_open, entry.name),
+    )
+    target_totals = dict.fromkeys(TARGET_TYPES, 0)
+    for official_entry in official_rows:
+        for kind, count in official_entry.targets.items():
+            target_totals[kind] += count
 
     # Month by month: the snapshots of the past months, then now.
     this_month = month_start(timezone.localdate(now))
@@ -245,12 +343,6 @@ def report_overview(
         month = _next_month(month)
     series.append((this_month, dict(levels)))
 
-    clues = scope.filter(Clue.objects.filter(stage__in=OPEN_STAGES))
-    if region is not None:
-        clues = clues.filter(_within(region, "household__"))
-    clue_figures = clues.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
-    by_stage = dict(clues.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
-
     measures = scope.filter(HelpMeasure.objects.all(), "household__county_id")
     if region is not None:
         measures = measures.filter(_within(region, "household__"))
@@ -270,10 +362,15 @@ def report_overview(
         region_level=level_name,
         regions=rows,
         months=series,
-        clues_open=clue_figures["open"],
-        clues_overdue=clue_figures["overdue"],
+        clues_open=sum(row.clues_open for row in official_rows),
+        clues_overdue=sum(row.clues_overdue for row in official_rows),
         clues_by_stage=by_stage,
         measures=mode_rows,
+        period=period,
+        targets=target_totals,
+        included=sum(row.included for row in official_rows),
+        eliminated=sum(row.eliminated for row in official_rows),
+        official_regions=official_rows,
     )
 
 

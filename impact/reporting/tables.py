@@ -28,6 +28,11 @@ def _number(value: Decimal | int | None) -> float:
     return float(value or 0)
 
 
+def screening_heading() -> str:
+    """The heading every machine-level figure stands under: it is screening, not status."""
+    return _("Automatic screening (system warning levels, not official status)")
+
+
 def overview_tables(overview: Overview) -> list[Table]:
     level_columns = [level_label(level) for level in LEVELS]
     region_title = {
@@ -35,31 +40,55 @@ def overview_tables(overview: Overview) -> list[Table]:
         "township": _("Township"),
         "village": _("Village"),
     }[str(overview.region_level)]
+    period = overview.period.label if overview.period is not None else ""
+    type_columns = [label for _kind, label, _count in overview.targets_by_type]
+    official = _("Official monitoring status (confirmed by county approval)")
+    screening = screening_heading()
+    drill = (
+        [row.region_id for row in overview.official_regions]
+        if overview.region_level != "village"
+        else None
+    )
     return [
         Table(
-            "levels",
-            _("Households by warning level now"),
-            [_("Warning level"), _("Households")],
-            [[level_label(level), overview.levels[level]] for level in LEVELS]
-            + [[_("Not yet assessed"), overview.unassessed], [_("All"), overview.households]],
-        ),
-        Table(
-            "regions",
-            _("Households by %(region)s and level") % {"region": region_title},
-            [region_title, *level_columns, _("In warning"), _("All")],
-            [[row.name, *row.by_level, row.in_warning, row.total] for row in overview.regions],
-            drill=[row.region_id for row in overview.regions]
-            if overview.region_level != "village"
-            else None,
-        ),
-        Table(
-            "months",
-            _("Households by warning level, month by month"),
-            [_("Month"), *level_columns],
-            [
-                [month_label(month), *[counts.get(level, 0) for level in LEVELS]]
-                for month, counts in overview.months
+            "targets",
+            _("Monitoring targets, %(period)s") % {"period": period},
+            [_("Figure"), _("Households")],
+            [[label, count] for _kind, label, count in overview.targets_by_type]
+            + [
+                [_("Monitoring targets now (all types)"), overview.targets_total],
+                [_("Included in the period"), overview.included],
+                [_("Risk eliminated in the period"), overview.eliminated],
             ],
+            section=official,
+        ),
+        Table(
+            "official-regions",
+            _("Monitoring targets and clues by %(region)s, %(period)s")
+            % {"region": region_title, "period": period},
+            [
+                region_title,
+                *type_columns,
+                _("Targets now"),
+                _("Included in the period"),
+                _("Risk eliminated in the period"),
+                _("Clues in review"),
+                _("Overdue clues"),
+            ],
+            [
+                [
+                    row.name,
+                    *row.by_type,
+                    row.targets_total,
+                    row.included,
+                    row.eliminated,
+                    row.clues_open,
+                    row.clues_overdue,
+                ]
+                for row in overview.official_regions
+            ],
+            drill=drill,
+            section=official,
         ),
         Table(
             "clues",
@@ -69,21 +98,73 @@ def overview_tables(overview: Overview) -> list[Table]:
                 [_("Waiting for review"), overview.clues_open],
                 [_("Overdue"), overview.clues_overdue],
             ],
+            section=official,
         ),
         Table(
             "measures",
             _("Help measures by mode"),
             [_("Help mode"), _("In progress"), _("All")],
             [[label, active, total] for _mode, label, active, total in overview.measures],
+            section=official,
+        ),
+        Table(
+            "levels",
+            _("Automatic screening: households by warning level now"),
+            [_("Warning level"), _("Households")],
+            [[level_label(level), overview.levels[level]] for level in LEVELS]
+            + [[_("Not yet assessed"), overview.unassessed], [_("All"), overview.households]],
+            section=screening,
+        ),
+        Table(
+            "regions",
+            _("Automatic screening: households by %(region)s and warning level")
+            % {"region": region_title},
+            [region_title, *level_columns, _("Flagged (levels Ⅰ–Ⅳ)"), _("All")],
+            [[row.name, *row.by_level, row.in_warning, row.total] for row in overview.regions],
+            drill=[row.region_id for row in overview.regions]
+            if overview.region_level != "village"
+            else None,
+            section=screening,
+        ),
+        Table(
+            "months",
+            _("Automatic screening: households by warning level, month by month"),
+            [_("Month"), *level_columns],
+            [
+                [month_label(month), *[counts.get(level, 0) for level in LEVELS]]
+                for month, counts in overview.months
+            ],
+            section=screening,
         ),
     ]
+
+
+TARGET_COLOURS = ["#ad1457", "#ef6c00", "#4527a0"]
 
 
 def overview_charts(overview: Overview) -> list[dict[str, Any]]:
     return [
         {
+            "id": "chart-targets",
+            "title": _("Monitoring targets by region and type (official)"),
+            "type": "bar",
+            "stacked": True,
+            "horizontal": True,
+            "labels": [row.name for row in overview.official_regions],
+            "datasets": [
+                {
+                    "label": label,
+                    "data": [row.targets.get(kind, 0) for row in overview.official_regions],
+                    "color": colour,
+                }
+                for (kind, label, _count), colour in zip(
+                    overview.targets_by_type, TARGET_COLOURS, strict=True
+                )
+            ],
+        },
+        {
             "id": "chart-months",
-            "title": _("Households by warning level, month by month"),
+            "title": _("Automatic screening: households by warning level, month by month"),
             "type": "bar",
             "stacked": True,
             "labels": [month_label(month) for month, _counts in overview.months],
@@ -98,7 +179,7 @@ def overview_charts(overview: Overview) -> list[dict[str, Any]]:
         },
         {
             "id": "chart-regions",
-            "title": _("Households by region and level"),
+            "title": _("Automatic screening: households by region and warning level"),
             "type": "bar",
             "stacked": True,
             "horizontal": True,

@@ -98,17 +98,20 @@ def report_overview(request: HttpRequest) -> HttpResponse:
             raise Http404
         if not scope.covers(region.county.pk):
             raise PermissionDenied
-    overview = staff.report_overview(scope=scope, region=region)
+    period, period_error = period_from_request(request)
+    overview = staff.report_overview(scope=scope, region=region, period=period)
     return _report_page(
         request,
         scope,
-        name="impact-overview",
+        name=f"impact-overview-{period.key}",
         report_tables=tables.overview_tables(overview),
         charts=tables.overview_charts(overview),
         report="overview",
         title=_("Impact overview"),
         region=region,
         overview=overview,
+        period=period,
+        period_error=period_error,
     )
 
 

@@ -20,6 +20,8 @@ DEMO_MODELS = [
     "impact.Assessment",
     "impact.HouseholdStatus",
     "impact.Clue",
+    "impact.ClueStep",
+    "impact.MonitoringTarget",
     "impact.StaffScope",
     "producers.Producer",
     "producers.OnboardingStep",
@@ -89,6 +91,36 @@ def test_demo_has_the_three_counties_and_enough_products_and_households():
     assert apps.get_model("catalogue.ProductImage").objects.count() == 14
     assert apps.get_model("impact.Household").objects.count() == 33
     assert apps.get_model("producers.Producer").objects.count() == 4
+
+
+def test_demo_has_confirmed_targets_of_each_type_in_dongchuan_and_one_elimination():
+    from impact.models import MonitoringTarget
+    from impact.monitoring.access import Scope
+    from impact.monitoring.targets import risk_elimination_obstacles
+    from impact.reporting.staff import report_overview
+
+    targets = MonitoringTarget.objects.filter(household__county__code="530113")
+    current = targets.filter(eliminated_on__isnull=True)
+    assert sorted(current.values_list("type", flat=True)) == [
+        "marginal",
+        "marginal",
+        "sudden",
+        "sudden",
+        "unstable",
+        "unstable",
+    ]
+    eliminated = targets.get(eliminated_on__isnull=False)
+    assert eliminated.elimination_reason
+    assert eliminated.clue.stage == "eliminated"
+    assert (
+        risk_elimination_obstacles(household=eliminated.household, today=eliminated.eliminated_on)
+        == []
+    )
+    assert not MonitoringTarget.objects.exclude(household__county__code="530113").exists()
+    dongchuan = next(
+        row for row in report_overview(scope=Scope(None)).official_regions if row.name == "东川区"
+    )
+    assert (dongchuan.targets_total, dongchuan.eliminated) == (6, 1)
 
 
 def test_load_demo_twice_changes_nothing():

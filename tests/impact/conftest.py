@@ -15,8 +15,9 @@ def _households_not_yet_assessed(request):
         yield
         return
     request.getfixturevalue("db")
-    from impact.models import Assessment, Clue, ClueStep, HouseholdStatus
+    from impact.models import Assessment, Clue, ClueStep, HouseholdStatus, MonitoringTarget
 
+    MonitoringTarget.objects.all().delete()  # the demo's targets name its clues
     ClueStep.objects.all().delete()
     Clue.objects.all().delete()
     HouseholdStatus.objects.all().delete()

@@ -41,8 +41,7 @@ def household(
         region=village(county_code),
         members=members,
         labour=labour,
-        kind=Household.Kind.EXITED,
-        **fields,
+        **{"kind": Household.Kind.EXITED, **fields},
     )
 
 
