@@ -155,7 +155,10 @@ def impact_menu() -> SubmenuMenuItem:
                 _("Thresholds"), reverse("impact_thresholds:index"), icon_name="cog", order=400
             ),
             StaffMenuItem(
-                _("Payouts to households"), reverse("impact_payouts"), icon_name="doc-full", order=500
+                _("Payouts to households"),
+                reverse("impact_payouts"),
+                icon_name="doc-full",
+                order=500,
             ),
         ]
     )

@@ -28,7 +28,9 @@ class PayoutForm(forms.Form):
         label=_("Amount paid (yuan)"), max_digits=14, decimal_places=2, min_value=0.01
     )
     paid_on = forms.DateField(
-        label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Paid on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=timezone.localdate,
     )
     method = forms.ChoiceField(label=_("Method"), choices=Payout.Method.choices)
     reference = forms.CharField(

@@ -169,7 +169,9 @@ def _reverse(
         messages.error(request, _("Say why the payout is reversed."))
     else:
         try:
-            payouts.payout_reverse(payout=payout, by=request.user, reason=form.cleaned_data["reason"])
+            payouts.payout_reverse(
+                payout=payout, by=request.user, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             messages_add_errors(request, exc)
         else:
@@ -308,9 +310,7 @@ def staff_payouts_upload_many(request: AuthenticatedHttpRequest) -> HttpResponse
             _("Recorded %(count)s payouts, ¥%(total)s in all.")
             % {"count": result.created, "total": result.total},
         )
-    return _staff_payout_producers(
-        request, upload=upload, result=result, status=200 if ok else 400
-    )
+    return _staff_payout_producers(request, upload=upload, result=result, status=200 if ok else 400)
 
 
 @forbidden_as_403
@@ -347,5 +347,7 @@ def staff_payouts_template(request: AuthenticatedHttpRequest, pk: int, fmt: str)
 
 @forbidden_as_403
 @require_POST
-def staff_payout_reverse(request: AuthenticatedHttpRequest, pk: int, payout_pk: int) -> HttpResponse:
+def staff_payout_reverse(
+    request: AuthenticatedHttpRequest, pk: int, payout_pk: int
+) -> HttpResponse:
     return _reverse(request, _staff_producer(request, pk), BACKOFFICE, payout_pk)

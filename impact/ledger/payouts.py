@@ -515,7 +515,9 @@ def _duplicates(cleaned: list[PayoutRow]) -> list[RowError]:
         without,
         key=lambda row: (row.producer_id, row.household_id, row.paid_on, row.amount, row.method),
         column="金额",
-        describe=lambda key: f"同一户 {key[2].isoformat()} 的同一笔 {yuan(key[3])} 元兑付（如确为两笔，请填写凭证号区分）",
+        describe=lambda key: (
+            f"同一户 {key[2].isoformat()} 的同一笔 {yuan(key[3])} 元兑付（如确为两笔，请填写凭证号区分）"
+        ),
     )
 
 
@@ -575,10 +577,7 @@ def payouts_import(
     cleaned = _rows_check(rows, producer=producer, allowed=allowed)
     errors += _duplicates(cleaned)
     if errors:
-        order = {
-            column: index
-            for index, column in enumerate((*TEMPLATE_COLUMNS, PRODUCER_COLUMN))
-        }
+        order = {column: index for index, column in enumerate((*TEMPLATE_COLUMNS, PRODUCER_COLUMN))}
         errors.sort(key=lambda error: (error.row, order.get(error.column, 0), error.message))
         return PayoutImportResult(errors=errors, dry_run=dry_run)
     total = sum((row.amount for row in cleaned), ZERO)
@@ -613,9 +612,7 @@ def payouts_import(
         _income_changed(
             {row.household_id for row in cleaned}, {row.paid_on.year for row in cleaned}
         )
-    return PayoutImportResult(
-        created=len(payouts), total=total, households=households, batch=batch
-    )
+    return PayoutImportResult(created=len(payouts), total=total, households=households, batch=batch)
 
 
 def payouts_template(*, with_producer: bool) -> Sheet:

@@ -95,8 +95,9 @@ def three_sales():
     c = paid([("YX-DC-002", 1)], staff)  # 5% of 32.00 = 1.60
     household = dividend_household()
     due = {
-        order.number: AttributionEntry.objects.filter(line__order=order, household=household)
-        .aggregate(total=Sum("amount"))["total"]
+        order.number: AttributionEntry.objects.filter(
+            line__order=order, household=household
+        ).aggregate(total=Sum("amount"))["total"]
         for order in (a, b, c)
     }
     assert due == {a.number: D("5.80"), b.number: D("2.99"), c.number: D("1.60")}
@@ -136,7 +137,7 @@ def test_a_payout_takes_the_oldest_due_first_to_the_fen(three_sales, user_a):
 
 
 def test_a_refund_after_a_payout_leaves_the_over_payment_paid_ahead(three_sales, user_a):
-    staff, a, b, c = three_sales
+    staff, a, _b, c = three_sales
     household, maker = dividend_household(), producer(HONGTUDI)
     for amount in ("7.00", "2.50"):
         payout_record(
@@ -179,10 +180,15 @@ def test_a_refund_after_a_payout_leaves_the_over_payment_paid_ahead(three_sales,
 
 
 def test_a_reversed_payout_counts_nowhere(three_sales, user_a):
-    _staff, _a, b, c = three_sales
+    _staff, _a, _b, _c = three_sales
     household, maker = dividend_household(), producer(HONGTUDI)
     first = payout_record(
-        producer=maker, household=household, amount=D("7.00"), paid_on=TODAY, method="bank", by=user_a
+        producer=maker,
+        household=household,
+        amount=D("7.00"),
+        paid_on=TODAY,
+        method="bank",
+        by=user_a,
     )
     with pytest.raises(ValidationError) as refused:
         payout_reverse(payout=first, by=user_a, reason="  ")
@@ -195,7 +201,12 @@ def test_a_reversed_payout_counts_nowhere(three_sales, user_a):
         payout_reverse(payout=first, by=user_a, reason="again")
     # The next payout takes the oldest due again, as if the reversed one had never been.
     again = payout_record(
-        producer=maker, household=household, amount=D("6.00"), paid_on=TODAY, method="bank", by=user_a
+        producer=maker,
+        household=household,
+        amount=D("6.00"),
+        paid_on=TODAY,
+        method="bank",
+        by=user_a,
     )
     assert [amount for _n, amount in allocations(again)] == [D("5.80"), D("0.20")]
 
@@ -242,7 +253,12 @@ def test_a_payout_with_no_due_is_all_paid_ahead_and_re_assesses_the_household(us
     household, maker = dividend_household(), producer(HONGTUDI)
     before = Assessment.objects.filter(household=household).count()
     payout = payout_record(
-        producer=maker, household=household, amount=D("30.00"), paid_on=TODAY, method="cash", by=user_a
+        producer=maker,
+        household=household,
+        amount=D("30.00"),
+        paid_on=TODAY,
+        method="cash",
+        by=user_a,
     )
     assert allocations(payout) == []
     assert figures(household, maker) == (D("0.00"), D("30.00"), D("0.00"), D("30.00"))
@@ -344,7 +360,13 @@ def test_a_bad_sheet_writes_nothing_and_lists_every_bad_row(user_a):
     maker = producer(HONGTUDI)
     household = dividend_household()
     payout_record(
-        producer=maker, household=household, amount=D("1.00"), paid_on=TODAY, method="bank", reference="OLD-1", by=user_a
+        producer=maker,
+        household=household,
+        amount=D("1.00"),
+        paid_on=TODAY,
+        method="bank",
+        reference="OLD-1",
+        by=user_a,
     )
     before = Payout.objects.count()
     tomorrow = (TODAY + datetime.timedelta(days=1)).isoformat()
@@ -380,7 +402,9 @@ def test_a_bad_sheet_writes_nothing_and_lists_every_bad_row(user_a):
 def test_a_sheet_without_the_required_columns_or_rows_is_refused(user_a):
     maker = producer(HONGTUDI)
     result = payouts_import(
-        file=sheet("x.csv", [ROW], header=["户编号", "金额", "日子", "方式"]), by=user_a, producer=maker
+        file=sheet("x.csv", [ROW], header=["户编号", "金额", "日子", "方式"]),
+        by=user_a,
+        producer=maker,
     )
     assert [str(e) for e in result.errors] == ["第 1 行「日期」：表头缺少此列"]
     result = payouts_import(file=sheet("x.csv", []), by=user_a, producer=maker)
@@ -417,7 +441,9 @@ def test_staff_upload_for_several_producers_of_their_county_only():
     assert not Payout.objects.exists()
     result = payouts_import(file=sheet("s.csv", rows[:2], header=header), by=staff)
     assert result.ok and result.created == 2
-    assert set(Payout.objects.values_list("producer_id", "recorded_by_id")) == {(maker.pk, staff.pk)}
+    assert set(Payout.objects.values_list("producer_id", "recorded_by_id")) == {
+        (maker.pk, staff.pk)
+    }
 
 
 # ---------------------------------------------------------------- the producer's dashboard
@@ -448,7 +474,9 @@ def test_the_producer_page_shows_its_own_households_masked_with_their_figures(
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    codes = set(BenefitLink.objects.filter(producer=maker).values_list("household__code", flat=True))
+    codes = set(
+        BenefitLink.objects.filter(producer=maker).values_list("household__code", flat=True)
+    )
     assert {row.code for row in page.context["households"]} == codes
     assert dividend_household(LANFENG).code not in html
     assert household.head_name not in html and household.head_name_masked in html
@@ -459,7 +487,9 @@ def test_the_producer_page_shows_its_own_households_masked_with_their_figures(
         D("3.39"),
     )
     template = client.get(reverse("dashboard:producer-payouts-template", args=["csv"]))
-    assert template.content.decode("utf-8-sig").splitlines()[0] == "户编号,金额,日期,方式,凭证号,备注"
+    assert (
+        template.content.decode("utf-8-sig").splitlines()[0] == "户编号,金额,日期,方式,凭证号,备注"
+    )
     xlsx = client.get(reverse("dashboard:producer-payouts-template", args=["xlsx"]))
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
@@ -521,7 +551,12 @@ def test_every_cross_producer_attempt_in_the_dashboard_is_refused(client, user_a
     # A sheet naming another producer's household records nothing.
     response = client.post(
         reverse("dashboard:producer-payouts-upload"),
-        {"file": sheet("x.csv", [[dividend_household(LANFENG).code, "5.00", TODAY.isoformat(), "现金", "", ""]])},
+        {
+            "file": sheet(
+                "x.csv",
+                [[dividend_household(LANFENG).code, "5.00", TODAY.isoformat(), "现金", "", ""]],
+            )
+        },
     )
     assert response.status_code == 400 and Payout.objects.count() == 1
 
@@ -546,8 +581,16 @@ def test_county_staff_record_on_behalf_of_their_countys_producers_only(client):
     )
     assert client.get(reverse("impact_payouts_producer", args=[maker.pk])).status_code == 200
     assert client.get(reverse("impact_payouts_producer", args=[other.pk])).status_code == 403
-    data = {"household": dividend_household(LANFENG).pk, "amount": "5.00", "paid_on": TODAY.isoformat(), "method": "cash"}
-    assert client.post(reverse("impact_payouts_producer-record", args=[other.pk]), data).status_code == 403
+    data = {
+        "household": dividend_household(LANFENG).pk,
+        "amount": "5.00",
+        "paid_on": TODAY.isoformat(),
+        "method": "cash",
+    }
+    assert (
+        client.post(reverse("impact_payouts_producer-record", args=[other.pk]), data).status_code
+        == 403
+    )
     response = client.post(
         reverse("impact_payouts_producer-record", args=[maker.pk]),
         {**data, "household": dividend_household().pk},
