@@ -430,6 +430,20 @@ DEMO_SALE_ADDRESS = {
 DEMO_SALE_HOUSEHOLD = "530113-0005"
 DEMO_SALE_HOUSEHOLD_INCOME = Decimal("34480.00")
 
+# What 红土地 actually paid (已兑付) of what the demo sale made due (demo/payouts.py), by link kind:
+# (kind, amount, method, reference, note). Due: purchase premium (household 1) 10 × 3.00 =
+# 30.00; wages (household 4) 8% of 575.00 = 46.00; dividend (household 5, 530113-0005) 5% of
+# 575.00 = 28.75; household 7's premium (20% of 116.00 = 23.20) is left unpaid. The ¥25.00
+# dividend leaves ¥3.75 outstanding and lifts 530113-0005 by itself once payouts count:
+# (34,480.00 + 25.00) / 5 = 6,901.00 a head, over the line of 6,900.00.
+DEMO_PAYOUT_PRODUCER = "dongchuan-hongtudi"
+DEMO_PAYOUT_LOGIN = "hongtudi"
+DEMO_PAYOUTS = [
+    ("purchase", "30.00", "cash", "HTD-SG-0001", "洋芋收购加价款"),
+    ("employment", "50.00", "bank", "HTD-GZ-0004", "分拣包装务工工资"),
+    ("dividend", "25.00", "wechat", "HTD-FH-0005", "年度分红（首期）"),
+]
+
 # The home page features Dongchuan's livestream products first.
 FEATURED_UPCS = [
     "YX-DC-001",

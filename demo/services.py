@@ -53,6 +53,7 @@ from . import data
 from .campaigns import demo_campaigns
 from .images import banner_picture, produce_picture, wagtail_image
 from .orders import demo_order_place
+from .payouts import demo_payouts
 from .targets import demo_targets
 from .units import demo_unit_sales, demo_work_units
 
@@ -99,6 +100,7 @@ def demo_load(*, sale: bool = False) -> DemoReport:
         if sale:
             _sale(report)
             demo_unit_sales(report)  # demo/units.py: the canteen's orders, part-way to its share
+            demo_payouts(report)  # demo/payouts.py: what 红土地 paid of the sale's due amounts
     return report
 
 

@@ -6,6 +6,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from common.backoffice import StaffMenuItem
 
+from .ledger import payout_views
 from .models import Threshold
 from .monitoring import run_views
 from .monitoring import views as monitoring_views
@@ -88,6 +89,49 @@ def impact_admin_urls() -> list[URLPattern]:
             reporting_views.report_breakdown,
             name="impact_report_breakdown",
         ),
+        *payout_urls(),
+    ]
+
+
+def payout_urls() -> list[URLPattern]:
+    """Staff record producers' payouts to households on their behalf (impact.add_payout)."""
+    return [
+        path("impact/payouts/", payout_views.staff_payout_producers, name="impact_payouts"),
+        path(
+            "impact/payouts/upload/",
+            payout_views.staff_payouts_upload_many,
+            name="impact_payouts_upload",
+        ),
+        path(
+            "impact/payouts/template.<str:fmt>",
+            payout_views.staff_payouts_template_many,
+            name="impact_payouts_template",
+        ),
+        path(
+            "impact/payouts/<int:pk>/",
+            payout_views.staff_producer_payouts,
+            name="impact_payouts_producer",
+        ),
+        path(
+            "impact/payouts/<int:pk>/record/",
+            payout_views.staff_payout_record,
+            name="impact_payouts_producer-record",
+        ),
+        path(
+            "impact/payouts/<int:pk>/upload/",
+            payout_views.staff_payouts_upload,
+            name="impact_payouts_producer-upload",
+        ),
+        path(
+            "impact/payouts/<int:pk>/template.<str:fmt>",
+            payout_views.staff_payouts_template,
+            name="impact_payouts_producer-template",
+        ),
+        path(
+            "impact/payouts/<int:pk>/<int:payout_pk>/reverse/",
+            payout_views.staff_payout_reverse,
+            name="impact_payouts_producer-reverse",
+        ),
     ]
 
 
@@ -135,6 +179,12 @@ def impact_menu() -> SubmenuMenuItem:
                 reverse("impact_reassessment_runs"),
                 icon_name="history",
                 order=500,
+            ),
+            StaffMenuItem(
+                _("Payouts to households"),
+                reverse("impact_payouts"),
+                icon_name="doc-full",
+                order=510,
             ),
         ]
     )

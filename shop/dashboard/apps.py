@@ -9,6 +9,7 @@ It also mounts the producer-impact page, which belongs to impact's reporting,
 in the dashboard's URL namespace (see shop/FORKS.md).
 """
 
+from importlib import import_module
 from typing import Any
 
 import oscar.apps.dashboard.apps as apps
@@ -19,12 +20,24 @@ from oscar.core.loading import get_class
 # Named by its path like Oscar's own views: an app's module cannot import views
 # (they import models) while the app registry is being filled.
 PRODUCER_IMPACT_VIEW = "impact.reporting.producer_views.ProducerImpactView"
+# A producer's payouts to its households (impact's ledger), by the same reasoning.
+PRODUCER_PAYOUT_VIEWS = "impact.ledger.payout_views"
+
+
+PAYOUT_URL_NAMES = (
+    "producer-payouts",
+    "producer-payouts-record",
+    "producer-payouts-upload",
+    "producer-payouts-template",
+    "producer-payouts-reverse",
+)
 
 
 class DashboardConfig(apps.DashboardConfig):
     name = "shop.dashboard"
 
     producer_impact_view: Any  # a view class, resolved in ready()
+    payout_views: Any  # a module of views, resolved in ready()
 
     def configure_permissions(self) -> None:
         super().configure_permissions()
@@ -34,10 +47,14 @@ class DashboardConfig(apps.DashboardConfig):
             DashboardPermission.get("order", "view_order"),
             DashboardPermission.partner_dashboard_access,
         )
+        # A producer's own payouts: its users only (the views refuse anyone else with 403).
+        for name in PAYOUT_URL_NAMES:
+            self.permissions_map[name] = (DashboardPermission.partner_dashboard_access,)
 
     def ready(self) -> None:
         super().ready()
         self.producer_impact_view = import_string(PRODUCER_IMPACT_VIEW)
+        self.payout_views = import_module(PRODUCER_PAYOUT_VIEWS)
 
     def get_urls(self) -> list[URLPattern | URLResolver]:
         # Before Oscar's "orders/" include, whose "<number>/" would take the path for an order.
@@ -46,6 +63,27 @@ class DashboardConfig(apps.DashboardConfig):
                 "orders/producer-impact/",
                 self.producer_impact_view.as_view(),
                 name="producer-impact",
+            ),
+            path("payouts/", self.payout_views.producer_payouts, name="producer-payouts"),
+            path(
+                "payouts/record/",
+                self.payout_views.producer_payout_record,
+                name="producer-payouts-record",
+            ),
+            path(
+                "payouts/upload/",
+                self.payout_views.producer_payouts_upload,
+                name="producer-payouts-upload",
+            ),
+            path(
+                "payouts/template.<str:fmt>",
+                self.payout_views.producer_payouts_template,
+                name="producer-payouts-template",
+            ),
+            path(
+                "payouts/<int:pk>/reverse/",
+                self.payout_views.producer_payout_reverse,
+                name="producer-payouts-reverse",
             ),
         ]
         return self.post_process_urls(urls) + super().get_urls()

@@ -50,6 +50,8 @@ DEMO_MODELS = [
     "impact.AttributionJob",
     "impact.AttributionEntry",
     "impact.SalesLevelChange",
+    "impact.Payout",
+    "impact.PayoutAllocation",
     "impact.SalesMonth",
     "impact.AttributionMonth",
     "impact.HouseholdPeriodIncome",
