@@ -235,17 +235,17 @@ def _reassess_batch(
     assessments = []
     opens_clue = []
     for row in rows:
-        household_figures = _figures_from_row(row)
-        outcome = rules.assess(household_figures, thresholds)
+        figures_in = _figures_from_row(row)
+        outcome = rules.assess(figures_in, thresholds)
         level = outcome.level.value
         # The same rules, the same moment, the same thresholds, without the platform's payouts.
-        level_without = rules.level_without_platform(household_figures, thresholds).value
+        level_without = rules.level_without_platform(figures_in, thresholds).value
         assessment = bulk.NewAssessment(
             household_id=row["pk"],
             year=year,
             level=level,
             per_capita=Decimal(outcome.figures["per_capita"]),
-            platform_income=household_figures.platform_income,
+            platform_income=figures_in.platform_income,
             level_without=level_without,
             figures={
                 **outcome.figures,

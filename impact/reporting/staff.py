@@ -342,7 +342,7 @@ def sales_credits_out_of_warning(scope: Scope) -> QuerySet[SalesLevelChange]:
 
 
 def report_platform(*, scope: Scope, period: Period) -> PlatformImpact:
-    """What the platform's sales did in a period. Eight queries whatever the ledger's size."""
+    """What the platform's sales did in a period. Six queries whatever the ledger's size."""
     sales_rows = scope.filter(
         SalesMonth.objects.filter(month__gte=period.start, month__lt=period.end)
     )
