@@ -1,4 +1,4 @@
-"""Benchmark: attribution throughput for one worker on PostgreSQL, re-assessment included.
+"""Benchmark: attribution throughput for one worker on PostgreSQL (due amounts: no re-assessment).
 
 Builds a throw-away PostgreSQL database (``yixiang_bench_attribution`` on the
 server of DATABASE_URL, default postgres://postgres@127.0.0.1:5432), migrates
@@ -345,7 +345,7 @@ def measure(*, batch: int, profile: bool) -> None:
     from django.db.models import Sum
 
     from impact.ledger.services import attribution_run_many
-    from impact.models import Assessment, AttributionEntry, AttributionJob, SalesLevelChange
+    from impact.models import AttributionEntry, AttributionJob
     from impact.tasks import impact_attribute_payment
 
     events = list(
@@ -356,7 +356,7 @@ def measure(*, batch: int, profile: bool) -> None:
     half = len(events) // 2
     one_by_one, batched = events[:half], events[half:]
 
-    # (a) one task at a time, each its own transaction and re-assessment.
+    # (a) one task at a time, each its own transaction.
     lines, seconds, queries, profiler = timed(
         lambda event_id: impact_attribute_payment(event_id)["lines"], one_by_one, profile=profile
     )
@@ -365,7 +365,7 @@ def measure(*, batch: int, profile: bool) -> None:
         f" = {lines / seconds:,.0f} lines/s ({queries / len(one_by_one):.1f} queries per event)"
     )
 
-    # (b) the catch-up path: many jobs per transaction, one re-assessment per batch.
+    # (b) the catch-up path: many jobs per transaction.
     lines, seconds, queries, profiler_b = timed(
         lambda ids: attribution_run_many(payment_event_ids=ids)["lines"],
         [batched[start : start + batch] for start in range(0, len(batched), batch)],
@@ -378,10 +378,6 @@ def measure(*, batch: int, profile: bool) -> None:
     )
 
     check_ledger()
-    print(
-        f"assessments written: {Assessment.objects.count():,}; "
-        f"levels moved by sales: {SalesLevelChange.objects.count():,}"
-    )
     total = AttributionEntry.objects.aggregate(total=Sum("amount"))["total"]
     print(f"ledger: {AttributionEntry.objects.count():,} entries, ¥{total:,} attributed")
     for name, each in (("(a)", profiler), ("(b)", profiler_b)):

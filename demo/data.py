@@ -409,8 +409,9 @@ BENEFIT_LINKS: dict[str, list[BenefitLinkRow]] = {
 }
 
 # The demo sale, placed and paid as load_demo runs: the school canteen's order of 红土地
-# produce, paid by bank transfer, its attribution written. It reaches households 1, 4, 5
-# and 7 of 东川区 through the links above, and lifts household 5 from yellow to green.
+# produce, paid by bank transfer, its attribution written. It makes amounts due to households
+# 1, 4, 5 and 7 of 东川区 through the links above. Due amounts are not income: they move no
+# warning level (only payouts producers actually make do).
 DEMO_SALE_NUMBER = "YX-DEMO-0001"
 DEMO_SALE_LINES = [("YX-DC-001", 10), ("YX-DC-002", 5), ("YX-DC-004", 2)]  # ¥299 + ¥160 + ¥116
 DEMO_SALE_BANK_REFERENCE = "DEMO-ICBC-0001"
@@ -423,10 +424,11 @@ DEMO_SALE_ADDRESS = {
     "postcode": "654100",
     "phone_number": "+8613800138000",
 }
-# The household the demo sale moves: 5 members, 3 able to work, no rigid expenditure. Its
+# A household just under the line: 5 members, 3 able to work, no rigid expenditure. Its
 # recorded income this year is 34,480.00 yuan, 6,896.00 a head: just under the monitoring
-# line (1.5 × 4,600.00 = 6,900.00), so yellow (Ⅳ). Its 5% dividend link to 红土地 gives it
-# 5% of the sale's ¥575.00, ¥28.75: 6,901.75 a head, green (Ⅴ).
+# line (1.5 × 4,600.00 = 6,900.00), so yellow (Ⅳ). Its 5% dividend link to 红土地 makes 5% of
+# the sale's ¥575.00, ¥28.75, due to it; that alone lifts nobody. A payout of ¥20.00 or more
+# would take it to 6,900.00 a head or more: green (Ⅴ).
 DEMO_SALE_HOUSEHOLD = "530113-0005"
 DEMO_SALE_HOUSEHOLD_INCOME = Decimal("34480.00")
 

@@ -5,17 +5,25 @@ Each selector runs a fixed number of queries, whatever the number of entries.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
 from common.money import ZERO, sum_fen
 
-from ..models import AttributionEntry, AttributionJob, Household, SalesLevelChange
+from ..models import (
+    AttributionEntry,
+    AttributionJob,
+    Household,
+    Payout,
+    PayoutAllocation,
+    SalesLevelChange,
+)
 
 # The income record columns a benefit link adds to, in the order the income table shows them.
 INCOME_SOURCES = ("wages", "operating", "property_income", "transfers")
@@ -67,15 +75,81 @@ def household_attributed_by_year(*, household: Household) -> list[AttributedYear
 
 
 def household_sales_level_changes(*, household: Household) -> QuerySet[SalesLevelChange]:
-    """Every warning level that sales (or their refund) moved, with the order lines that did it."""
+    """Every warning level credited to sales, with the payouts (or, before payouts, the lines)."""
     Line = get_model("order", "Line")
     return (
         SalesLevelChange.objects.filter(household=household)
         .select_related("payment_event")
         .prefetch_related(
-            Prefetch("lines", queryset=Line.objects.select_related("order").order_by("pk"))
+            Prefetch("lines", queryset=Line.objects.select_related("order").order_by("pk")),
+            Prefetch("payouts", queryset=Payout.objects.select_related("producer").order_by("pk")),
         )
         .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class PayoutYear:
+    """One household's year: what sales made due, what was paid out, what is left, what is disputed."""
+
+    year: int
+    due: Decimal  # the ledger's entries of the year, net of refunds
+    paid: Decimal  # payouts paid in the year that count (not reversed, not disputed)
+    outstanding: Decimal  # due in the year, less what counting payouts were set against it
+    disputed: Decimal  # payouts paid in the year that the household disputes (not reversed)
+
+
+def household_payout_years(*, household: Household) -> list[int]:
+    """The years that have a due amount or a payout, newest first (two queries)."""
+    years = set(
+        AttributionEntry.objects.filter(household=household)
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    years |= {
+        day.year for day in Payout.objects.filter(household=household).dates("paid_on", "year")
+    }
+    return sorted(years, reverse=True)
+
+
+def household_payout_year(*, household: Household, year: int) -> PayoutYear:
+    """Due, paid out, outstanding and disputed for one household and year, in three queries."""
+    due = AttributionEntry.objects.filter(household=household, year=year).aggregate(
+        total=Sum("amount")
+    )["total"]
+    in_year = Q(paid_on__gte=datetime.date(year, 1, 1), paid_on__lte=datetime.date(year, 12, 31))
+    payouts = Payout.objects.filter(in_year, household=household, reversed_at__isnull=True)
+    figures = payouts.aggregate(
+        paid=Sum("amount", filter=~Q(verification=Payout.Verification.DISPUTED)),
+        disputed=Sum("amount", filter=Q(verification=Payout.Verification.DISPUTED)),
+    )
+    # What counting payouts were set against the year's due amounts (line and link attributed
+    # in that year), whenever they were paid.
+    set_against = (
+        PayoutAllocation.objects.filter(
+            payout__household=household, payout__reversed_at__isnull=True
+        )
+        .exclude(payout__verification=Payout.Verification.DISPUTED)
+        .filter(
+            Exists(
+                AttributionEntry.objects.filter(
+                    line_id=OuterRef("line_id"),
+                    link_id=OuterRef("link_id"),
+                    household=household,
+                    year=year,
+                    kind=AttributionEntry.Kind.ATTRIBUTION,
+                )
+            )
+        )
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    due_total = sum_fen(due)
+    return PayoutYear(
+        year=year,
+        due=due_total,
+        paid=sum_fen(figures["paid"]),
+        outstanding=max(due_total - sum_fen(set_against), ZERO),
+        disputed=sum_fen(figures["disputed"]),
     )
 
 

@@ -2,9 +2,10 @@
 
 Writes only. A payment event (confirmed or refunded) opens an ``AttributionJob``
 in its own transaction (the outbox); ``attribution_run`` turns the job into
-ledger entries exactly once, re-assesses the households it touched, and
-records every warning level that moved because of it. The arithmetic is the
-pure ``impact.ledger.attribution`` module; this module fetches, calls it, and saves.
+ledger entries exactly once, with the summary tables. The ledger says what is
+*due* to households, never what they received: it moves no warning level (only
+payouts do, through ``impact.ledger.credit``). The arithmetic is the pure
+``impact.ledger.attribution`` module; this module fetches, calls it, and saves.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min, Q, Sum
 from django.utils import timezone
@@ -27,15 +27,7 @@ from common.money import ZERO
 from producers.models import BenefitLink
 from shop.payments.models import PaymentEvent, RefundLine
 
-from ..models import (
-    Assessment,
-    AttributionEntry,
-    AttributionJob,
-    Household,
-    HouseholdStatus,
-    SalesLevelChange,
-)
-from ..monitoring.assessment import households_reassess
+from ..models import AttributionEntry, AttributionJob
 from . import attribution
 from .rollups import rollups_apply
 
@@ -302,7 +294,7 @@ def _parts_paid(
 
 
 def attribution_run(*, payment_event_id: int) -> dict[str, Any]:
-    """Write the ledger entries of a payment event, exactly once, and re-assess who they reach.
+    """Write the ledger entries of a payment event, exactly once (due amounts: no level moves).
 
     The job rows of the order are locked in event order, and any earlier event
     of the same order still to do is done first, so a refund is never reckoned
@@ -313,14 +305,13 @@ def attribution_run(*, payment_event_id: int) -> dict[str, Any]:
 
 
 def attribution_run_many(*, payment_event_ids: Iterable[int]) -> dict[str, Any]:
-    """Run many jobs in one transaction, re-assessing the households touched once."""
+    """Run many jobs in one transaction."""
     wanted = sorted(set(payment_event_ids))
     report: dict[str, Any] = {
         "events": 0,
         "entries": 0,
         "lines": 0,
         "households": 0,
-        "moved": 0,
         "unlinked_lines": [],
     }
     if not wanted:
@@ -347,10 +338,7 @@ def attribution_run_many(*, payment_event_ids: Iterable[int]) -> dict[str, Any]:
         if not jobs:
             return report
         batch = _Batch(jobs)
-        touched: dict[int, dict[int, set[int]]] = defaultdict(
-            lambda: defaultdict(set)
-        )  # year → household → lines
-        events_by_household: dict[int, set[int]] = defaultdict(set)
+        households: set[int] = set()
         now = timezone.now()
         entries: list[AttributionEntry] = []
         for job in jobs:
@@ -360,9 +348,7 @@ def attribution_run_many(*, payment_event_ids: Iterable[int]) -> dict[str, Any]:
                 event, year=timezone.localdate(event.created_at).year, now=now, outcome=outcome
             )
             entries += made
-            for entry in made:
-                touched[entry.year][entry.household_id].add(entry.line_id)
-                events_by_household[entry.household_id].add(event.pk)
+            households.update(entry.household_id for entry in made)
             outcome.update(entries=len(made), lines=len({e.line_id for e in made}))
             job.done_at = now
             job.outcome = outcome
@@ -376,56 +362,8 @@ def attribution_run_many(*, payment_event_ids: Iterable[int]) -> dict[str, Any]:
             events=[job.payment_event for job in jobs], entries=entries, lines=batch.lines
         )
         AttributionJob.objects.bulk_update(jobs, ["done_at", "outcome"], batch_size=500)
-        report["households"] = len(events_by_household)
-        report["moved"] = _reassess_touched(touched, events_by_household)
+        report["households"] = len(households)
     return report
-
-
-def _reassess_touched(
-    touched: dict[int, dict[int, set[int]]], events_by_household: dict[int, set[int]]
-) -> int:
-    """Re-assess the touched households for each year, and record every level the sales moved."""
-    moved = 0
-    for year, households in touched.items():
-        ids = list(households)
-        before = dict(
-            HouseholdStatus.objects.filter(household_id__in=ids).values_list(
-                "household_id", "level"
-            )
-        )
-        try:
-            households_reassess(
-                households=Household.objects.filter(pk__in=ids),
-                year=year,
-                channel=Assessment.Channel.SCREENING,
-            )
-        except ValidationError:
-            # No thresholds for the year yet (say, on 1 January): the entries stand, and the
-            # households are assessed with them once staff enter the year's thresholds.
-            logger.warning(
-                "Attribution: no thresholds for %s; %d households not re-assessed", year, len(ids)
-            )
-            continue
-        after = HouseholdStatus.objects.filter(household_id__in=ids).values_list(
-            "household_id", "level", "assessment_id"
-        )
-        for household_id, level, assessment_id in after:
-            if household_id not in before or before[household_id] == level:
-                continue
-            event_id = max(events_by_household[household_id])
-            change, created = SalesLevelChange.objects.get_or_create(
-                household_id=household_id,
-                payment_event_id=event_id,
-                defaults={
-                    "level_before": before[household_id],
-                    "level_after": level,
-                    "assessment_id": assessment_id,
-                },
-            )
-            if created:
-                change.lines.set(households[household_id])
-                moved += 1
-    return moved
 
 
 def attribution_catch_up(

@@ -100,7 +100,15 @@ class AttributionJob(models.Model):
 
 
 class SalesLevelChange(models.Model):
-    """A household's warning level moved because of platform sales (or their refund)."""
+    """A warning level that platform payouts moved, credited to sales.
+
+    Recorded only where the payouts made the difference at that moment, on the
+    same thresholds: for an improvement the level after differs from the level
+    the household would have without any platform payouts (``level_without``);
+    for a fall (a payout reversed or disputed) the level before did. Rows
+    written before payouts existed came from a payment (``payment_event``,
+    ``lines``) and have no ``level_without``: reports leave them out.
+    """
 
     household = models.ForeignKey(
         Household,
@@ -109,13 +117,33 @@ class SalesLevelChange(models.Model):
         related_name="sales_level_changes",
     )
     payment_event = models.ForeignKey(
-        "payments.PaymentEvent", on_delete=models.PROTECT, related_name="level_changes"
+        "payments.PaymentEvent",
+        on_delete=models.PROTECT,
+        related_name="level_changes",
+        null=True,
+        blank=True,
     )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     level_before = models.PositiveSmallIntegerField(_("level before"), choices=WARNING_LEVELS)
     level_after = models.PositiveSmallIntegerField(_("level after"), choices=WARNING_LEVELS)
+    # Without platform payouts: after the change for an improvement, before it for a fall.
+    level_without = models.PositiveSmallIntegerField(
+        _("level without platform payouts"), choices=WARNING_LEVELS, null=True, blank=True
+    )
+    platform_before = models.DecimalField(
+        _("platform payouts counted before"), max_digits=14, decimal_places=2, null=True
+    )
+    platform_after = models.DecimalField(
+        _("platform payouts counted after"), max_digits=14, decimal_places=2, null=True
+    )
+    # An improvement: the year's payouts counted after it. A fall: the year's payouts that no
+    # longer count (reversed or disputed).
+    payouts = models.ManyToManyField(
+        "impact.Payout", verbose_name=_("payouts"), related_name="level_changes", blank=True
+    )
     # Oscar's order.Line is untyped: the field's model is Any to mypy.
     lines: models.ManyToManyField[Any, Any] = models.ManyToManyField(
-        "order.Line", verbose_name=_("order lines"), related_name="+"
+        "order.Line", verbose_name=_("order lines"), related_name="+", blank=True
     )
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

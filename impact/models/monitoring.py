@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -259,6 +260,15 @@ class IncomeRecord(models.Model):
                 condition=models.Q(platform_included__gte=0),
                 name="income_platform_included_non_negative",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    platform_included__lte=models.F("wages")
+                    + models.F("operating")
+                    + models.F("property_income")
+                    + models.F("transfers")
+                ),
+                name="income_platform_included_within_total",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -267,6 +277,21 @@ class IncomeRecord(models.Model):
     @property
     def total(self) -> Decimal:
         return self.wages + self.operating + self.property_income + self.transfers
+
+    def clean(self) -> None:
+        amounts = (self.wages, self.operating, self.property_income, self.transfers)
+        if self.platform_included is None or any(amount is None for amount in amounts):
+            return  # the fields' own errors say what is missing
+        if self.platform_included > self.total:
+            raise ValidationError(
+                {
+                    "platform_included": _(
+                        "The platform payouts included cannot be more than the year's total "
+                        "income (%(total)s yuan)."
+                    )
+                    % {"total": self.total}
+                }
+            )
 
 
 class RigidExpenditure(models.Model):
@@ -342,8 +367,11 @@ class Assessment(models.Model):
     per_capita = models.DecimalField(
         _("per-capita disposable income"), max_digits=14, decimal_places=2
     )
-    attributed = models.DecimalField(
-        _("platform-attributed income"), max_digits=14, decimal_places=2
+    # Platform payouts counted in the income (not reversed, not disputed, not already in the
+    # recorded income). Assessments written before payouts were recorded held the due ledger's
+    # attributed amount here; their figures say so (``attributed_income``).
+    platform_income = models.DecimalField(
+        _("platform payouts counted"), max_digits=14, decimal_places=2
     )
     figures = models.JSONField(_("figures"))
     rules_fired = models.JSONField(_("rules fired"))
@@ -648,6 +676,12 @@ class HouseholdStatus(models.Model):
         db_index=False,
     )
     assessed_at = models.DateTimeField(_("assessed at"))
+    # The level the same assessment gives without platform payouts (same moment, same
+    # thresholds); empty for levels assessed before it was kept. Platform payouts make the
+    # difference now where it is lower than ``level``.
+    level_without = models.PositiveSmallIntegerField(
+        _("level without platform payouts"), choices=WARNING_LEVELS, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("current warning level")

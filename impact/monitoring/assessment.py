@@ -29,12 +29,14 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.money import yuan
+
 from ..models import (
     Assessment,
-    AttributionEntry,
     Clue,
     Household,
     MonitoringSettings,
+    Payout,
     ReassessmentRun,
     RigidExpenditure,
     Threshold,
@@ -55,6 +57,20 @@ def thresholds_for_year(*, year: int) -> rules.Thresholds:
     return rules.Thresholds(year=year, standard=row.national_standard, multiplier=row.multiplier)
 
 
+def payouts_counting(*, year: int) -> QuerySet[Payout]:
+    """Payouts that count as income received in ``year``: paid that year, not reversed, not disputed."""
+    return Payout.objects.filter(
+        paid_on__gte=datetime.date(year, 1, 1),
+        paid_on__lte=datetime.date(year, 12, 31),
+        reversed_at__isnull=True,
+    ).exclude(verification=Payout.Verification.DISPUTED)
+
+
+def platform_counted(*, payouts: Decimal, included: Decimal) -> Decimal:
+    """The payouts that join the recorded income: those not already part of it, never below zero."""
+    return max(payouts - included, Decimal("0.00"))
+
+
 def _figures_queryset(
     queryset: QuerySet[Household], *, year: int, as_of: datetime.date
 ) -> QuerySet[Household, Mapping[str, Any]]:
@@ -63,7 +79,9 @@ def _figures_queryset(
     Income comes from the year's record (households without one are left
     out: there is nothing to assess them on); rigid expenditure is the
     unresolved special-cause outlay dated in the 12 months before ``as_of``.
-    Platform-attributed income joins the figures with the attribution ledger.
+    Platform income is what producers paid out in the year (``Payout`` rows
+    paid that year, not reversed, not disputed), less what the record says it
+    already includes (``platform_counted``). The due ledger never counts.
     """
     window_start = as_of - datetime.timedelta(days=MonitoringSettings.load().rigid_window_days)
     rigid = (
@@ -98,8 +116,10 @@ def _figures_queryset(
             in_review=Exists(
                 Clue.objects.filter(household_id=OuterRef("pk")).exclude(stage__in=Clue.CLOSED)
             ),
-            attributed=Subquery(
-                AttributionEntry.objects.filter(household_id=OuterRef("pk"), year=year)
+            platform_included=F("year_income__platform_included"),
+            platform_paid=Subquery(
+                payouts_counting(year=year)
+                .filter(household_id=OuterRef("pk"))
                 .order_by()
                 .values("household_id")
                 .annotate(total=Sum("amount"))
@@ -121,7 +141,8 @@ def _figures_queryset(
             "rigid_amount",
             "rigid_unable",
             "in_review",
-            "attributed",
+            "platform_included",
+            "platform_paid",
         )
     )
 
@@ -136,7 +157,10 @@ def _figures_from_row(row: Mapping[str, Any]) -> rules.HouseholdFigures:
         recorded_income=row["income"],
         rigid=row["rigid_amount"] or Decimal("0"),
         unable_to_work=min(row["rigid_unable"] or 0, row["members"]),
-        attributed_income=row["attributed"] or Decimal("0"),
+        platform_income=platform_counted(
+            payouts=row["platform_paid"] or Decimal("0.00"),
+            included=row["platform_included"] or Decimal("0.00"),
+        ),
     )
 
 
@@ -274,15 +298,24 @@ def _reassess_batch(
     assessments = []
     opens_clue = []
     for row in rows:
-        outcome = rules.assess(_figures_from_row(row), thresholds)
+        figures_in = _figures_from_row(row)
+        outcome = rules.assess(figures_in, thresholds)
         level = outcome.level.value
+        # The same rules, the same moment, the same thresholds, without the platform's payouts.
+        level_without = rules.level_without_platform(figures_in, thresholds).value
         assessment = bulk.NewAssessment(
             household_id=row["pk"],
             year=year,
             level=level,
             per_capita=Decimal(outcome.figures["per_capita"]),
-            attributed=Decimal(outcome.figures["attributed_income"]),
-            figures=outcome.figures,
+            platform_income=figures_in.platform_income,
+            level_without=level_without,
+            figures={
+                **outcome.figures,
+                "platform_payouts": yuan(row["platform_paid"] or Decimal("0")),
+                "platform_included": yuan(row["platform_included"] or Decimal("0")),
+                "level_without_platform": str(level_without),
+            },
             rules_fired=outcome.rules_fired,
             channel=channel,
             assessed_at=now,

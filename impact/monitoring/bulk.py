@@ -26,12 +26,14 @@ class NewAssessment:
     year: int
     level: int
     per_capita: Decimal
-    attributed: Decimal
+    platform_income: Decimal
     figures: dict[str, str]
     rules_fired: list[dict[str, Any]]
     channel: str
     assessed_at: datetime
     pk: int | None = None
+    # The level without platform payouts (same moment, same thresholds): kept on the status.
+    level_without: int | None = None
 
     @property
     def saved_pk(self) -> int:
@@ -46,7 +48,7 @@ COLUMNS = [
     "year",
     "level",
     "per_capita",
-    "attributed",
+    "platform_income",
     "figures",
     "rules_fired",
     "channel",
@@ -84,7 +86,7 @@ def assessments_insert(assessments: list[NewAssessment]) -> None:
                         a.year,
                         a.level,
                         a.per_capita,
-                        a.attributed,
+                        a.platform_income,
                         json.dumps(a.figures, ensure_ascii=False),
                         json.dumps(a.rules_fired, ensure_ascii=False),
                         a.channel,
@@ -103,6 +105,7 @@ def statuses_upsert(assessments: list[NewAssessment]) -> None:
                 HouseholdStatus(
                     household_id=a.household_id,
                     level=a.level,
+                    level_without=a.level_without,
                     assessment_id=a.saved_pk,
                     assessed_at=a.assessed_at,
                 )
@@ -110,18 +113,21 @@ def statuses_upsert(assessments: list[NewAssessment]) -> None:
             ],
             update_conflicts=True,
             unique_fields=["household"],
-            update_fields=["level", "assessment", "assessed_at"],
+            update_fields=["level", "level_without", "assessment", "assessed_at"],
             batch_size=1000,
         )
         return
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {HouseholdStatus._meta.db_table} (household_id, level, assessment_id, assessed_at)
-            SELECT v.household_id, v.level, v.assessment_id, %s
-              FROM unnest(%s::bigint[], %s::smallint[], %s::bigint[]) AS v(household_id, level, assessment_id)
+            INSERT INTO {HouseholdStatus._meta.db_table}
+                   (household_id, level, level_without, assessment_id, assessed_at)
+            SELECT v.household_id, v.level, v.level_without, v.assessment_id, %s
+              FROM unnest(%s::bigint[], %s::smallint[], %s::smallint[], %s::bigint[])
+                   AS v(household_id, level, level_without, assessment_id)
             ON CONFLICT (household_id) DO UPDATE
                SET level = EXCLUDED.level,
+                   level_without = EXCLUDED.level_without,
                    assessment_id = EXCLUDED.assessment_id,
                    assessed_at = EXCLUDED.assessed_at
             """,  # noqa: S608  (table name from the model, values bound)
@@ -129,6 +135,7 @@ def statuses_upsert(assessments: list[NewAssessment]) -> None:
                 assessments[0].assessed_at,
                 [a.household_id for a in assessments],
                 [a.level for a in assessments],
+                [a.level_without for a in assessments],
                 [a.pk for a in assessments],
             ],
         )

@@ -188,7 +188,7 @@ class HouseholdEditForm(forms.ModelForm):
 class IncomeForm(forms.ModelForm):
     class Meta:
         model = IncomeRecord
-        fields = ["year", "wages", "operating", "property_income", "transfers"]
+        fields = ["year", "wages", "operating", "property_income", "transfers", "platform_included"]
 
 
 class ExpenditureForm(forms.ModelForm):

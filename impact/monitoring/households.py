@@ -37,10 +37,17 @@ def household_update(*, household: Household, **fields: Any) -> Household:
 
 @transaction.atomic
 def income_record_save(*, household: Household, year: int, **amounts: Decimal) -> IncomeRecord:
-    """Record (or correct) a household's income for a year."""
-    record, _ = IncomeRecord.objects.update_or_create(
-        household=household, year=year, defaults=amounts
-    )
+    """Record (or correct) a household's income for a year.
+
+    The part of it that is platform payouts (``platform_included``) cannot be
+    more than its total: a ``ValidationError`` and nothing written.
+    """
+    record = IncomeRecord.objects.filter(household=household, year=year).first()
+    record = record or IncomeRecord(household=household, year=year)
+    for name, value in amounts.items():
+        setattr(record, name, value)
+    record.full_clean()
+    record.save()
     households_data_changed(household_ids=[household.pk])
     return record
 

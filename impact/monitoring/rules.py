@@ -23,7 +23,7 @@ is not. So "6899.99 元低于监测线 6900.00 元", never "6900.00 低于 6900.
 household on or above the line never shows a figure below it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import IntEnum
 from typing import Any
@@ -74,13 +74,15 @@ class HouseholdFigures:
     basic_needs_met: bool  # 两不愁三保障
     safe_water: bool
     recorded_income: Decimal  # wages + operating + property + transfers
-    attributed_income: Decimal = Decimal("0")  # platform sales, net of reversals
+    # Platform payouts received in the year that count (not reversed, not disputed) and are not
+    # already part of the recorded income. Due amounts never count.
+    platform_income: Decimal = Decimal("0")
     rigid: Decimal = Decimal("0")  # unresolved special-cause rigid expenditure, last 12 months
     unable_to_work: int = 0  # members temporarily unable to work from a special cause
 
     @property
     def income(self) -> Decimal:
-        return self.recorded_income + self.attributed_income
+        return self.recorded_income + self.platform_income
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ def assess(figures: HouseholdFigures, thresholds: Thresholds) -> Outcome:
         "labour": str(figures.labour),
         "income": yuan(income),
         "recorded_income": yuan(figures.recorded_income),
-        "attributed_income": yuan(figures.attributed_income),
+        "platform_income": yuan(figures.platform_income),
         "per_capita": shown_per_capita(income, members, line),
         "standard": shown_limit(standard),
         "multiplier": str(thresholds.multiplier),
@@ -227,3 +229,13 @@ def assess(figures: HouseholdFigures, thresholds: Thresholds) -> Outcome:
 
     level = min((hit.level for hit in hits), default=Level.GREEN)
     return Outcome(level=level, hits=tuple(hits), figures=base)
+
+
+def level_without_platform(figures: HouseholdFigures, thresholds: Thresholds) -> Level:
+    """The level the same household would have, on the same thresholds, without platform payouts.
+
+    Sales get credit for a level only where this differs from ``assess(...).level``.
+    """
+    if not figures.platform_income:
+        return assess(figures, thresholds).level
+    return assess(replace(figures, platform_income=Decimal("0")), thresholds).level

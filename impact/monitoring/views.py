@@ -117,6 +117,7 @@ def _household_context(request: HttpRequest, household: Household, **extra: Any)
             selectors.INCOME_SOURCE_LABELS[source] for source in selectors.INCOME_SOURCES
         ],
         "level_changes": selectors.household_sales_level_changes(household=household),
+        **_payout_year_context(request, household),
         "assessments": household.assessments.order_by("-assessed_at", "-pk")[:24],
         "incomes": household.incomes.order_by("-year"),
         "expenditures": household.expenditures.order_by("-date"),
@@ -134,6 +135,20 @@ def _household_context(request: HttpRequest, household: Household, **extra: Any)
         "levels": {level.value: level for level in Level},
         "history": household_history(household=household),
         **extra,
+    }
+
+
+def _payout_year_context(request: HttpRequest, household: Household) -> dict[str, Any]:
+    """Due, paid out, outstanding and disputed for the year chosen with ``?payout_year=``."""
+    years = selectors.household_payout_years(household=household)
+    this_year = timezone.localdate().year
+    wanted = request.GET.get("payout_year", "")
+    year = int(wanted) if wanted.isdigit() and int(wanted) in years else None
+    if year is None:
+        year = this_year if this_year in years or not years else years[0]
+    return {
+        "payout_years": years,
+        "payout_year": selectors.household_payout_year(household=household, year=year),
     }
 
 

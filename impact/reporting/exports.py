@@ -32,7 +32,7 @@ WARNING_COLUMNS = (
     "身份证号",
     "年度",
     "人均可支配收入",
-    "平台带动收入",
+    "平台兑付收入（已计入）",
     "预警级别",
     "预警颜色",
     "触发规则",
@@ -109,7 +109,7 @@ def _warning_rows(households: QuerySet[Household] | None) -> Iterator[list[Any]]
             row += [
                 assessment.year,
                 assessment.per_capita,
-                assessment.attributed,
+                assessment.platform_income,
                 level.numeral,
                 level.colour,
                 "；".join(hit["reason"] for hit in assessment.rules_fired),

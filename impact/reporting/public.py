@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from common.money import ZERO, sum_fen
 
 from ..ledger.rollups import ALL_TIME
-from ..models import AttributionJob, AttributionMonth, Region, SalesLevelChange, SalesMonth
+from ..models import AttributionJob, AttributionMonth, Region, SalesMonth
 from ..monitoring.access import Scope
-from .staff import GREEN, households_reached
+from .staff import households_above_line_by_platform, households_reached
 
 SMALL_GROUP = 5  # public figures: a group of fewer households is folded into "other"
 
@@ -37,8 +37,10 @@ class PublicFigures:
     sales: Decimal
     households_year: int
     attributed_year: Decimal
-    moved_out_of_warning: int
     counties: list[PublicGroup]
+    # Now: households green only thanks to platform payouts; it falls when they fall back.
+    # Not official risk elimination (风险消除), which only the review grants.
+    above_line_now: int = 0
 
     @property
     def shown(self) -> bool:
@@ -86,12 +88,6 @@ def public_figures(*, today: datetime.date | None = None) -> PublicFigures:
     )
     totals = AttributionMonth.objects.aggregate(total=Sum("amount"))
     sales = SalesMonth.objects.aggregate(total=Sum("amount"))
-    moved = (
-        SalesLevelChange.objects.filter(level_before__lt=GREEN, level_after=GREEN)
-        .values("household_id")
-        .distinct()
-        .count()
-    )
     names = dict(Region.objects.filter(pk__in=list(per_county)).values_list("pk", "name"))
     groups = [
         PublicGroup(names.get(county, _("Other")), row["households"], sum_fen(row["attributed"]))
@@ -104,8 +100,8 @@ def public_figures(*, today: datetime.date | None = None) -> PublicFigures:
         sales=sum_fen(sales["total"]),
         households_year=year_figures["households"] or 0,
         attributed_year=sum_fen(year_figures["attributed"]),
-        moved_out_of_warning=moved,
         counties=fold_small_groups(groups, other_label=_("Other counties")),
+        above_line_now=households_above_line_by_platform(scope=everyone),
     )
 
 
@@ -117,10 +113,13 @@ def public_figures_cached() -> PublicFigures:
 
     Every change to the summaries happens in an attribution job, so the
     newest job's time (one indexed read) keys the cache: a new sale shows at
-    once, and a page under load costs that one query.
+    once. Payouts move levels without a job, so the households above the line
+    thanks to platform income are counted afresh (one more query): a page
+    under load costs those two.
     """
     latest = AttributionJob.objects.aggregate(at=Max("done_at"))["at"]
     stamp = latest.timestamp() if latest else 0
     key = f"impact:public:{get_language()}:{timezone.localdate().isoformat()}:{stamp}"
     # The stubs type get_or_set as Optional; it returns None only for a None default.
-    return cache.get_or_set(key, public_figures, PUBLIC_CACHE_SECONDS)  # type: ignore[return-value]
+    figures: PublicFigures = cache.get_or_set(key, public_figures, PUBLIC_CACHE_SECONDS)  # type: ignore[assignment]
+    return replace(figures, above_line_now=households_above_line_by_platform(scope=Scope(None)))

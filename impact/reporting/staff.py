@@ -384,7 +384,12 @@ class PlatformImpact:
     attributed: Decimal
     households_reached: int
     median_per_household: Decimal | None
+    # Events in the period: a level moved out of warning that platform payouts made the difference
+    # for (``SalesLevelChange`` with its counterfactual); cumulative, it never falls.
     moved_out_of_warning: int
+    # Now: households at green whose level without platform payouts is in warning. It falls when
+    # payouts are reversed or disputed, or the household falls back. Not risk elimination.
+    above_line_now: int
     months: list[tuple[datetime.date, Decimal, Decimal]] = field(default_factory=list)
 
     @property
@@ -411,8 +416,30 @@ def households_reached(*, scope: Scope, period_key: str) -> QuerySet[HouseholdPe
     return scope.filter(HouseholdPeriodIncome.objects.filter(period=period_key, amount__gt=0))
 
 
+def households_above_line_by_platform(*, scope: Scope) -> int:
+    """Households green now only thanks to platform payouts: one aggregate query.
+
+    Their current level is green and, at the same assessment, without the
+    payouts it would be in warning. A current count: it falls as soon as a
+    payout stops counting or the household falls back. Official risk
+    elimination (风险消除) is another thing, granted only by the review.
+    """
+    return (
+        scope.filter(HouseholdStatus.objects.all(), "household__county_id")
+        .filter(level=GREEN, level_without__lt=GREEN)
+        .count()
+    )
+
+
+def sales_credits_out_of_warning(scope: Scope) -> QuerySet[SalesLevelChange]:
+    """Credited level changes out of warning: payouts made the difference at that moment."""
+    return scope.filter(SalesLevelChange.objects.all(), "household__county_id").filter(
+        level_before__lt=GREEN, level_after=GREEN, level_without__lt=GREEN
+    )
+
+
 def report_platform(*, scope: Scope, period: Period) -> PlatformImpact:
-    """What the platform's sales did in a period. Seven queries whatever the ledger's size."""
+    """What the platform's sales did in a period. Six queries whatever the ledger's size."""
     sales_rows = scope.filter(
         SalesMonth.objects.filter(month__gte=period.start, month__lt=period.end)
     )
@@ -436,13 +463,8 @@ def report_platform(*, scope: Scope, period: Period) -> PlatformImpact:
     start = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
     end = timezone.make_aware(datetime.datetime.combine(period.end, datetime.time.min))
     moved = (
-        scope.filter(SalesLevelChange.objects.all(), "household__county_id")
-        .filter(
-            created_at__gte=start,
-            created_at__lt=end,
-            level_before__lt=GREEN,
-            level_after=GREEN,
-        )
+        sales_credits_out_of_warning(scope)
+        .filter(created_at__gte=start, created_at__lt=end)
         .values("household_id")
         .distinct()
         .count()
@@ -458,6 +480,7 @@ def report_platform(*, scope: Scope, period: Period) -> PlatformImpact:
         households_reached=count,
         median_per_household=_median(reached, count),
         moved_out_of_warning=moved,
+        above_line_now=households_above_line_by_platform(scope=scope),
         months=months,
     )
 

@@ -211,7 +211,18 @@ def platform_tables(impact: PlatformImpact) -> list[Table]:
                     _("Median attributed income per household reached (yuan)"),
                     median if median is not None else "",
                 ],
-                [_("Households moved out of warning by sales"), impact.moved_out_of_warning],
+                [
+                    _(
+                        "Households above the line thanks to platform income, now (not risk elimination)"
+                    ),
+                    impact.above_line_now,
+                ],
+                [
+                    _(
+                        "Households moved out of warning by platform payouts, credited in the period"
+                    ),
+                    impact.moved_out_of_warning,
+                ],
             ],
         ),
         Table(

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,7 +25,7 @@ from impact.ledger.receipts import Receipt, order_impact_receipt
 from impact.models import AttributionEntry, Household, SalesLevelChange
 from impact.monitoring.assessment import households_reassess
 from impact.reporting.exports import ATTRIBUTION_COLUMNS, impact_export
-from producers.models import BenefitLink
+from producers.models import BenefitLink, Producer
 from shop.payments.models import PaymentEvent
 from shop.payments.services import (
     RefundLineRequest,
@@ -32,6 +33,7 @@ from shop.payments.services import (
 )
 from tests.impact.exported import every_byte, read_csv
 from tests.impact.factories import county_staff
+from tests.impact.paying_out import payout_add, payout_dispute
 from tests.producers.factories import buyer, producer_user, staff_user
 from tests.shop.checkout_flow import basket_add, checkout_to_payment, order_place
 from tests.shop.payments.paying import awaiting_transfer, pay_in_full
@@ -122,7 +124,7 @@ def test_a_refund_shows_as_a_reversal_and_the_yearly_income_is_net(
     assert [y.total for y in response.context["attributed_years"]] == [D("11.60")]
 
 
-def test_the_household_page_shows_the_move_out_of_warning_with_the_lines_that_did_it(
+def test_a_payment_moves_no_level_and_the_payout_that_lifts_the_household_is_credited(
     client, django_capture_on_commit_callbacks
 ):
     # 530113-0005: 5 members, 34,480.00 recorded, 6,896.00 a head: yellow under the 6,900.00 line.
@@ -133,23 +135,105 @@ def test_the_household_page_shows_the_move_out_of_warning_with_the_lines_that_di
         channel="periodic",
     )
     assert Household.objects.get(pk=dividend.pk).current_level == 4
-    # 5% of ¥116.00 + ¥299.00 is ¥20.75: 6,900.15 a head, just over the line.
+    # 5% of ¥116.00 + ¥299.00 is ¥20.75 due: due is not income, the level stays.
     order = pay(
         awaiting_transfer([(TEA, 2), ("YX-DC-001", 10)]), django_capture_on_commit_callbacks
     )
-    client.force_login(staff_user())
+    assert Household.objects.get(pk=dividend.pk).current_level == 4
+    assert not SalesLevelChange.objects.exists()
 
-    response = client.get(f"/cms/impact/households/{dividend.pk}/")
-
+    # The cooperative pays the ¥20.75: 34,500.75 / 5 = 6,900.15 a head, just over the line.
+    staff = staff_user()
+    payout = payout_add(
+        household=dividend,
+        producer=Producer.objects.get(name=TEA_PRODUCER),
+        amount=D("20.75"),
+        by=staff,
+    )
+    moved = Household.objects.get(pk=dividend.pk)
+    assert moved.current_level == 5
+    assert moved.current_assessment.platform_income == D("20.75")
+    assert moved.current_assessment.per_capita == D("6900.15")
+    assert moved.status.level_without == 4
     change = SalesLevelChange.objects.get(household=dividend)
-    assert (change.level_before, change.level_after, change.improved) == (4, 5, True)
+    assert (change.level_before, change.level_after, change.level_without, change.improved) == (
+        4,
+        5,
+        4,
+        True,
+    )
+    assert (change.platform_before, change.platform_after) == (D("0.00"), D("20.75"))
+    assert list(change.payouts.all()) == [payout]
+    assert change.payment_event is None
+
+    client.force_login(staff)
+    response = client.get(f"/cms/impact/households/{dividend.pk}/")
     assert list(response.context["level_changes"]) == [change]
-    assert sorted(line.upc for line in change.lines.all()) == ["YX-DC-001", TEA]
     html = response.content.decode()
     section = text(html[html.index('id="level-changes"') : html.index('id="attributions"')])
-    assert "Ⅳ 黄 Ⅴ 绿" in section
-    assert f"{order.number} · 东川老鹰茶 250g × 2" in section
-    assert f"{order.number} · 东川红土地大洋芋 5kg × 10" in section
+    assert "Ⅳ 黄 Ⅴ 绿 Ⅳ 黄" in section
+    assert f"{timezone.localdate():%Y-%m-%d} · {TEA_PRODUCER} · ¥20.75" in section
+    year = response.context["payout_year"]
+    assert (year.due, year.paid, year.outstanding, year.disputed) == (
+        D("20.75"),
+        D("20.75"),
+        D("0.00"),
+        D("0.00"),
+    )
+    assert order.number
+
+
+def test_the_household_page_shows_due_paid_outstanding_and_disputed_for_the_chosen_year(
+    client, django_capture_on_commit_callbacks
+):
+    tea_buyer = household("530113-0007")  # 20% of the tea: ¥23.20 due for 2 × ¥58.00
+    pay(awaiting_transfer([(TEA, 2)]), django_capture_on_commit_callbacks)
+    staff = staff_user()
+    producer = Producer.objects.get(name=TEA_PRODUCER)
+    payout_add(household=tea_buyer, producer=producer, amount=D("10.00"), by=staff)
+    disputed = payout_add(household=tea_buyer, producer=producer, amount=D("5.00"), by=staff)
+    payout_dispute(disputed)
+    this_year = timezone.localdate().year
+    payout_add(
+        household=tea_buyer,
+        producer=producer,
+        amount=D("3.00"),
+        by=staff,
+        paid_on=datetime.date(this_year - 1, 12, 31),
+    )
+    client.force_login(staff)
+
+    page = client.get(f"/cms/impact/households/{tea_buyer.pk}/")
+    assert page.context["payout_years"] == [this_year, this_year - 1]
+    year = page.context["payout_year"]
+    # ¥10.00 and ¥3.00 were set against the ¥23.20 (whenever paid); the ¥5.00 is disputed.
+    assert (year.year, year.due, year.paid, year.outstanding, year.disputed) == (
+        this_year,
+        D("23.20"),
+        D("10.00"),
+        D("10.20"),
+        D("5.00"),
+    )
+    html = text(page.content.decode())
+    assert f"{this_year} ¥23.20 ¥10.00 ¥10.20 ¥5.00" in html
+
+    last = client.get(
+        f"/cms/impact/households/{tea_buyer.pk}/?payout_year={this_year - 1}"
+    ).context["payout_year"]
+    assert (last.year, last.due, last.paid, last.outstanding, last.disputed) == (
+        this_year - 1,
+        D("0.00"),
+        D("3.00"),
+        D("0.00"),
+        D("0.00"),
+    )
+    # A year that is not one of the household's falls back to this year.
+    assert (
+        client.get(f"/cms/impact/households/{tea_buyer.pk}/?payout_year=1999")
+        .context["payout_year"]
+        .year
+        == this_year
+    )
 
 
 def test_the_household_page_runs_as_many_queries_for_many_entries_as_for_one(
@@ -507,7 +591,7 @@ def test_the_customers_order_page_shows_the_recorded_receipt_once_paid(
 # ---------------------------------------------------------------- the demo
 
 
-def test_the_demo_sale_moves_a_demo_household_from_yellow_to_green(client):
+def test_the_demo_sale_makes_amounts_due_and_moves_no_level(client):
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert "1 paid demo orders" in out.getvalue()
@@ -517,17 +601,27 @@ def test_the_demo_sale_moves_a_demo_household_from_yellow_to_green(client):
     assert order_impact_receipt(order=order) == Receipt(
         D("575.00"), D("127.95"), households=4, counties=1, paid=True, recorded=True
     )
+    # ¥28.75 (5% of ¥575.00) is due to 530113-0005; due is not income: it stays yellow, just
+    # under the line at 34,480.00 / 5 = 6,896.00 a head.
     moved = household("530113-0005")
-    (change,) = SalesLevelChange.objects.all()
-    assert (change.household, change.level_before, change.level_after) == (moved, 4, 5)
-    assert sorted(line.upc for line in change.lines.all()) == ["YX-DC-001", "YX-DC-002", TEA]
-    assert moved.current_level == 5
-    assert moved.current_assessment.attributed == D("28.75")
-    assert moved.current_assessment.per_capita == D("6901.75")
+    assert not SalesLevelChange.objects.exists()
+    assert AttributionEntry.objects.filter(household=moved).aggregate(t=Sum("amount"))["t"] == D(
+        "28.75"
+    )
+    assert moved.current_level == 4
+    assert moved.current_assessment.platform_income == D("0.00")
+    assert moved.current_assessment.per_capita == D("6896.00")
 
     client.force_login(get_user_model().objects.get(username="admin"))
-    html = client.get(f"/cms/impact/households/{moved.pk}/").content.decode()
-    assert "YX-DEMO-0001 · 东川手工挂面 2kg × 5" in text(html)
+    response = client.get(f"/cms/impact/households/{moved.pk}/")
+    year = response.context["payout_year"]
+    assert (year.due, year.paid, year.outstanding, year.disputed) == (
+        D("28.75"),
+        D("0.00"),
+        D("28.75"),
+        D("0.00"),
+    )
+    assert "东川手工挂面 2kg" in text(response.content.decode())
 
     again = StringIO()
     call_command("load_demo", stdout=again)

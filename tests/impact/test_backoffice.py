@@ -16,6 +16,7 @@ from impact.models import (
     Clue,
     ClueStep,
     HelpMeasure,
+    Household,
     IncomeRecord,
     MonitoringSettings,
     RigidExpenditure,

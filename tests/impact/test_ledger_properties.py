@@ -12,7 +12,20 @@ links in force on the sale date and the refund records:
   (running an event runs every earlier event of the order first);
 - each done event wrote exactly the entries the rules give it, to the fen,
   with the right line, link, household, kind, income source and year;
-- what a (household, line) holds is never negative.
+- what a (household, line) holds is never negative;
+
+and, with payouts, their disputes and reversals, survey records that say how
+much of them they already hold, and edits to the year's standard played in
+between:
+
+- payments and refunds move no warning level (due is not income);
+- what was paid out never exceeds what was recorded: each payout's
+  allocations add up to at most its amount, and the payouts counted in a
+  household's figures to at most the payouts recorded for it in the year;
+- the warning figures equal the survey income plus the counting payouts
+  (not reversed, not disputed) not already in it, computed here from the rows;
+- sales credit exists only where the counterfactual level differs, and only
+  payouts (never threshold or record edits) produce it.
 
 Each example runs in a savepoint that is rolled back, so examples never see
 each other's orders.
@@ -30,9 +43,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from impact.ledger.attribution import LinkRule, line_reversal, line_split, line_target_after_refunds
+from impact.ledger.credit import platform_income_changed
 from impact.ledger.rollups import rollups_differences
 from impact.ledger.services import attribution_catch_up, attribution_run
-from impact.models import AttributionEntry, AttributionJob, Household
+from impact.models import (
+    AttributionEntry,
+    AttributionJob,
+    Household,
+    HouseholdStatus,
+    IncomeRecord,
+    Payout,
+    PayoutAllocation,
+    SalesLevelChange,
+    Threshold,
+)
+from impact.monitoring.assessment import households_reassess
 from producers.models import BenefitLink, Producer
 from producers.services import benefit_link_create
 from shop.payments.models import PaymentEvent, RefundLine
@@ -42,6 +67,7 @@ from shop.payments.services import (
     order_transfer_record,
 )
 from tests.impact.ledger_rules import links_in_force
+from tests.impact.paying_out import payout_add, payout_dispute, payout_reverse
 from tests.producers.factories import staff_user
 from tests.shop.payments.paying import awaiting_transfer
 
@@ -109,6 +135,16 @@ class Example:
             self._link_add(spec)
         self.done_upto = 0  # the newest event run so far: every event of the order up to it is done
         self.transfers = 0
+        self.year = self.sold_on.year
+        self.households = sorted(
+            set(
+                BenefitLink.objects.filter(
+                    producer__partner_id__in={line.partner_id for line in self.lines}
+                ).values_list("household_id", flat=True)
+            )
+        )
+        self.payouts = 0
+        self.credits = 0  # sales credits seen so far
 
     # ------------------------------------------------------------ setting up
 
@@ -181,6 +217,9 @@ class Example:
     def steps_possible(self) -> list[str]:
         payment = self.payment()
         steps = ["run", "catch up"] if self.events() else []
+        steps += ["pay out", "edit the standard", "record what the survey holds"]
+        if self.payouts_here().filter(reversed_at__isnull=True).exists():
+            steps += ["dispute a payout", "reverse a payout"]
         if not payment.is_paid:
             steps.append("pay the rest")
             if payment.balance_due > FEN:
@@ -235,6 +274,17 @@ class Example:
         events = self.events()
         if events:
             self.done_upto = max(self.done_upto, events[-1].pk)
+
+    def payouts_here(self):
+        return Payout.objects.filter(household_id__in=self.households).order_by("pk")
+
+    def statuses(self) -> dict[int, tuple[int, int]]:
+        return {
+            household_id: (level, assessment_id)
+            for household_id, level, assessment_id in HouseholdStatus.objects.filter(
+                household_id__in=self.households
+            ).values_list("household_id", "level", "assessment_id")
+        }
 
     # ------------------------------------------------------------ what the rules say
 
@@ -370,6 +420,58 @@ class Example:
 
         # The reports' summary tables moved with the ledger, exactly.
         assert rollups_differences() == []
+        self.check_payouts()
+
+    def check_payouts(self) -> None:
+        payouts = list(self.payouts_here())
+        # Paid out never exceeds what was recorded.
+        for payout in payouts:
+            allocated = PayoutAllocation.objects.filter(payout=payout).aggregate(t=Sum("amount"))
+            assert (allocated["t"] or ZERO) <= payout.amount
+        # The warning figures: survey income plus the counting payouts not already in it.
+        for status in HouseholdStatus.objects.filter(
+            household_id__in=self.households
+        ).select_related("assessment"):
+            assessment = status.assessment
+            record = IncomeRecord.objects.get(
+                household_id=status.household_id, year=assessment.year
+            )
+            in_year = [
+                p
+                for p in payouts
+                if p.household_id == status.household_id and p.paid_on.year == assessment.year
+            ]
+            counting = sum(
+                (
+                    p.amount
+                    for p in in_year
+                    if p.reversed_at is None and p.verification != Payout.Verification.DISPUTED
+                ),
+                ZERO,
+            )
+            counted = max(counting - record.platform_included, ZERO)
+            recorded = record.wages + record.operating + record.property_income + record.transfers
+            assert assessment.platform_income == counted
+            assert counted <= sum((p.amount for p in in_year), ZERO)
+            assert D(assessment.figures["income"]) == recorded + counted
+            assert assessment.figures["platform_payouts"] == str(counting)
+            assert status.level_without == int(assessment.figures["level_without_platform"])
+            if counted == ZERO:
+                assert status.level_without == status.level
+        # Sales credit only where the counterfactual level differs.
+        for change in SalesLevelChange.objects.filter(household_id__in=self.households):
+            assert change.payment_event_id is None and change.level_without is not None
+            assert change.level_before != change.level_after
+            assert change.platform_before != change.platform_after
+            if change.improved:
+                assert change.level_after != change.level_without
+                assert change.platform_after > change.platform_before
+                assert int(change.assessment.figures["level_without_platform"]) == (
+                    change.level_without
+                )
+            else:
+                assert change.level_before != change.level_without
+                assert change.platform_after < change.platform_before
 
     # ------------------------------------------------------------ playing a step
 
@@ -410,9 +512,78 @@ class Example:
             self.refund(requests)
         elif step == "run":
             # Any event: one not yet done (perhaps a refund before its payment), or one done already.
+            levels = self.statuses()
             self.run(data.draw(st.sampled_from(self.events()), label="event run"))
+            assert self.statuses() == levels  # due is not income: no level moves
         elif step == "catch up":
+            levels = self.statuses()
             self.catch_up()
+            assert self.statuses() == levels
+        elif step == "pay out":
+            household_id = data.draw(st.sampled_from(self.households), label="paid household")
+            link = (
+                BenefitLink.objects.filter(
+                    household_id=household_id,
+                    producer__partner_id__in={line.partner_id for line in self.lines},
+                )
+                .select_related("producer")
+                .first()
+            )
+            self.payouts += 1
+            payout_add(
+                household=Household.objects.get(pk=household_id),
+                producer=link.producer,
+                amount=D(data.draw(st.integers(1, 400_000), label="fen paid out")) * FEN,
+                by=self.staff,
+                paid_on=data.draw(
+                    st.sampled_from(
+                        [self.sold_on, self.sold_on, datetime.date(self.year - 1, 12, 31)]
+                    ),
+                    label="paid on",
+                ),
+                reference=f"P-{self.order.number}-{self.payouts}",
+            )
+        elif step in ("dispute a payout", "reverse a payout"):
+            payout = data.draw(
+                st.sampled_from(list(self.payouts_here().filter(reversed_at__isnull=True))),
+                label="payout",
+            )
+            if step == "reverse a payout":
+                payout_reverse(payout, by=self.staff)
+            elif payout.verification != Payout.Verification.DISPUTED:
+                payout_dispute(payout)
+            else:  # settled after all: it counts again
+                payout.verification = Payout.Verification.CONFIRMED
+                payout.save(update_fields=["verification"])
+                platform_income_changed(
+                    household_ids=[payout.household_id], years=[payout.paid_on.year]
+                )
+        elif step == "edit the standard":
+            # Staff edit the year's standard; re-assessment of an edit never credits sales.
+            credits = SalesLevelChange.objects.count()
+            Threshold.objects.filter(year=self.year).update(
+                national_standard=D(data.draw(st.integers(3000, 9000), label="standard"))
+            )
+            households_reassess(
+                households=Household.objects.filter(pk__in=self.households),
+                year=self.year,
+                channel="periodic",
+            )
+            assert SalesLevelChange.objects.count() == credits
+        elif step == "record what the survey holds":
+            household_id = data.draw(st.sampled_from(self.households), label="surveyed household")
+            record = IncomeRecord.objects.get(household_id=household_id, year=self.year)
+            total = record.wages + record.operating + record.property_income + record.transfers
+            fen = data.draw(st.integers(0, min(int(total / FEN), 500_000)), label="fen included")
+            record.platform_included = D(fen) * FEN
+            record.save(update_fields=["platform_included"])
+            credits = SalesLevelChange.objects.count()
+            households_reassess(
+                households=Household.objects.filter(pk=household_id),
+                year=self.year,
+                channel="screening",
+            )
+            assert SalesLevelChange.objects.count() == credits
         else:  # pragma: no cover
             raise AssertionError(step)
 

@@ -36,8 +36,7 @@ from oscar.core.loading import get_model
 
 from config.celery_app import app as celery_app
 from impact.ledger.attribution import line_split
-from impact.models import Assessment, AttributionEntry, AttributionJob, Household, HouseholdStatus
-from impact.monitoring.assessment import households_reassess
+from impact.models import AttributionEntry, AttributionJob, Household, HouseholdPeriodIncome
 from impact.tasks import impact_attribute_payment
 from shop.payments.models import PaymentEvent
 from tests.impact.ledger_rules import links_in_force
@@ -155,7 +154,7 @@ def expected_ledger(order) -> dict[tuple[int, int], tuple[int, Decimal]]:
 
 
 def blocked_on_status(lock_pid: int) -> int | None:
-    """The backend waiting for the locked status row, once it has inserted ledger entries."""
+    """The backend waiting for the locked summary row, once it has inserted ledger entries."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -172,7 +171,11 @@ def blocked_on_status(lock_pid: int) -> int | None:
                       AND held.mode = 'RowExclusiveLock'
                       AND held.relation = %s::regclass)
             """,
-            [lock_pid, "%INSERT INTO impact_householdstatus%", AttributionEntry._meta.db_table],
+            [
+                lock_pid,
+                "%INSERT INTO%impact_householdperiodincome%",
+                AttributionEntry._meta.db_table,
+            ],
         )
         row = cursor.fetchone()
     return row[0] if row else None
@@ -212,13 +215,11 @@ def test_a_worker_killed_mid_attribution_leaves_nothing_and_the_next_does_it_exa
     households = sorted({household_id for household_id, _amount in expected.values()})
     assert len(households) == 4
     assert len(expected) == 6
-    # Each has a current status; the test holds one of them so the worker's re-assessment waits.
-    households_reassess(
-        households=Household.objects.filter(pk__in=households),
-        year=timezone.localdate().year,
-        channel=Assessment.Channel.SCREENING,
+    # The summary row of one of them exists; the test holds it so the worker's rollup waits.
+    held = Household.objects.get(pk=households[-1])
+    HouseholdPeriodIncome.objects.create(
+        period="all", household_id=held.pk, county_id=held.county_id, amount=Decimal("0.00")
     )
-    assert HouseholdStatus.objects.filter(household_id__in=households).count() == 4
 
     import psycopg
 
@@ -226,8 +227,9 @@ def test_a_worker_killed_mid_attribution_leaves_nothing_and_the_next_does_it_exa
     try:
         lock_pid = lock.info.backend_pid
         lock.execute(
-            "SELECT level FROM impact_householdstatus WHERE household_id = %s FOR UPDATE",
-            [households[-1]],
+            "SELECT amount FROM impact_householdperiodincome"
+            " WHERE household_id = %s AND period = 'all' FOR UPDATE",
+            [held.pk],
         )
         first = start_worker()
         pay_in_full(order, by=staff_user())  # commits: the job row, and the task queued on commit
@@ -235,7 +237,7 @@ def test_a_worker_killed_mid_attribution_leaves_nothing_and_the_next_does_it_exa
         stuck = wait_for(
             lambda: blocked_on_status(lock_pid),
             seconds=30,
-            what="the worker to block on the status row after writing entries",
+            what="the worker to block on the summary row after writing entries",
         )
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=10)

@@ -54,14 +54,17 @@ def impact_import(
         raise ImportFileError(f"找不到文件 {path}")
     errors: list[RowError] = []
     with closing(read_spreadsheet(path)) as lines:
-        rows = rows_by_header(lines, importer.columns, errors)
+        rows = rows_by_header(lines, importer.columns, errors, importer.optional_columns)
     if errors:
         return ImportResult(errors=errors, dry_run=dry_run)
 
     with translation.override("zh-hans"):
         cleaned = importer.validate(rows, errors)
     if errors:
-        order = {column: index for index, column in enumerate(importer.columns)}
+        order = {
+            column: index
+            for index, column in enumerate((*importer.columns, *importer.optional_columns))
+        }
         errors.sort(key=lambda error: (error.row, order.get(error.column, 0), error.message))
         return ImportResult(errors=errors, dry_run=dry_run)
 

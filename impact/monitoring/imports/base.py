@@ -84,9 +84,16 @@ def cell_shown(value: object) -> str:
 
 
 def rows_by_header(
-    lines: Iterator[tuple[int, list[Any]]], columns: Sequence[str], errors: list[RowError]
+    lines: Iterator[tuple[int, list[Any]]],
+    columns: Sequence[str],
+    errors: list[RowError],
+    optional: Sequence[str] = (),
 ) -> list["Row"]:
-    """The data rows by column, or errors on row 1 if the header lacks a column."""
+    """The data rows by column, or errors on row 1 if the header lacks a column.
+
+    ``optional`` columns may be left out of the header; a row of a file without
+    one has no value for it (``Row.has``).
+    """
     try:
         _, header_cells = next(lines)
     except StopIteration:
@@ -95,12 +102,16 @@ def rows_by_header(
     errors += [RowError(1, column, "表头缺少此列") for column in columns if column not in headers]
     errors += [
         RowError(1, column, "表头中此列出现了不止一次")
-        for column in columns
+        for column in (*columns, *optional)
         if headers.count(column) > 1
     ]
     if errors:
         return []
-    positions = {column: headers.index(column) for column in columns}
+    positions = {
+        column: headers.index(column)
+        for column in (*columns, *optional)
+        if column in columns or column in headers
+    }
     rows = []
     for number, cells in lines:
         if all(cell_text(cell) == "" for cell in cells):
@@ -131,6 +142,10 @@ class Row:
 
     def raw(self, column: str) -> Any:
         return self.values.get(column)
+
+    def has(self, column: str) -> bool:
+        """Whether the file has this (optional) column."""
+        return column in self.values
 
     def text(self, column: str, *, max_length: int = 100) -> str | None:
         value = cell_text(self.raw(column))
@@ -299,6 +314,7 @@ class Importer(ABC):
     """One kind of file: its header columns, how its rows are checked, and how they are written."""
 
     columns: tuple[str, ...] = ()
+    optional_columns: tuple[str, ...] = ()
 
     @abstractmethod
     def validate(self, rows: list[Row], errors: list[RowError]) -> list[Any]:
