@@ -6,6 +6,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from common.backoffice import StaffMenuItem
 
+from .ledger import views as ledger_views
 from .models import Threshold
 from .monitoring import views as monitoring_views
 from .reporting import views as reporting_views
@@ -74,6 +75,18 @@ def impact_admin_urls() -> list[URLPattern]:
             reporting_views.report_breakdown,
             name="impact_report_breakdown",
         ),
+        # Payout follow-ups and arrears (issue #16).
+        path(
+            "impact/payouts/follow-ups/",
+            ledger_views.payout_follow_up_list,
+            name="impact_payout_follow_ups",
+        ),
+        path(
+            "impact/payouts/<int:pk>/follow-up/",
+            ledger_views.payout_follow_up,
+            name="impact_payout_follow_up",
+        ),
+        path("impact/reports/arrears/", reporting_views.report_arrears, name="impact_report_arrears"),
     ]
 
 
@@ -106,6 +119,12 @@ def impact_menu() -> SubmenuMenuItem:
             ),
             StaffMenuItem(
                 _("Impact reports"), reverse("impact_report_overview"), icon_name="table", order=300
+            ),
+            StaffMenuItem(
+                _("Payout follow-ups"),
+                reverse("impact_payout_follow_ups"),
+                icon_name="tick",
+                order=350,
             ),
             StaffMenuItem(
                 _("Thresholds"), reverse("impact_thresholds:index"), icon_name="cog", order=400

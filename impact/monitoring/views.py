@@ -28,6 +28,7 @@ from common.forms import form_save, messages_add_errors
 from common.spreadsheets import ImportFileError
 
 from ..ledger import selectors
+from ..ledger.followups import disputed_payouts
 from ..models import WARNING_LEVELS, Clue, Household, Region
 from . import access, clues, households
 from .forms import (
@@ -127,6 +128,8 @@ def _household_context(request: HttpRequest, household: Household, **extra: Any)
         ),
         "can_change": request.user.has_perm("impact.change_household"),
         "levels": {level.value: level for level in Level},
+        # Payouts the household disputes (issue #16); they count for nothing until resolved.
+        "disputed_payouts": disputed_payouts(household_id=household.pk),
         **extra,
     }
 

@@ -19,12 +19,14 @@ from oscar.core.loading import get_class
 # Named by its path like Oscar's own views: an app's module cannot import views
 # (they import models) while the app registry is being filled.
 PRODUCER_IMPACT_VIEW = "impact.reporting.producer_views.ProducerImpactView"
+PRODUCER_ARREARS_VIEW = "impact.reporting.producer_views.ProducerArrearsView"
 
 
 class DashboardConfig(apps.DashboardConfig):
     name = "shop.dashboard"
 
     producer_impact_view: Any  # a view class, resolved in ready()
+    producer_arrears_view: Any  # a view class, resolved in ready()
 
     def configure_permissions(self) -> None:
         super().configure_permissions()
@@ -34,10 +36,12 @@ class DashboardConfig(apps.DashboardConfig):
             DashboardPermission.get("order", "view_order"),
             DashboardPermission.partner_dashboard_access,
         )
+        self.permissions_map["producer-arrears"] = self.permissions_map["producer-impact"]
 
     def ready(self) -> None:
         super().ready()
         self.producer_impact_view = import_string(PRODUCER_IMPACT_VIEW)
+        self.producer_arrears_view = import_string(PRODUCER_ARREARS_VIEW)
 
     def get_urls(self) -> list[URLPattern | URLResolver]:
         # Before Oscar's "orders/" include, whose "<number>/" would take the path for an order.
@@ -46,6 +50,11 @@ class DashboardConfig(apps.DashboardConfig):
                 "orders/producer-impact/",
                 self.producer_impact_view.as_view(),
                 name="producer-impact",
+            ),
+            path(
+                "orders/producer-arrears/",
+                self.producer_arrears_view.as_view(),
+                name="producer-arrears",
             ),
         ]
         return self.post_process_urls(urls) + super().get_urls()
