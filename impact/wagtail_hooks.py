@@ -86,7 +86,9 @@ def impact_admin_urls() -> list[URLPattern]:
             ledger_views.payout_follow_up,
             name="impact_payout_follow_up",
         ),
-        path("impact/reports/arrears/", reporting_views.report_arrears, name="impact_report_arrears"),
+        path(
+            "impact/reports/arrears/", reporting_views.report_arrears, name="impact_report_arrears"
+        ),
     ]
 
 

@@ -27,6 +27,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     DecimalField,
@@ -112,7 +113,7 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 def _overdue_rows(
     *, producers: QuerySet[Producer] | Iterable[int], today: datetime.date, config: PayoutSettings
-) -> QuerySet[AttributionEntry, dict[str, object]]:
+) -> QuerySet[AttributionEntry, Any]:
     """One row per overdue (line, link) with its due, its allocations and its first attribution."""
     # A first attribution on local day D is overdue when D + days < today, i.e. D < today − days.
     monthly_cut = _start_of(today - datetime.timedelta(days=config.monthly_days))
@@ -161,21 +162,21 @@ def producers_arrears(
     if not isinstance(producers, QuerySet):
         producers = list(producers)
     config = PayoutSettings.load()
-    period = {kind: config.monthly_days for kind in MONTHLY_KINDS} | {
-        kind: config.yearly_days for kind in YEARLY_KINDS
-    }
+    period = dict.fromkeys(MONTHLY_KINDS, config.monthly_days) | dict.fromkeys(
+        YEARLY_KINDS, config.yearly_days
+    )
     result: dict[int, ProducerArrears] = {}
     by_household: dict[tuple[int, int], HouseholdArrears] = {}
     for row in _overdue_rows(producers=producers, today=today, config=config):
-        first_on = timezone.localdate(row["first"])  # type: ignore[arg-type]
+        first_on = timezone.localdate(row["first"])
         item = ArrearsItem(
-            producer_id=row["link__producer_id"],  # type: ignore[arg-type]
-            household_id=row["household_id"],  # type: ignore[arg-type]
-            line_id=row["line_id"],  # type: ignore[arg-type]
-            link_id=row["link_id"],  # type: ignore[arg-type]
-            kind=row["link__kind"],  # type: ignore[arg-type]
-            due=sum_fen(row["due"]),  # type: ignore[arg-type]
-            paid=sum_fen(row["paid"]),  # type: ignore[arg-type]
+            producer_id=row["link__producer_id"],
+            household_id=row["household_id"],
+            line_id=row["line_id"],
+            link_id=row["link_id"],
+            kind=row["link__kind"],
+            due=sum_fen(row["due"]),
+            paid=sum_fen(row["paid"]),
             first_on=first_on,
             due_by=first_on + datetime.timedelta(days=period[str(row["link__kind"])]),
         )

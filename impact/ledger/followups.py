@@ -51,9 +51,7 @@ def follow_up_allowed(user: User | AnonymousUser, payout: Payout) -> bool:
     return scope is not None and scope.covers(payout.household.county_id)
 
 
-def payout_follow_up_record(
-    *, payout: Payout, result: str, note: str, by: User
-) -> PayoutFollowUp:
+def payout_follow_up_record(*, payout: Payout, result: str, note: str, by: User) -> PayoutFollowUp:
     """Record a follow-up and set the payout's verification; re-assess the household if it changed.
 
     PermissionDenied when ``by`` may not follow this payout up; ValidationError

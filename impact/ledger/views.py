@@ -26,7 +26,9 @@ from . import followups
 
 class PayoutFollowUpForm(forms.Form):
     result = forms.ChoiceField(
-        label=gettext_lazy("Result"), choices=PayoutFollowUp.Result.choices, widget=forms.RadioSelect
+        label=gettext_lazy("Result"),
+        choices=PayoutFollowUp.Result.choices,
+        widget=forms.RadioSelect,
     )
     note = forms.CharField(
         label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -74,13 +74,19 @@ def test_wages_and_purchases_fall_due_after_31_days_dividends_after_366(
 ):
     order = paid([("YX-DC-004", 2)], django_capture_on_commit_callbacks)
     line = order.lines.get()
-    purchase, wages, dividend = entry(line, "purchase"), entry(line, "employment"), entry(line, "dividend")
+    purchase, wages, dividend = (
+        entry(line, "purchase"),
+        entry(line, "employment"),
+        entry(line, "dividend"),
+    )
     # 2 × 58.00 = 116.00: 20% = 23.20, 8% = 9.28, 5% = 5.80.
     assert (purchase.amount, wages.amount, dividend.amount) == (D("23.20"), D("9.28"), D("5.80"))
     first = timezone.localdate(purchase.created_at)
 
     # On the 31st day after, the period has not run out yet.
-    assert not producer_arrears(producer=hongtudi(), today=first + datetime.timedelta(days=31)).in_arrears
+    assert not producer_arrears(
+        producer=hongtudi(), today=first + datetime.timedelta(days=31)
+    ).in_arrears
 
     arrears = producer_arrears(producer=hongtudi(), today=first + datetime.timedelta(days=32))
     assert arrears.total == D("32.48")  # 23.20 + 9.28: the dividend is not due for a year
