@@ -146,16 +146,17 @@ def test_producer_sees_its_arrears_and_disputes_as_a_to_do(client, sale):
         assert "测试户主" not in text and purchase.household.head_name not in text
         assert str(disputed.amount) in text
     staff = dongchuan_staff("dc-office", permissions=())
-    client.force_login(staff)
     with freeze_time(timezone.now() + datetime.timedelta(days=32)):
+        client.force_login(staff)
         detail = client.get(reverse("producers_admin_detail", args=[hongtudi().pk]))
     assert "应兑未兑 ¥27.48" in detail.content.decode()
     assert "producer-disputed" in detail.content.decode()
 
 
 def test_county_arrears_report_and_its_export(client, sale):
-    client.force_login(county_staff("dc-report", "530113"))
+    staff = county_staff("dc-report", "530113")
     with freeze_time(timezone.now() + datetime.timedelta(days=32)):
+        client.force_login(staff)
         page = client.get(reverse("impact_report_arrears"))
         assert page.status_code == 200
         rows = page.context["tables"][0].rows
@@ -165,8 +166,9 @@ def test_county_arrears_report_and_its_export(client, sale):
     body = b"".join(csv.streaming_content) if csv.streaming else csv.content
     assert "32.48" in body.decode("utf-8-sig") and hongtudi().name in body.decode("utf-8-sig")
     # Another county's staff see none of it.
-    client.force_login(county_staff("xd-report", "530129"))
+    other = county_staff("xd-report", "530129")
     with freeze_time(timezone.now() + datetime.timedelta(days=32)):
+        client.force_login(other)
         assert client.get(reverse("impact_report_arrears")).context["tables"][0].rows == []
 
 
@@ -174,8 +176,9 @@ def test_a_producer_name_like_a_formula_is_inert_in_the_export(client, sale):
     producer = hongtudi()
     producer.name = "=HYPERLINK(1)"
     producer.save()
-    client.force_login(county_staff("dc-x", "530113"))
+    staff = county_staff("dc-x", "530113")
     with freeze_time(timezone.now() + datetime.timedelta(days=32)):
+        client.force_login(staff)
         xlsx = client.get(reverse("impact_report_arrears"), {"format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     cells = [cell.value for row in sheet.iter_rows() for cell in row]
