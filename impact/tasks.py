@@ -12,6 +12,7 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from .ledger.arrears import arrears_suspension_refresh
 from .ledger.rollups import level_snapshot_take
 from .ledger.services import attribution_catch_up, attribution_run
 from .models import Household
@@ -77,3 +78,9 @@ def impact_level_snapshot() -> int:
     """On the 1st: how many households stood at each warning level when last month ended."""
     last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     return level_snapshot_take(month=last_month)
+
+
+@shared_task(acks_late=True)
+def impact_arrears_daily() -> dict[str, int]:
+    """Arrears grow with the calendar: suspend or restore producers' sales by them (beat, daily)."""
+    return arrears_suspension_refresh()

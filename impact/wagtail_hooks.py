@@ -7,6 +7,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from common.backoffice import StaffMenuItem
 
 from .ledger import payout_views
+from .ledger import views as ledger_views
 from .models import Threshold
 from .monitoring import run_views
 from .monitoring import views as monitoring_views
@@ -89,6 +90,20 @@ def impact_admin_urls() -> list[URLPattern]:
             reporting_views.report_breakdown,
             name="impact_report_breakdown",
         ),
+        # Payout follow-ups and arrears (issue #16).
+        path(
+            "impact/payouts/follow-ups/",
+            ledger_views.payout_follow_up_list,
+            name="impact_payout_follow_ups",
+        ),
+        path(
+            "impact/payouts/<int:pk>/follow-up/",
+            ledger_views.payout_follow_up,
+            name="impact_payout_follow_up",
+        ),
+        path(
+            "impact/reports/arrears/", reporting_views.report_arrears, name="impact_report_arrears"
+        ),
         *payout_urls(),
     ]
 
@@ -170,6 +185,12 @@ def impact_menu() -> SubmenuMenuItem:
             ),
             StaffMenuItem(
                 _("Impact reports"), reverse("impact_report_overview"), icon_name="table", order=300
+            ),
+            StaffMenuItem(
+                _("Payout follow-ups"),
+                reverse("impact_payout_follow_ups"),
+                icon_name="tick",
+                order=350,
             ),
             StaffMenuItem(
                 _("Thresholds"), reverse("impact_thresholds:index"), icon_name="cog", order=400

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,7 @@ from common.backoffice import forbidden_as_403, require_staff
 from common.forms import form_add_errors, messages_add_errors
 from config.http import AuthenticatedHttpRequest
 from impact.monitoring.access import counties_visible_to
+from impact.reporting.producer import producer_payout_todo
 
 from . import services
 from .forms import BenefitLinkForm, ReviewForm
@@ -57,6 +59,8 @@ def _detail_context(request: HttpRequest, producer: Producer, **extra: Any) -> d
         "review_form": ReviewForm(),
         "link_form": BenefitLinkForm(producer=producer),
         "can_approve": _can_approve(request.user),
+        # Payouts to households (issue #16): overdue dues and disputed payouts.
+        "payout_todo": producer_payout_todo(producer=producer, today=timezone.localdate()),
         **extra,
     }
 

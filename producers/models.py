@@ -53,6 +53,11 @@ class Producer(models.Model):  # type: ignore[django-manager-missing]
     contact_name = models.CharField(_("contact"), max_length=64, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     story = models.TextField(_("story"), blank=True)
+    # Kept by impact.ledger.arrears.arrears_suspension_refresh: its arrears to households exceed
+    # PayoutSettings.suspend_above, so its products cannot be bought (shop.partner.strategy).
+    arrears_suspended = models.BooleanField(
+        _("sales suspended for unpaid dues to households"), default=False, editable=False
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -315,6 +315,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "impact.tasks.impact_attribution_catch_up",
         "schedule": crontab(minute="*"),
     },
+    # Arrears to households grow with the calendar: suspend or restore producers' sales by them.
+    "impact-arrears-daily": {
+        "task": "impact.tasks.impact_arrears_daily",
+        "schedule": crontab(hour="0", minute="15"),
+    },
     # Unpaid orders past their hold (30 minutes Stripe, 7 days transfer): cancel, release stock.
     "payments-expire-reservations": {
         "task": "shop.payments.tasks.payments_expire_reservations",

@@ -29,6 +29,7 @@ from shop.payments.models import PaymentEvent, RefundLine
 
 from ..models import AttributionEntry, AttributionJob
 from . import attribution
+from .arrears import arrears_suspension_refresh
 from .rollups import rollups_apply
 
 logger = logging.getLogger("yixiang.impact")
@@ -358,12 +359,29 @@ def attribution_run_many(*, payment_event_ids: Iterable[int]) -> dict[str, Any]:
                 report["lines"] += len(batch.lines.get(event.order_payment.order_id, []))
             report["unlinked_lines"] += outcome.get("unlinked_lines", [])
         AttributionEntry.objects.bulk_create(entries, batch_size=1000)
+        _arrears_refresh_after_refund(entries)
         rollups_apply(
             events=[job.payment_event for job in jobs], entries=entries, lines=batch.lines
         )
         AttributionJob.objects.bulk_update(jobs, ["done_at", "outcome"], batch_size=500)
         report["households"] = len(households)
     return report
+
+
+def _arrears_refresh_after_refund(entries: list[AttributionEntry]) -> None:
+    """A refund lowers what is due: a producer suspended for arrears may be back within the limit."""
+    link_ids = {entry.link_id for entry in entries if entry.kind == AttributionEntry.Kind.REVERSAL}
+    if not link_ids:
+        return
+    producer_ids = list(
+        BenefitLink.objects.filter(pk__in=link_ids, producer__arrears_suspended=True)
+        .values_list("producer_id", flat=True)
+        .distinct()
+    )
+    if producer_ids:
+        transaction.on_commit(
+            lambda: arrears_suspension_refresh(producer_ids=producer_ids), robust=True
+        )
 
 
 def attribution_catch_up(

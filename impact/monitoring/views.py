@@ -29,6 +29,7 @@ from common.forms import form_save, messages_add_errors
 from common.spreadsheets import ImportFileError
 
 from ..ledger import selectors
+from ..ledger.followups import disputed_payouts
 from ..models import WARNING_LEVELS, Clue, Household, MonitoringSettings, Region
 from . import access, clues, households, notices
 from .forms import (
@@ -134,6 +135,8 @@ def _household_context(request: HttpRequest, household: Household, **extra: Any)
         "can_change": request.user.has_perm("impact.change_household"),
         "levels": {level.value: level for level in Level},
         "history": household_history(household=household),
+        # Payouts the household disputes (issue #16); they count for nothing until resolved.
+        "disputed_payouts": disputed_payouts(household_id=household.pk),
         **extra,
     }
 

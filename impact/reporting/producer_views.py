@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from config.http import AuthenticatedHttpRequest
@@ -18,9 +19,22 @@ from producers.models import Producer
 
 from . import tables as report_tables
 from .exports import Table
-from .producer import ProducerImpact, producer_impact
+from .producer import ProducerImpact, producer_impact, producer_payout_todo
 from .staff import period_choices
 from .views import export_response, period_from_request
+
+
+def producer_for(request: AuthenticatedHttpRequest) -> Producer | None:
+    """A producer's user's own producer (PermissionDenied if none); staff choose with ``?partner=``."""
+    producers = Producer.objects.select_related("partner")
+    if not request.user.is_staff:
+        producer = producers.filter(partner__users=request.user).first()
+        if producer is None:
+            raise PermissionDenied
+        return producer
+    partner = request.GET.get("partner", "")
+    chosen = producers.filter(partner_id=partner).first() if partner.isdigit() else None
+    return chosen or producers.order_by("partner__name").first()
 
 
 class ProducerImpactView(TemplateView):
@@ -40,15 +54,7 @@ class ProducerImpactView(TemplateView):
     charts: list[dict[str, Any]]
 
     def producer(self) -> Producer | None:
-        producers = Producer.objects.select_related("partner")
-        if not self.request.user.is_staff:
-            producer = producers.filter(partner__users=self.request.user).first()
-            if producer is None:
-                raise PermissionDenied
-            return producer
-        partner = self.request.GET.get("partner", "")
-        chosen = producers.filter(partner_id=partner).first() if partner.isdigit() else None
-        return chosen or producers.order_by("partner__name").first()
+        return producer_for(self.request)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         producer = self.producer()
@@ -77,6 +83,32 @@ class ProducerImpactView(TemplateView):
             periods=period_choices(),
             period_error=self.period_error,
             query=self.request.GET.urlencode(),
+            producers=Producer.objects.select_related("partner").order_by("partner__name")
+            if self.request.user.is_staff
+            else [],
+        )
+        return ctx
+
+
+class ProducerArrearsView(TemplateView):
+    """A producer's households owed past due (code and masked name), and its disputed payouts.
+
+    Mounted by the dashboard fork at ``/shop/dashboard/orders/producer-arrears/``
+    (``dashboard:producer-arrears``), open as the producer-impact page. A producer's
+    user sees its own producer only; staff choose one with ``?partner=``.
+    """
+
+    template_name = "oscar/dashboard/orders/producer_arrears.html"
+    request: AuthenticatedHttpRequest
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        producer = producer_for(self.request)
+        ctx.update(
+            producer=producer,
+            todo=producer_payout_todo(producer=producer, today=timezone.localdate())
+            if producer
+            else None,
             producers=Producer.objects.select_related("partner").order_by("partner__name")
             if self.request.user.is_staff
             else [],

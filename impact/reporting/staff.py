@@ -596,3 +596,60 @@ def report_breakdown(
 
 def month_label(month: datetime.date) -> str:
     return f"{month.year}-{month.month:02d}"
+
+
+# Arrears (应兑未兑) by producer -------------------------------------------------------------
+
+
+@dataclass
+class ArrearsRow:
+    producer_id: int
+    producer: str
+    county: str
+    households: int
+    amount: Decimal
+    oldest_due_by: datetime.date | None
+    disputed: int
+    suspended: bool
+
+
+def report_arrears(*, scope: Scope, today: datetime.date | None = None) -> list[ArrearsRow]:
+    """Producers in the scope's counties that owe households past due, or have disputed payouts.
+
+    Largest debt first. Four queries whatever the number of producers or ledger rows.
+    """
+    from producers.models import Producer
+
+    from ..ledger.arrears import producers_arrears
+    from ..ledger.followups import disputed_counts
+
+    today = today or timezone.localdate()
+    producers = Producer.objects.all()
+    if scope.county_ids is not None:
+        producers = producers.filter(
+            Q(region_id__in=scope.county_ids) | Q(region__parent_id__in=scope.county_ids)
+        )
+    arrears = producers_arrears(producers=producers, today=today)
+    listed = list(producers.select_related("region__parent"))
+    disputed = disputed_counts(producer_ids=[producer.pk for producer in listed])
+    rows = []
+    for producer in listed:
+        owed, disputes = arrears.get(producer.pk), disputed.get(producer.pk, 0)
+        if owed is None and not disputes and not producer.arrears_suspended:
+            continue
+        county = producer.region if producer.region.level == Region.Level.COUNTY else None
+        county = county or producer.region.parent
+        rows.append(
+            ArrearsRow(
+                producer_id=producer.pk,
+                producer=producer.name,
+                county=county.name if county else "—",
+                households=owed.households_count if owed else 0,
+                amount=owed.total if owed else ZERO,
+                oldest_due_by=owed.oldest_due_by if owed else None,
+                disputed=disputes,
+                suspended=producer.arrears_suspended,
+            )
+        )
+    rows.sort(key=lambda row: (-row.amount, row.oldest_due_by or today, row.producer))
+    return rows

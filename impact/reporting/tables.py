@@ -6,6 +6,7 @@ no CDN) from the specs made here; every chart has a table with its figures.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,15 @@ from django.utils.translation import gettext as _
 from ..monitoring.rules import Level
 from .buyer import MyImpact
 from .exports import Table
-from .staff import BREAKDOWNS, LEVELS, BreakdownRow, Overview, PlatformImpact, month_label
+from .staff import (
+    BREAKDOWNS,
+    LEVELS,
+    ArrearsRow,
+    BreakdownRow,
+    Overview,
+    PlatformImpact,
+    month_label,
+)
 
 LEVEL_COLOURS = {1: "#c62828", 2: "#1565c0", 3: "#6a1b9a", 4: "#f9a825", 5: "#2e7d32"}
 
@@ -337,3 +346,35 @@ def my_impact_chart(impact: MyImpact) -> dict[str, Any]:
             }
         ],
     }
+
+
+def arrears_tables(rows: list[ArrearsRow], *, today: datetime.date) -> list[Table]:
+    """Arrears by producer: one table, the same rows on the page and in the CSV and XLSX."""
+    return [
+        Table(
+            "arrears",
+            _("Due to households and unpaid past the payout period, as of %(date)s")
+            % {"date": today.isoformat()},
+            [
+                _("Producer"),
+                _("County"),
+                _("Households owed"),
+                _("Owed (yuan)"),
+                _("Oldest due date"),
+                _("Disputed payouts"),
+                _("Sales suspended"),
+            ],
+            [
+                [
+                    row.producer,
+                    row.county,
+                    row.households,
+                    row.amount,
+                    row.oldest_due_by.isoformat() if row.oldest_due_by else "",
+                    row.disputed,
+                    _("Yes") if row.suspended else _("No"),
+                ]
+                for row in rows
+            ],
+        )
+    ]

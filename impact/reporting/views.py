@@ -157,6 +157,23 @@ def report_breakdown(request: HttpRequest) -> HttpResponse:
 
 
 @forbidden_as_403
+def report_arrears(request: HttpRequest) -> HttpResponse:
+    """Arrears to households by producer in the staff member's county (issue #16)."""
+    scope = report_scope(user=request.user, county=request.GET.get("county"))
+    today = timezone.localdate()
+    rows = staff.report_arrears(scope=scope, today=today)
+    return _report_page(
+        request,
+        scope,
+        name="impact-arrears",
+        report_tables=tables.arrears_tables(rows, today=today),
+        charts=[],
+        report="arrears",
+        title=_("Arrears to households"),
+    )
+
+
+@forbidden_as_403
 def data_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The warnings export, limited to the staff member's county."""
     require_staff(request.user)

@@ -31,6 +31,7 @@ PAYOUT_URL_NAMES = (
     "producer-payouts-template",
     "producer-payouts-reverse",
 )
+PRODUCER_ARREARS_VIEW = "impact.reporting.producer_views.ProducerArrearsView"
 
 
 class DashboardConfig(apps.DashboardConfig):
@@ -38,6 +39,7 @@ class DashboardConfig(apps.DashboardConfig):
 
     producer_impact_view: Any  # a view class, resolved in ready()
     payout_views: Any  # a module of views, resolved in ready()
+    producer_arrears_view: Any  # a view class, resolved in ready()
 
     def configure_permissions(self) -> None:
         super().configure_permissions()
@@ -50,11 +52,13 @@ class DashboardConfig(apps.DashboardConfig):
         # A producer's own payouts: its users only (the views refuse anyone else with 403).
         for name in PAYOUT_URL_NAMES:
             self.permissions_map[name] = (DashboardPermission.partner_dashboard_access,)
+        self.permissions_map["producer-arrears"] = self.permissions_map["producer-impact"]
 
     def ready(self) -> None:
         super().ready()
         self.producer_impact_view = import_string(PRODUCER_IMPACT_VIEW)
         self.payout_views = import_module(PRODUCER_PAYOUT_VIEWS)
+        self.producer_arrears_view = import_string(PRODUCER_ARREARS_VIEW)
 
     def get_urls(self) -> list[URLPattern | URLResolver]:
         # Before Oscar's "orders/" include, whose "<number>/" would take the path for an order.
@@ -84,6 +88,11 @@ class DashboardConfig(apps.DashboardConfig):
                 "payouts/<int:pk>/reverse/",
                 self.payout_views.producer_payout_reverse,
                 name="producer-payouts-reverse",
+            ),
+            path(
+                "orders/producer-arrears/",
+                self.producer_arrears_view.as_view(),
+                name="producer-arrears",
             ),
         ]
         return self.post_process_urls(urls) + super().get_urls()

@@ -37,3 +37,21 @@ class NotCertified(Unavailable):
 
     def is_purchase_permitted(self, quantity: int) -> tuple[bool, str]:
         return False, self.message
+
+
+class SuspendedForArrears(Unavailable):
+    """The producer owes households more than the platform allows, past their due dates.
+
+    Set by the arrears check (``Producer.arrears_suspended``); lifted once the
+    producer pays the households what its sales made due.
+    """
+
+    @property
+    def message(self) -> str:
+        return gettext(
+            "Sales suspended: this producer has not paid the households what its sales owe them; "
+            "they resume once it pays"
+        )
+
+    def is_purchase_permitted(self, quantity: int) -> tuple[bool, str]:
+        return False, self.message

@@ -1,4 +1,5 @@
-"""Who may sell: only an approved producer's products with a current certification.
+"""Who may sell: only an approved producer's products with a current certification, while
+the producer is not suspended for unpaid dues to households (``Producer.arrears_suspended``).
 
 Oscar asks the strategy whether a product can be bought (product page, basket,
 checkout). Ours is Oscar's ``Default`` with one more availability rule in
@@ -14,7 +15,7 @@ from oscar.apps.partner import strategy
 
 from producers.certification import certification_expired_on
 from producers.services import product_certification
-from shop.partner.availability import NotCertified, ProducerNotApproved
+from shop.partner.availability import NotCertified, ProducerNotApproved, SuspendedForArrears
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -32,7 +33,8 @@ class Selector(strategy.Selector):
 
 
 class CertifiedProducerRequired:
-    """Availability mixin: the producer is approved and the product certified today.
+    """Availability mixin: the producer is approved, not suspended for arrears, and the product
+    certified today.
 
     Reads the stock record's partner and producer and ``product.certificates``,
     which ``shop.selectors.PRODUCT_CARD_PREFETCHES`` prefetch for catalogue pages.
@@ -46,6 +48,8 @@ class CertifiedProducerRequired:
             producer = getattr(stockrecord.partner, "producer", None)
             if producer is None or not producer.is_approved:
                 return ProducerNotApproved()
+            if producer.arrears_suspended:
+                return SuspendedForArrears()
             today = timezone.localdate()
             certified = product_certification(product=product, on=today)
             if certified is None and product.is_child:

@@ -29,6 +29,8 @@ STAFF_PAGES = [
     "/cms/impact/reports/",
     "/cms/impact/reports/platform/",
     "/cms/impact/reports/breakdowns/?by=product",
+    "/cms/impact/reports/arrears/",
+    "/cms/impact/payouts/follow-ups/",
     "/cms/producers/",
     "/cms/units/",
 ]
