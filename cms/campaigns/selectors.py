@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import CharField, Count, F, Q, Sum, Value
+from django.db.models import CharField, Count, F, Q, Sum
 from django.db.models.functions import Cast, Coalesce, Lower, TruncHour
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -164,11 +164,13 @@ def credited_sales(
         elif by is not None:
             rows = rows.annotate(key=F(f"{prefix}{by}"))
         else:
-            rows = rows.annotate(key=Value(None, output_field=CharField()))
+            total = rows.aggregate(total=Sum(amount))["total"]
+            totals[None] = totals.get(None, ZERO) + sign * sum_fen(total)
+            continue
         for key, total in (
             rows.values("key").annotate(total=Sum(amount)).values_list("key", "total")
         ):
-            totals[key] = totals.get(key, ZERO) + sign * (total or ZERO)
+            totals[key] = totals.get(key, ZERO) + sign * sum_fen(total)
     return {key: sum_fen(total) for key, total in totals.items()}
 
 
