@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import CharField, Count, F, Q, Sum
+from django.db.models import CharField, Count, DecimalField, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce, Lower, TruncHour
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -142,7 +142,8 @@ def credited_sales(
 
     ``by`` is a path from the order line (e.g. ``"product_id"``), or None for the
     total (the key None); ``hour`` groups by the hour the order was placed (local time).
-    Refunds count against the line they refund, whenever they were made.
+    Refunds count against the line they refund, whenever they were made. The total
+    alone (the counters) is one query.
     """
     Line = get_model("order", "Line")
     lines = Line.objects.filter(
@@ -153,6 +154,20 @@ def credited_sales(
         line__order__payment__confirmed_at__isnull=False,
         refund__state=Refund.State.SUCCEEDED,
     )
+    if by is None and not hour:
+        # The total in one query: each line less what was refunded on it.
+        refunded = (
+            RefundLine.objects.filter(line_id=OuterRef("pk"), refund__state=Refund.State.SUCCEEDED)
+            .order_by()
+            .values("line_id")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        money = DecimalField(max_digits=14, decimal_places=2)
+        total = lines.annotate(
+            refunded=Coalesce(Subquery(refunded, output_field=money), ZERO, output_field=money)
+        ).aggregate(total=Sum(F("line_price_incl_tax") - F("refunded"), output_field=money))
+        return {None: sum_fen(total["total"])}
     tz = timezone.get_current_timezone()
     totals: dict[Any, Decimal] = {}
     for rows, prefix, amount, sign in (
@@ -161,12 +176,8 @@ def credited_sales(
     ):
         if hour:
             rows = rows.annotate(key=TruncHour(f"{prefix}order__date_placed", tzinfo=tz))
-        elif by is not None:
-            rows = rows.annotate(key=F(f"{prefix}{by}"))
         else:
-            total = rows.aggregate(total=Sum(amount))["total"]
-            totals[None] = totals.get(None, ZERO) + sign * sum_fen(total)
-            continue
+            rows = rows.annotate(key=F(f"{prefix}{by}"))
         for key, total in (
             rows.values("key").annotate(total=Sum(amount)).values_list("key", "total")
         ):
