@@ -226,6 +226,7 @@ def campaign_report_view(request: HttpRequest, campaign: Page) -> HttpResponse:
             "report": report,
             "sections": report_rows(report),
             "state": services.campaign_state_now(campaign=campaign),
+            "credit_rule": services.campaign_credit_rule(),
         },
     )
 

@@ -17,7 +17,12 @@ def report_rows(report: CampaignReport) -> list[tuple[str, list[str], list[list[
     return [
         (
             _("Campaign totals"),
-            [_("Number of orders"), _("Number of buyers"), _("Units sold"), _("Sales (yuan)")],
+            [
+                _("Number of orders"),
+                _("Number of buyers"),
+                _("Units sold"),
+                _("Sales, paid, net of refunds (yuan)"),
+            ],
             [
                 [
                     report.totals["orders"],
@@ -29,7 +34,12 @@ def report_rows(report: CampaignReport) -> list[tuple[str, list[str], list[list[
         ),
         (
             _("Sales by product"),
-            [_("Product code"), _("Product name"), _("Units sold"), _("Sales (yuan)")],
+            [
+                _("Product code"),
+                _("Product name"),
+                _("Units sold"),
+                _("Sales, paid, net of refunds (yuan)"),
+            ],
             [
                 [row["upc"], row["title"], row["quantity"], row["sales"]]
                 for row in report.by_product
@@ -42,7 +52,7 @@ def report_rows(report: CampaignReport) -> list[tuple[str, list[str], list[list[
                 _("Sharer name"),
                 _("Number of orders"),
                 _("Number of buyers"),
-                _("Sales (yuan)"),
+                _("Sales, paid, net of refunds (yuan)"),
             ],
             [
                 [
@@ -57,7 +67,7 @@ def report_rows(report: CampaignReport) -> list[tuple[str, list[str], list[list[
         ),
         (
             _("Sales by hour"),
-            [_("Hour of order"), _("Number of orders"), _("Sales (yuan)")],
+            [_("Hour of order"), _("Number of orders"), _("Sales, paid, net of refunds (yuan)")],
             [
                 [row["hour"].strftime("%Y-%m-%d %H:00"), row["orders"], row["sales"]]
                 for row in report.by_hour

@@ -241,6 +241,42 @@ class CampaignOrder(models.Model):
         return f"{self.campaign_id}: {self.order_id}"
 
 
+class CampaignOrderLine(models.Model):
+    """An order line credited to a campaign: one of the campaign's own featured products.
+
+    Written with the ``CampaignOrder`` as the order is placed, and only then:
+    the other lines of the same order are not the campaign's sales, and a
+    product featured later does not reach back into orders already placed.
+    """
+
+    campaign_order = models.ForeignKey(
+        CampaignOrder,
+        verbose_name=_("campaign order"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+    )
+    # The campaign again, so that reports reach it from the line in one join.
+    campaign = models.ForeignKey(
+        "cms.CampaignPage",
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
+        related_name="credited_lines",
+    )
+    line = models.OneToOneField(
+        "order.Line",
+        verbose_name=_("order line"),
+        on_delete=models.PROTECT,
+        related_name="campaign_line",
+    )
+
+    class Meta:
+        verbose_name = _("campaign order line")
+        verbose_name_plural = _("campaign order lines")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.line_id}"
+
+
 def campaign_pages() -> PageQuerySet:
     """Every campaign page (``cms.CampaignPage``), to find one by its code or id.
 

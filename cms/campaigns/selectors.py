@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import CharField, Count, Q, Sum
+from django.db.models import CharField, Count, DecimalField, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce, Lower, TruncHour
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -22,7 +22,7 @@ from wagtail.query import PageQuerySet
 
 from common.money import ZERO, sum_fen, yuan
 from impact.models import AttributionEntry
-from shop.payments.models import PaymentEvent, Refund, RefundLine
+from shop.payments.models import Refund, RefundLine
 from shop.selectors import product_card_queryset
 
 from . import pagecache
@@ -104,29 +104,24 @@ def campaign_counters(*, campaign_id: int) -> dict[str, Any]:
     """The live figures, from a constant number of aggregate queries whatever the number of orders.
 
     orders and buyers: the campaign's paid orders and their distinct buyers
-    (account, or guest e-mail); sales: money received for them net of refunds;
-    households: distinct registered households whose attributed income from
-    the campaign's order lines is positive net of reversals.
+    (account, or guest e-mail); sales: its credited lines (its own products,
+    see ``campaign_credit_rule``) in paid orders, net of refunds, shipping
+    left out; households: distinct registered households whose attributed
+    income from those lines is positive net of reversals.
     """
     campaign = campaign_pages().live().select_related("live_state").get(pk=campaign_id)
     state = campaign_state_now(campaign=campaign)
     paid = CampaignOrder.objects.filter(
         campaign_id=campaign_id, order__payment__confirmed_at__isnull=False
     ).aggregate(orders=Count("pk"), buyers=_buyers_count("order__"))
-    money = PaymentEvent.objects.filter(
-        order_payment__order__campaign_order__campaign_id=campaign_id
-    ).aggregate(
-        received=Sum("amount", filter=Q(kind=PaymentEvent.Kind.CONFIRMED)),
-        refunded=Sum("amount", filter=Q(kind=PaymentEvent.Kind.REFUNDED)),
-    )
     households = (
-        AttributionEntry.objects.filter(line__order__campaign_order__campaign_id=campaign_id)
+        AttributionEntry.objects.filter(line__campaign_line__campaign_id=campaign_id)
         .values("household_id")
         .annotate(net=Sum("amount"))
         .filter(net__gt=0)
         .count()
     )
-    sales = sum_fen((money["received"] or ZERO) - (money["refunded"] or ZERO))
+    sales = credited_sales(campaign_id=campaign_id).get(None, ZERO)
     return {
         "campaign": campaign_id,
         "state": str(state),
@@ -138,6 +133,56 @@ def campaign_counters(*, campaign_id: int) -> dict[str, Any]:
         "ends_at": (campaign.live_state.ended_at or campaign.ends_at).isoformat(),
         "as_of": timezone.now().isoformat(),
     }
+
+
+def credited_sales(
+    *, campaign_id: int, by: str | None = None, hour: bool = False
+) -> dict[Any, Decimal]:
+    """The campaign's credited lines in paid orders, net of refunds, summed by ``by``. Two queries.
+
+    ``by`` is a path from the order line (e.g. ``"product_id"``), or None for the
+    total (the key None); ``hour`` groups by the hour the order was placed (local time).
+    Refunds count against the line they refund, whenever they were made. The total
+    alone (the counters) is one query.
+    """
+    Line = get_model("order", "Line")
+    lines = Line.objects.filter(
+        campaign_line__campaign_id=campaign_id, order__payment__confirmed_at__isnull=False
+    )
+    refunds = RefundLine.objects.filter(
+        line__campaign_line__campaign_id=campaign_id,
+        line__order__payment__confirmed_at__isnull=False,
+        refund__state=Refund.State.SUCCEEDED,
+    )
+    if by is None and not hour:
+        # The total in one query: each line less what was refunded on it.
+        refunded = (
+            RefundLine.objects.filter(line_id=OuterRef("pk"), refund__state=Refund.State.SUCCEEDED)
+            .order_by()
+            .values("line_id")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        money = DecimalField(max_digits=14, decimal_places=2)
+        total = lines.annotate(
+            refunded=Coalesce(Subquery(refunded, output_field=money), ZERO, output_field=money)
+        ).aggregate(total=Sum(F("line_price_incl_tax") - F("refunded"), output_field=money))
+        return {None: sum_fen(total["total"])}
+    tz = timezone.get_current_timezone()
+    totals: dict[Any, Decimal] = {}
+    for rows, prefix, amount, sign in (
+        (lines, "", "line_price_incl_tax", 1),
+        (refunds, "line__", "amount", -1),
+    ):
+        if hour:
+            rows = rows.annotate(key=TruncHour(f"{prefix}order__date_placed", tzinfo=tz))
+        else:
+            rows = rows.annotate(key=F(f"{prefix}{by}"))
+        for key, total in (
+            rows.values("key").annotate(total=Sum(amount)).values_list("key", "total")
+        ):
+            totals[key] = totals.get(key, ZERO) + sign * sum_fen(total)
+    return {key: sum_fen(total) for key, total in totals.items()}
 
 
 def campaign_counters_cached(*, campaign_id: int) -> dict[str, Any]:
@@ -171,31 +216,24 @@ class CampaignReport:
 
 
 def campaign_report(*, campaign: Page) -> CampaignReport:
-    """Sales by product, by sharer and by hour (of the order, local time), paid orders only, net of refunds.
+    """Sales by product, by sharer and by hour (of the order, local time): paid, net of refunds.
 
-    Product figures are the order lines (after the campaign price) less what was
-    refunded on them; sharer and hourly figures are the money received for the
-    orders less refunds, as on the counters (the same when shipping is free).
+    Every sales figure is the campaign's credited lines (its own featured products
+    in orders placed while its code was valid, see ``campaign_credit_rule``) in paid
+    orders, after the campaign price, less what was refunded on them; shipping and
+    the order's other products are left out. Orders and buyers count the paid
+    orders with at least one credited line.
     """
     Line = get_model("order", "Line")
     paid_orders = CampaignOrder.objects.filter(
         campaign=campaign, order__payment__confirmed_at__isnull=False
     )
-    events = PaymentEvent.objects.filter(order_payment__order__campaign_order__campaign=campaign)
-    net = {
-        "received": Sum("amount", filter=Q(kind=PaymentEvent.Kind.CONFIRMED)),
-        "refunded": Sum("amount", filter=Q(kind=PaymentEvent.Kind.REFUNDED)),
-    }
-
-    def net_of(row: Mapping[str, Any]) -> Decimal:
-        return sum_fen((row.get("received") or ZERO) - (row.get("refunded") or ZERO))
-
     report = CampaignReport(campaign=campaign)
 
     # By product.
     lines = (
         Line.objects.filter(
-            order__campaign_order__campaign=campaign,
+            campaign_line__campaign=campaign,
             order__payment__confirmed_at__isnull=False,
         )
         .values("product_id", "upc", "title")
@@ -205,7 +243,8 @@ def campaign_report(*, campaign: Page) -> CampaignReport:
     refunded_lines = {
         row["line__product_id"]: row
         for row in RefundLine.objects.filter(
-            line__order__campaign_order__campaign=campaign,
+            line__campaign_line__campaign=campaign,
+            line__order__payment__confirmed_at__isnull=False,
             refund__state=Refund.State.SUCCEEDED,
         )
         .values("line__product_id")
@@ -230,10 +269,7 @@ def campaign_report(*, campaign: Page) -> CampaignReport:
             orders=Count("pk"), buyers=_buyers_count("order__")
         )
     }
-    money: dict[int | None, Decimal] = {
-        row["order_payment__order__campaign_order__sharer_id"]: net_of(row)
-        for row in events.values("order_payment__order__campaign_order__sharer_id").annotate(**net)
-    }
+    money = credited_sales(campaign_id=campaign.pk, by="campaign_line__campaign_order__sharer_id")
     sharers: dict[int | None, CampaignSharer] = {
         sharer.pk: sharer for sharer in CampaignSharer.objects.filter(campaign=campaign)
     }
@@ -261,12 +297,7 @@ def campaign_report(*, campaign: Page) -> CampaignReport:
         .values("hour")
         .annotate(orders=Count("pk"))
     }
-    hourly_money = {
-        row["hour"]: net_of(row)
-        for row in events.annotate(hour=TruncHour("order_payment__order__date_placed", tzinfo=tz))
-        .values("hour")
-        .annotate(**net)
-    }
+    hourly_money = credited_sales(campaign_id=campaign.pk, hour=True)
     for hour in sorted(set(hourly_orders) | set(hourly_money)):
         report.by_hour.append(
             {
@@ -280,7 +311,7 @@ def campaign_report(*, campaign: Page) -> CampaignReport:
     report.totals = {
         "orders": totals["orders"],
         "buyers": totals["buyers"],
-        "sales": net_of(events.aggregate(**net)),
+        "sales": sum((row["sales"] for row in report.by_product), ZERO),
         "quantity": sum(row["quantity"] for row in report.by_product),
     }
     return report

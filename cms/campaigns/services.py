@@ -36,6 +36,7 @@ from .models import (
     CODE_ALPHABET,
     CampaignLive,
     CampaignOrder,
+    CampaignOrderLine,
     CampaignProduct,
     CampaignSharer,
     campaign_pages,
@@ -134,15 +135,43 @@ def campaign_visit_remember(*, request: HttpRequest, code: str) -> Page | None:
     return campaign
 
 
-def campaign_order_record(*, order: Any, request: HttpRequest) -> CampaignOrder | None:
-    """Called as the order is placed (inside checkout's transaction): the campaign it came from.
+def campaign_credit_window(*, campaign: Page) -> tuple[datetime.datetime, datetime.datetime]:
+    """When an order placed through the campaign's codes is credited to it: [start, end + grace].
+
+    From the scheduled start of the stream to ``CAMPAIGN_CODE_DAYS_AFTER_END``
+    days (7) after it ended (the host's early end, else the scheduled one), so
+    replay viewers count. A code opened before the stream is remembered, but an
+    order placed before the start is not the stream's sale.
+    """
+    live = campaign_live_state(campaign=campaign)
+    ended = live.ended_at or campaign.ends_at
+    return campaign.starts_at, ended + datetime.timedelta(days=code_days_after_end())
+
+
+def campaign_credit_rule() -> str:
+    """The crediting rule in one sentence, as the campaign report states it."""
+    return _(
+        "A campaign is credited only with its own featured products, in orders placed "
+        "through its code or a sharer's code from the start of the stream until %(days)s "
+        "days after it ended; other products in the same order are not counted."
+    ) % {"days": code_days_after_end()}
+
+
+def campaign_order_record(
+    *, order: Any, request: HttpRequest, now: datetime.datetime | None = None
+) -> CampaignOrder | None:
+    """Called as the order is placed (inside checkout's transaction): what the campaign is credited with.
 
     Reads the code remembered in the session and checks it again, so a code
-    that expired since the visit carries nothing.
+    that expired since the visit carries nothing. The campaign is credited
+    with the order's lines of its own featured products, and only when the
+    order is placed inside ``campaign_credit_window``; an order with no such
+    line is not the campaign's at all.
     """
     remembered = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     if not isinstance(remembered, dict) or not remembered.get("campaign"):
         return None
+    now = now or timezone.now()
     sharer = None
     if remembered.get("sharer"):
         sharer = CampaignSharer.objects.filter(
@@ -156,11 +185,25 @@ def campaign_order_record(*, order: Any, request: HttpRequest) -> CampaignOrder 
             .values_list("code", flat=True)
             .first()
         )
-    found = campaign_for_code(code=code or "")
+    found = campaign_for_code(code=code or "", now=now)
     if found is None:
         return None
     campaign, sharer = found
-    return CampaignOrder.objects.create(order=order, campaign=campaign, sharer=sharer)
+    starts, ends = campaign_credit_window(campaign=campaign)
+    if not starts <= now <= ends:
+        return None
+    featured = CampaignProduct.objects.filter(page=campaign).values("product_id")
+    line_ids = list(
+        order.lines.filter(product_id__in=featured).order_by("pk").values_list("pk", flat=True)
+    )
+    if not line_ids:
+        return None
+    campaign_order = CampaignOrder.objects.create(order=order, campaign=campaign, sharer=sharer)
+    CampaignOrderLine.objects.bulk_create(
+        CampaignOrderLine(campaign_order=campaign_order, campaign=campaign, line_id=line_id)
+        for line_id in line_ids
+    )
+    return campaign_order
 
 
 def campaign_sharer_add(

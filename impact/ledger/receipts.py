@@ -6,6 +6,9 @@ attribution still being written) is projected with the same pure split
 (``impact.ledger.attribution.line_split``) over the benefit links in force on the
 day it was placed, which is what the ledger will use once it is paid.
 
+A recorded receipt also says what the producers have paid out against it so
+far (their payouts' allocations to the order's lines), apart from what is still due.
+
 The number of queries does not depend on the number of lines or links.
 """
 
@@ -26,21 +29,28 @@ from shop.payments.models import OrderPayment
 
 from ..models import AttributionEntry, AttributionJob
 from . import attribution
+from .selectors import paid_out_to_lines
 
 
 @dataclass(frozen=True)
 class Receipt:
     order_total: Decimal  # what the order costs the buyer, shipping included
-    amount: Decimal  # the part of it that reaches registered households
+    amount: Decimal  # the part of it due to registered households (应兑付), net of refunds
     households: int
     counties: int
     paid: bool
     recorded: bool  # read from the ledger; otherwise projected by the split
     cancelled: bool = False
+    paid_out: Decimal = ZERO  # what producers have paid out against it so far (已兑付)
 
     @property
     def reaches_anyone(self) -> bool:
         return self.amount > ZERO
+
+    @property
+    def still_due(self) -> Decimal:
+        """Due and not yet paid out (待兑付)."""
+        return self.amount - self.paid_out
 
 
 def _payment_state(order: Any) -> tuple[bool, bool]:
@@ -144,5 +154,8 @@ def order_impact_receipt(*, order: Any) -> Receipt:
     if paid:
         parts = _recorded(order)
         if parts or _attribution_written(order):
-            return Receipt(order.total_incl_tax, *_tally(parts), paid=True, recorded=True)
+            paid_out, _households = paid_out_to_lines(line__order_id=order.pk)
+            return Receipt(
+                order.total_incl_tax, *_tally(parts), paid=True, recorded=True, paid_out=paid_out
+            )
     return Receipt(order.total_incl_tax, *_tally(_projected(order)), paid=paid, recorded=False)

@@ -55,6 +55,8 @@ from ..models import (
     Household,
     HouseholdPeriodIncome,
     LevelSnapshot,
+    Payout,
+    PayoutAllocation,
     ReachPeriod,
     Region,
     SalesMonth,
@@ -96,12 +98,16 @@ def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
-# Dimensions of an order: the campaign it came through and who bought -------------------------
+# Dimensions of a sale: the campaign credited with the line and who bought ----------------------
 
 
 def _campaign_expression(prefix: str) -> Coalesce:
-    """The order's campaign id (0 for none), as an SQL expression from ``prefix`` (the order)."""
-    return Coalesce(F(f"{prefix}campaign_order__campaign_id"), 0, output_field=IntegerField())
+    """The campaign credited with an order line (0 for none), from ``prefix`` (the line).
+
+    A campaign is credited line by line (``cms.CampaignOrderLine``): only its own
+    products, in orders placed while its code was valid.
+    """
+    return Coalesce(F(f"{prefix}campaign_line__campaign_id"), 0, output_field=IntegerField())
 
 
 def _buyer_expression(prefix: str) -> Case:
@@ -113,15 +119,25 @@ def _buyer_expression(prefix: str) -> Case:
     )
 
 
-def order_dimensions(order_ids: Iterable[int]) -> dict[int, tuple[int, str, int | None]]:
-    """order id → (campaign id or 0, buyer type, buyer's user id or None), in one query."""
+def order_dimensions(order_ids: Iterable[int]) -> dict[int, tuple[str, int | None]]:
+    """order id → (buyer type, buyer's user id or None), in one query."""
     Order = get_model("order", "Order")
     return {
-        row["pk"]: (row["campaign"], row["buyer"], row["user_id"])
+        row["pk"]: (row["buyer"], row["user_id"])
         for row in Order.objects.filter(pk__in=list(order_ids))
-        .annotate(campaign=_campaign_expression(""), buyer=_buyer_expression(""))
-        .values("pk", "campaign", "buyer", "user_id")
+        .annotate(buyer=_buyer_expression(""))
+        .values("pk", "buyer", "user_id")
     }
+
+
+def line_campaigns(order_ids: Iterable[int]) -> dict[int, int]:
+    """line id → the campaign credited with it, for the credited lines of the orders; one query."""
+    Line = get_model("order", "Line")
+    return dict(
+        Line.objects.filter(order_id__in=list(order_ids), campaign_line__isnull=False).values_list(
+            "pk", "campaign_line__campaign_id"
+        )
+    )
 
 
 def _county_case(prefix: str) -> Case:
@@ -203,6 +219,7 @@ def rollups_apply(
     month_of = {event.pk: month_start(timezone.localdate(event.created_at)) for event in events}
     day_of = {event.pk: timezone.localdate(event.created_at) for event in events}
     dims = order_dimensions(set(order_of.values()))
+    campaign_of = line_campaigns(set(order_of.values()))
     line_index = {line.pk: line for order_lines in lines.values() for line in order_lines}
     counties = partner_counties(
         {line.partner_id for line in line_index.values() if line.partner_id}
@@ -219,14 +236,14 @@ def rollups_apply(
     )
 
     def sales_key(event_id: int, line: LedgerLine) -> tuple[datetime.date, int, int, int, int, str]:
-        campaign, buyer, _user = dims[order_of[event_id]]
+        buyer, _user = dims[order_of[event_id]]
         partner = line.partner_id or 0
         return (
             month_of[event_id],
             counties.get(partner, 0),
             partner,
             line.product_id or 0,
-            campaign,
+            campaign_of.get(line.pk, 0),
             buyer,
         )
 
@@ -254,7 +271,7 @@ def rollups_apply(
     for entry in entries:
         event_id = entry.payment_event_id or entry.payment_event.pk
         line = line_index[entry.line_id]
-        campaign, buyer, user_id = dims[order_of[event_id]]
+        buyer, user_id = dims[order_of[event_id]]
         county = household_county.get(entry.household_id) or 0
         attributed[
             (
@@ -262,7 +279,7 @@ def rollups_apply(
                 county,
                 line.partner_id or 0,
                 line.product_id or 0,
-                campaign,
+                campaign_of.get(line.pk, 0),
                 buyer,
                 entry.income_source,
             )
@@ -335,7 +352,7 @@ def _sales_by_key(
         rows.annotate(
             month=_month(at),
             county_id=Coalesce(_county_case(f"{to_line}partner__producer__region__"), 0),
-            campaign_id=_campaign_expression(f"{to_line}order__"),
+            campaign_id=_campaign_expression(to_line),
             buyer=_buyer_expression(f"{to_line}order__"),
             p_id=Coalesce(f"{to_line}partner_id", 0),
             pr_id=Coalesce(f"{to_line}product_id", 0),
@@ -381,7 +398,7 @@ def rollups_computed() -> dict[str, list[dict]]:
     entries = AttributionEntry.objects.annotate(
         month=_month("payment_event__created_at"),
         county_id=Coalesce("household__county_id", 0),
-        campaign_id=_campaign_expression("line__order__"),
+        campaign_id=_campaign_expression("line__"),
         buyer=_buyer_expression("line__order__"),
         p_id=Coalesce("line__partner_id", 0),
         pr_id=Coalesce("line__product_id", 0),
@@ -522,6 +539,56 @@ def rollups_differences() -> list[str]:
                     f"{name} {key}: stored {stored.get(key)}, ledger {fresh.get(key)}"
                 )
     return differences
+
+
+def payouts_differences() -> list[str]:
+    """Where the payouts disagree with the ledger they are set against. Four queries.
+
+    An allocation must set a payout against its own household's and producer's
+    due amounts; the allocations of a payout never add up to more than it; and
+    what counting payouts (not reversed, not disputed) set against an order
+    line through a link never exceeds what the ledger made due there, net of refunds.
+    """
+    differences = []
+    mismatched = PayoutAllocation.objects.filter(
+        ~Q(link__household_id=F("payout__household_id"))
+        | ~Q(link__producer_id=F("payout__producer_id"))
+    ).values_list("pk", flat=True)
+    for pk in sorted(mismatched):
+        differences.append(f"payouts allocation {pk}: another household's or producer's due")
+    for pk, amount, allocated in (
+        Payout.objects.annotate(allocated=Sum("allocations__amount"))
+        .filter(allocated__gt=F("amount"))
+        .values_list("pk", "amount", "allocated")
+        .order_by("pk")
+    ):
+        differences.append(f"payouts payout {pk}: amount {amount}, allocated {sum_fen(allocated)}")
+    paid = {
+        (row["line_id"], row["link_id"]): sum_fen(row["total"])
+        for row in PayoutAllocation.objects.filter(payout__reversed_at__isnull=True)
+        .exclude(payout__verification=Payout.Verification.DISPUTED)
+        .values("line_id", "link_id")
+        .annotate(total=Sum("amount"))
+    }
+    if paid:
+        due = {
+            (row["line_id"], row["link_id"]): sum_fen(row["total"])
+            for row in AttributionEntry.objects.filter(line_id__in={line for line, _link in paid})
+            .values("line_id", "link_id")
+            .annotate(total=Sum("amount"))
+        }
+        for key in sorted(paid):
+            if paid[key] > due.get(key, ZERO):
+                differences.append(
+                    f"payouts (line, link) {key}: paid out {paid[key]}, due {due.get(key, ZERO)}"
+                )
+    return differences
+
+
+def rollups_check() -> tuple[int, list[str]]:
+    """(how many summaries were compared, every difference): the summary tables against a
+    recomputation from the ledger and the payments, and the payouts against the ledger."""
+    return len(_TABLES) + 1, rollups_differences() + payouts_differences()
 
 
 def rollups_rebuild() -> dict[str, int]:

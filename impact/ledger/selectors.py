@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
@@ -190,3 +190,24 @@ def order_lines_with_attributions(*, order: Any) -> list[Any]:
         else:
             line.attribution_state = "unlinked"
     return lines
+
+
+# Paid out against the due amounts ---------------------------------------------------------
+
+
+def counting_allocations() -> Q:
+    """Allocations of payouts that count: not reversed, not disputed (as a filter on allocations)."""
+    return Q(payout__reversed_at__isnull=True) & ~Q(
+        payout__verification=Payout.Verification.DISPUTED
+    )
+
+
+def paid_out_to_lines(**line_filter: object) -> tuple[Decimal, int]:
+    """(amount, households) that counting payouts set against the order lines ``line_filter``
+    selects (e.g. ``line__order__user_id=…``); one query."""
+    row = (
+        PayoutAllocation.objects.filter(counting_allocations(), **line_filter)
+        .order_by()
+        .aggregate(amount=Sum("amount"), households=Count("payout__household_id", distinct=True))
+    )
+    return sum_fen(row["amount"] or ZERO), row["households"]

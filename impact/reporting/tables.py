@@ -213,11 +213,11 @@ def platform_tables(impact: PlatformImpact) -> list[Table]:
             _("Platform impact, %(period)s") % {"period": impact.period.label},
             [_("Figure"), _("Value")],
             [
-                [_("Sales (yuan, net of refunds)"), impact.sales],
-                [_("Attributed income (yuan)"), impact.attributed],
+                [_("Sales, paid, net of refunds (yuan)"), impact.sales],
+                [_("Due to households, net of refunds (yuan)"), impact.attributed],
                 [_("Households reached"), impact.households_reached],
                 [
-                    _("Median attributed income per household reached (yuan)"),
+                    _("Median due per household reached, net of refunds (yuan)"),
                     median if median is not None else "",
                 ],
                 [
@@ -236,8 +236,12 @@ def platform_tables(impact: PlatformImpact) -> list[Table]:
         ),
         Table(
             "months",
-            _("Sales and attributed income by month"),
-            [_("Month"), _("Sales (yuan)"), _("Attributed income (yuan)")],
+            _("Paid sales and amounts due by month, net of refunds"),
+            [
+                _("Month"),
+                _("Sales, paid, net of refunds (yuan)"),
+                _("Due to households, net of refunds (yuan)"),
+            ],
             [[month_label(month), sales, attributed] for month, sales, attributed in impact.months],
         ),
     ]
@@ -247,18 +251,18 @@ def platform_charts(impact: PlatformImpact) -> list[dict[str, Any]]:
     return [
         {
             "id": "chart-platform-months",
-            "title": _("Sales and attributed income by month"),
+            "title": _("Paid sales and amounts due by month, net of refunds"),
             "type": "bar",
             "stacked": False,
             "labels": [month_label(month) for month, _s, _a in impact.months],
             "datasets": [
                 {
-                    "label": _("Sales (yuan)"),
+                    "label": _("Sales, paid, net of refunds (yuan)"),
                     "data": [_number(sales) for _m, sales, _a in impact.months],
                     "color": "#b71c1c",
                 },
                 {
-                    "label": _("Attributed income (yuan)"),
+                    "label": _("Due to households, net of refunds (yuan)"),
                     "data": [_number(attributed) for _m, _s, attributed in impact.months],
                     "color": "#2e7d32",
                 },
@@ -270,15 +274,15 @@ def platform_charts(impact: PlatformImpact) -> list[dict[str, Any]]:
 def breakdown_tables(rows: list[BreakdownRow], *, by: str, period_label: str) -> list[Table]:
     dimension = str(BREAKDOWNS[by])
     if by == "source":
-        columns = [dimension, _("Attributed income (yuan)")]
+        columns = [dimension, _("Due to households, net of refunds (yuan)")]
         body = [[row.label, row.attributed] for row in rows]
     else:
         columns = [
             dimension,
             _("Quantity"),
-            _("Sales (yuan)"),
-            _("Attributed income (yuan)"),
-            _("Attributed share of sales (%)"),
+            _("Sales, paid, net of refunds (yuan)"),
+            _("Due to households, net of refunds (yuan)"),
+            _("Due to households as a share of paid sales (%)"),
         ]
         body = [
             [
@@ -306,14 +310,14 @@ def breakdown_charts(rows: list[BreakdownRow], *, by: str) -> list[dict[str, Any
     if by != "source":
         datasets.append(
             {
-                "label": _("Sales (yuan)"),
+                "label": _("Sales, paid, net of refunds (yuan)"),
                 "data": [_number(row.sales) for row in shown],
                 "color": "#b71c1c",
             }
         )
     datasets.append(
         {
-            "label": _("Attributed income (yuan)"),
+            "label": _("Due to households, net of refunds (yuan)"),
             "data": [_number(row.attributed) for row in shown],
             "color": "#2e7d32",
         }
@@ -340,7 +344,7 @@ def my_impact_chart(impact: MyImpact) -> dict[str, Any]:
         "labels": [month_label(row.month) for row in impact.months],
         "datasets": [
             {
-                "label": _("Income reaching households (yuan)"),
+                "label": _("Due to households, net of refunds (yuan)"),
                 "data": [_number(row.amount) for row in impact.months],
                 "color": "#2e7d32",
             }

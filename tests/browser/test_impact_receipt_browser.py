@@ -54,6 +54,7 @@ def test_a_guest_sees_the_impact_receipt_before_and_after_paying(demo_site, page
     page.wait_for_selector("#impact-receipt.yx-impact-recorded")
     assert (
         page.locator("#impact-receipt .yx-impact-sentence").inner_text()
-        == "本订单 ¥58.00 中，¥19.14 已计入 1 个县区 3 户登记农户的收入。"
+        == "本订单 ¥58.00 中，¥19.14 将带动 1 个县区 3 户登记农户增收（应兑付）。"
+        "其中已兑付 ¥0.00，待兑付 ¥19.14。"
     )
     screenshot(page, "impact-receipt-paid")

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from cms.models import CampaignOrder, CampaignPage
+from cms.models import CampaignOrder, CampaignOrderLine, CampaignPage
 from impact.models import AttributionEntry
 from producers.models import BenefitLink
 from shop.payments.models import OrderPayment, PaymentEvent
@@ -84,7 +84,7 @@ def bulk_paid_orders(
         PaymentEvent(order_payment=payment, kind=PaymentEvent.Kind.CONFIRMED, amount=amount)
         for payment in payments
     )
-    CampaignOrder.objects.bulk_create(
+    campaign_orders = CampaignOrder.objects.bulk_create(
         CampaignOrder(order=order, campaign=campaign) for order in orders
     )
     lines = Line.objects.bulk_create(
@@ -102,6 +102,11 @@ def bulk_paid_orders(
             num_allocated=quantity,
         )
         for order in orders
+    )
+    # The peanuts are credited to the campaign whether or not it features them: volume only.
+    CampaignOrderLine.objects.bulk_create(
+        CampaignOrderLine(campaign_order=campaign_order, campaign=campaign, line=line)
+        for campaign_order, line in zip(campaign_orders, lines, strict=True)
     )
     AttributionEntry.objects.bulk_create(
         AttributionEntry(

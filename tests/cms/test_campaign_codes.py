@@ -53,8 +53,9 @@ def test_a_page_visited_with_the_campaign_code_carries_the_campaign_without_a_sh
 
 
 def test_the_last_code_visited_wins(client):
-    first = make_campaign(code="FIRST1", slug="first")
-    second = make_campaign(code="SECOND", slug="second")
+    # Both feature the peanuts: a campaign is credited only with its own products.
+    first = make_campaign(code="FIRST1", slug="first", products=[("YX-DC-003", None)])
+    second = make_campaign(code="SECOND", slug="second", products=[("YX-DC-003", None)])
     sharer = campaign_sharer_add(campaign=second, name="店员乙", role="shop_assistant")
     client.get("/c/FIRST1/")
     client.get(f"/shop/?code={sharer.code}")
@@ -64,7 +65,7 @@ def test_the_last_code_visited_wins(client):
 
 
 def test_an_unknown_code_carries_nothing(client):
-    make_campaign(code="LIVE03")
+    make_campaign(code="LIVE03", products=[("YX-DC-003", None)])
     response = client.get("/c/NOSUCH/")
     assert response.status_code == 302
     assert response["Location"] == "/campaigns/"
@@ -77,7 +78,12 @@ def test_an_unknown_code_carries_nothing(client):
 
 def test_a_code_expires_seven_days_after_the_stream_and_then_carries_nothing(client):
     ended = timezone.now() - datetime.timedelta(days=7, hours=1)
-    make_campaign(code="OLD001", starts_at=ended - datetime.timedelta(hours=2), slug="old")
+    make_campaign(
+        code="OLD001",
+        starts_at=ended - datetime.timedelta(hours=2),
+        slug="old",
+        products=[("YX-DC-003", None)],
+    )
     client.get("/c/OLD001/")
     assert SESSION_KEY not in client.session
     order = place_order(client)
@@ -87,7 +93,10 @@ def test_a_code_expires_seven_days_after_the_stream_and_then_carries_nothing(cli
 def test_a_code_of_an_ended_stream_still_counts_within_seven_days_for_replay_buyers(client):
     ended = timezone.now() - datetime.timedelta(days=6)
     campaign = make_campaign(
-        code="REPLAY", starts_at=ended - datetime.timedelta(hours=2), slug="replay"
+        code="REPLAY",
+        starts_at=ended - datetime.timedelta(hours=2),
+        slug="replay",
+        products=[("YX-DC-003", None)],
     )
     client.get("/c/REPLAY/")
     order = place_order(client)
@@ -95,7 +104,7 @@ def test_a_code_of_an_ended_stream_still_counts_within_seven_days_for_replay_buy
 
 
 def test_a_code_remembered_before_it_expired_carries_nothing_after(client):
-    campaign = make_campaign(code="EXPIRE", hours=1)
+    campaign = make_campaign(code="EXPIRE", hours=1, products=[("YX-DC-003", None)])
     client.get("/c/EXPIRE/")
     assert client.session[SESSION_KEY]["campaign"] == campaign.pk
     with freeze_time(campaign.ends_at + datetime.timedelta(days=7, seconds=1)):
@@ -111,7 +120,7 @@ def test_an_unpublished_campaigns_code_carries_nothing(client):
 
 
 def test_an_order_without_a_code_has_no_campaign(client):
-    make_campaign(code="LIVE04")
+    make_campaign(code="LIVE04", products=[("YX-DC-003", None)])
     order = place_order(client)
     assert not CampaignOrder.objects.filter(order=order).exists()
 

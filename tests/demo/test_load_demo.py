@@ -69,6 +69,7 @@ DEMO_MODELS = [
     "cms.CampaignSharer",
     "cms.CampaignLive",
     "cms.CampaignOrder",
+    "cms.CampaignOrderLine",
     "offer.ConditionalOffer",
     "offer.Range",
 ]

@@ -582,10 +582,11 @@ def test_the_customers_order_page_shows_the_recorded_receipt_once_paid(
     response = client.get(reverse("customer:order", kwargs={"order_number": order.number}))
 
     assert response.status_code == 200
+    # Due, not income (DESIGN: due is a projection of income): "将带动", and nothing paid out yet.
     assert (
-        "本订单 ¥116.00 中，¥38.28 已计入 1 个县区 3 户登记农户的收入。"
-        in response.content.decode()
-    )
+        "本订单 ¥116.00 中，¥38.28 将带动 1 个县区 3 户登记农户增收（应兑付）。"
+        "其中已兑付 ¥0.00，待兑付 ¥38.28。"
+    ) in response.content.decode()
 
 
 # ---------------------------------------------------------------- the demo

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from impact.ledger.rollups import level_snapshot_take, rollups_differences, rollups_rebuild
+from impact.ledger.rollups import level_snapshot_take, rollups_check, rollups_rebuild
 
 
 class Command(BaseCommand):
@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--rebuild", action="store_true", help="recompute every summary")
         parser.add_argument(
-            "--check", action="store_true", help="compare the summaries with the ledger"
+            "--check",
+            action="store_true",
+            help="compare every summary with the ledger and the payouts; fail on any difference",
         )
         parser.add_argument(
             "--snapshots", type=int, default=0, metavar="N", help="the last N months' level counts"
@@ -28,12 +30,12 @@ class Command(BaseCommand):
         if not (options["rebuild"] or options["check"] or options["snapshots"]):
             raise CommandError("给出 --rebuild、--check 或 --snapshots N")
         if options["check"]:
-            differences = rollups_differences()
+            compared, differences = rollups_check()
             for line in differences:
                 self.stdout.write(line)
             if differences:
-                raise CommandError(f"汇总与台账不一致：{len(differences)} 处")
-            self.stdout.write("汇总与台账一致")
+                raise CommandError(f"汇总与台账或兑付记录不一致：{len(differences)} 处")
+            self.stdout.write(f"全部 {compared} 项汇总与台账、兑付记录一致")
         if not 0 <= options["snapshots"] <= 120:
             raise CommandError("--snapshots 应在 1 到 120 之间")
         if options["rebuild"]:

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from oscar.core.loading import get_model
 
-from common.money import ZERO
+from common.money import ZERO, fen, sum_fen
 from producers.models import Producer, Shipment
+from shop.payments.models import Refund, RefundLine
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -69,15 +70,18 @@ def orders_with_partner_totals(*, user: "User", orders: QuerySet[Any]) -> QueryS
 class SalesFigures:
     order_count: int
     units: int
-    total: Decimal
+    total: Decimal  # ordered (not awaiting payment, not cancelled), gross of refunds
     by_product: list[dict[str, Any]]
+    paid_net: Decimal = ZERO  # paid, net of refunds: the basis of the impact pages
 
 
 def partner_sales(*, user: "User") -> SalesFigures:
     """Order count, units and sales total of the user's partners' lines, by product.
 
-    Staff see every partner's. Orders awaiting payment and cancelled ones are
-    not sales. Amounts are the lines' prices including tax, after discounts.
+    Staff see every partner's. Two bases: ordered (orders awaiting payment and
+    cancelled ones are not sales; refunds not taken off) and paid, net of
+    refunds (``paid_net``: the basis of the impact pages). Amounts are the
+    lines' prices including tax, after discounts.
     """
     lines = Line.objects.exclude(order__status__in=UNSOLD_ORDER_STATUSES)
     if not user.is_staff:
@@ -98,9 +102,32 @@ def partner_sales(*, user: "User") -> SalesFigures:
         )
         .order_by("partner_name", "-total", "title")
     )
+    # Paid, net of refunds: the lines of orders whose payment is confirmed, less what was
+    # refunded on them (the basis of the impact pages' sales).
+    paid = Line.objects.filter(order__payment__confirmed_at__isnull=False)
+    refunded = RefundLine.objects.filter(
+        line__order__payment__confirmed_at__isnull=False, refund__state=Refund.State.SUCCEEDED
+    )
+    if not user.is_staff:
+        paid = paid.filter(partner__users=user)
+        refunded = refunded.filter(line__partner__users=user)
+    paid_product = {
+        (row["partner_id"], row["product_id"]): sum_fen(row["total"])
+        for row in paid.values("partner_id", "product_id").annotate(
+            total=Sum("line_price_incl_tax")
+        )
+    }
+    for row in refunded.values("line__partner_id", "line__product_id").annotate(
+        total=Sum("amount")
+    ):
+        key = (row["line__partner_id"], row["line__product_id"])
+        paid_product[key] = paid_product.get(key, ZERO) - sum_fen(row["total"])
+    for row in by_product:
+        row["paid_net"] = fen(paid_product.get((row["partner_id"], row["product_id"]), ZERO))
     return SalesFigures(
         order_count=totals["order_count"],
         units=totals["units"] or 0,
         total=totals["total"] or ZERO,
         by_product=by_product,
+        paid_net=fen(sum(paid_product.values(), ZERO)),
     )
