@@ -35,6 +35,7 @@ class Command(BaseCommand):
             f"{DEMO_CANTEEN_BUYER['username']} / {DEMO_CANTEEN_BUYER['password']}"
         )
         self.stdout.write(
-            f"Demo sale: order {DEMO_SALE_NUMBER}, paid; it moves household "
+            f"Demo sale: order {DEMO_SALE_NUMBER}, paid; its sale made amounts due to households, "
+            f"and the producer's recorded payout (not the sale) lifts household "
             f"{DEMO_SALE_HOUSEHOLD} from yellow to green (/cms/impact/households/)."
         )
