@@ -29,6 +29,7 @@ STAFF_PAGES = [
     "/cms/impact/reports/",
     "/cms/impact/reports/platform/",
     "/cms/impact/reports/breakdowns/?by=product",
+    "/cms/impact/evaluations/",
     "/cms/producers/",
     "/cms/units/",
 ]
