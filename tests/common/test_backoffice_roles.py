@@ -31,6 +31,7 @@ STAFF_PAGES = [
     "/cms/impact/reports/breakdowns/?by=product",
     "/cms/impact/reports/arrears/",
     "/cms/impact/payouts/follow-ups/",
+    "/cms/impact/evaluations/",
     "/cms/producers/",
     "/cms/units/",
 ]
