@@ -27,7 +27,7 @@ from common.backoffice import forbidden_as_403, require_permission, require_staf
 from common.forms import form_save, messages_add_errors
 from common.spreadsheets import ImportFileError
 
-from ..ledger import selectors
+from ..ledger import payouts, selectors
 from ..models import WARNING_LEVELS, Clue, Household, Region
 from . import access, clues, households
 from .forms import (
@@ -113,6 +113,8 @@ def _household_context(request: HttpRequest, household: Household, **extra: Any)
             selectors.INCOME_SOURCE_LABELS[source] for source in selectors.INCOME_SOURCES
         ],
         "level_changes": selectors.household_sales_level_changes(household=household),
+        "payout_balances": payouts.household_payouts_by_producer(household=household),
+        "payout_total": payouts.household_payout_balance(household=household),
         "assessments": household.assessments.order_by("-assessed_at", "-pk")[:24],
         "incomes": household.incomes.order_by("-year"),
         "expenditures": household.expenditures.order_by("-date"),
