@@ -241,12 +241,19 @@ def populate(*, households: int, orders: int, sheet: Path) -> None:
 
 
 class QueryCounter:
+    """Counts the SQL queries, and the seconds spent waiting for their answers."""
+
     def __init__(self) -> None:
         self.count = 0
+        self.seconds = 0.0
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 def measure(*, sheet: Path, profile: bool) -> None:
@@ -278,7 +285,8 @@ def measure(*, sheet: Path, profile: bool) -> None:
     rows = result.created
     print(
         f"imported {rows:,} rows (¥{result.total:,}) in {seconds:.2f} s = {rows / seconds:,.0f} "
-        f"rows/s, {counter.count} SQL queries; {Assessment.objects.count():,} households "
+        f"rows/s, {counter.count} SQL queries ({counter.seconds:.2f} s waiting for them); "
+        f"{Assessment.objects.count():,} households "
         f"re-assessed (this process's CPU: {cpu:.2f} s; load average {load:.1f} on "
         f"{os.cpu_count()} CPUs)"
     )
