@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
@@ -673,7 +674,7 @@ def test_the_staff_payout_pages_refuse_every_other_role(client, role):
     if role == "producer":
         client.force_login(producer_user(partner_code=HONGTUDI))
     elif role == "consumer":
-        client.force_login(staff_user().__class__.objects.create_user(username="buyer-x"))
+        client.force_login(get_user_model().objects.create_user(username="buyer-x"))
     maker = producer(HONGTUDI)
     for url in (reverse("impact_payouts"), reverse("impact_payouts_producer", args=[maker.pk])):
         response = client.get(url)
