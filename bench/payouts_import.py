@@ -14,14 +14,18 @@ outstanding = paid out − paid ahead, and nothing allocated beyond a due amount
 
     .venv/bin/python bench/payouts_import.py                      # 10,000 rows
     .venv/bin/python bench/payouts_import.py --households 20000 --keep
+    .venv/bin/python bench/payouts_import.py --profile           # cProfile of the import
 
 Target (issue #16): under 10 s for 10,000 rows on PostgreSQL.
 The database is dropped at the end unless ``--keep``.
 """
 
 import argparse
+import cProfile
 import csv
 import datetime
+import os
+import pstats
 import random
 import subprocess
 import sys
@@ -237,15 +241,22 @@ def populate(*, households: int, orders: int, sheet: Path) -> None:
 
 
 class QueryCounter:
+    """Counts the SQL queries, and the seconds spent waiting for their answers."""
+
     def __init__(self) -> None:
         self.count = 0
+        self.seconds = 0.0
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
-def measure(*, sheet: Path) -> None:
+def measure(*, sheet: Path, profile: bool) -> None:
     import django
 
     django.setup()
@@ -260,16 +271,24 @@ def measure(*, sheet: Path) -> None:
     user = get_user_model().objects.get(username=PRODUCER_LOGIN)
     producer = Producer.objects.get()
     counter = QueryCounter()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
+    profiler = cProfile.Profile() if profile else None
     with connection.execute_wrapper(counter):
+        if profiler:
+            profiler.enable()
         result = payouts_import(file=sheet, by=user, producer=producer)
-    seconds = time.perf_counter() - started
+        if profiler:
+            profiler.disable()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    load = os.getloadavg()[0]
     assert result.ok, [str(error) for error in result.errors[:10]]
     rows = result.created
     print(
         f"imported {rows:,} rows (¥{result.total:,}) in {seconds:.2f} s = {rows / seconds:,.0f} "
-        f"rows/s, {counter.count} SQL queries; {Assessment.objects.count():,} households "
-        "re-assessed"
+        f"rows/s, {counter.count} SQL queries ({counter.seconds:.2f} s waiting for them); "
+        f"{Assessment.objects.count():,} households "
+        f"re-assessed (this process's CPU: {cpu:.2f} s; load average {load:.1f} on "
+        f"{os.cpu_count()} CPUs)"
     )
 
     # The allocation: nothing beyond a due amount, and the figures add up per household.
@@ -300,6 +319,9 @@ def measure(*, sheet: Path) -> None:
             **totals
         )
     )
+    if profiler:
+        print("\ncProfile of the import, by cumulative time:")
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
 
 
 # ---------------------------------------------------------------- driver
@@ -310,6 +332,7 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=10000)
     parser.add_argument("--orders", type=int, default=50)
     parser.add_argument("--keep", action="store_true", help="keep the database for a look")
+    parser.add_argument("--profile", action="store_true", help="cProfile the import")
     parser.add_argument("--child", choices=["populate", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--sheet", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -317,7 +340,7 @@ def main() -> None:
         populate(households=args.households, orders=args.orders, sheet=args.sheet)
         return
     if args.child == "measure":
-        measure(sheet=args.sheet)
+        measure(sheet=args.sheet, profile=args.profile)
         return
 
     url = bench_database_url(DATABASE)
@@ -330,6 +353,7 @@ def main() -> None:
             for child in ("populate", "measure"):
                 argv = [sys.executable, __file__, "--child", child, "--sheet", str(sheet)]
                 argv += [f"--households={args.households}", f"--orders={args.orders}"]
+                argv += ["--profile"] if args.profile and child == "measure" else []
                 result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
                 if result.returncode:
                     sys.exit(result.stdout + result.stderr)

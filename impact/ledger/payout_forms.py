@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -25,7 +26,7 @@ class HouseholdChoiceField(forms.ModelChoiceField[Household]):
 class PayoutForm(forms.Form):
     household = HouseholdChoiceField(label=_("Household"), queryset=Household.objects.none())
     amount = forms.DecimalField(
-        label=_("Amount paid (yuan)"), max_digits=14, decimal_places=2, min_value=0.01
+        label=_("Amount paid (yuan)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
     )
     paid_on = forms.DateField(
         label=_("Paid on"),

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,6 +83,7 @@ METHOD_SHEET_WORD = {
 REFERENCE_MAX = 64
 NOTE_MAX = 255
 CREATE_BATCH = 1000
+CHUNK = 2000  # households per lookup query (IN list)
 
 
 # ---------------------------------------------------------------------- who may record
@@ -145,7 +146,7 @@ def _dues(
     """
     producers = sorted(set(producer_ids))
     found: dict[tuple[int, int], list[tuple[Any, int, _Due]]] = defaultdict(list)
-    for chunk in chunks(sorted(set(household_ids))):
+    for chunk in chunks(sorted(set(household_ids)), CHUNK):
         allocated = {
             (row["line_id"], row["link_id"]): sum_fen(row["total"])
             for row in PayoutAllocation.objects.filter(
@@ -182,7 +183,7 @@ def _dues(
 
 def _households_lock(household_ids: Iterable[int]) -> None:
     """Lock the households' rows (PostgreSQL) so two payouts to one household allocate in turn."""
-    for chunk in chunks(sorted(set(household_ids))):
+    for chunk in chunks(sorted(set(household_ids)), CHUNK):
         list(
             Household.objects.select_for_update()
             .filter(pk__in=chunk)
@@ -191,37 +192,42 @@ def _households_lock(household_ids: Iterable[int]) -> None:
         )
 
 
-def _allocate(payouts: Sequence[Payout]) -> list[PayoutAllocation]:
+def _allocate(payouts: Sequence[Payout]) -> int:
     """Allocate new payouts (saved, none allocated yet) against what is outstanding, oldest first.
 
     Payouts to one household from one producer take the oldest due first in
     the order they were paid (then recorded); what no due is left for stays
-    unallocated: paid ahead.
+    unallocated: paid ahead. Returns the number of allocations written.
     """
     pairs = {(payout.producer_id, payout.household_id) for payout in payouts}
     dues = _dues((h for _p, h in pairs), (p for p, _h in pairs))
-    allocations: list[PayoutAllocation] = []
+    rows: list[tuple[int, int, int, str, Decimal]] = []
     for payout in sorted(payouts, key=lambda each: (each.paid_on, each.pk)):
         queue = dues.get((payout.producer_id, payout.household_id), [])
         left = payout.amount
         while left > 0 and queue:
             due = queue[0]
             part = min(left, due.outstanding)
-            allocations.append(
-                PayoutAllocation(
-                    payout=payout,
-                    line_id=due.line_id,
-                    link_id=due.link_id,
-                    income_source=due.income_source,
-                    amount=part,
-                )
-            )
+            rows.append((payout.pk, due.line_id, due.link_id, due.income_source, part))
             left -= part
             due.outstanding -= part
             if due.outstanding == 0:
                 queue.pop(0)
-    PayoutAllocation.objects.bulk_create(allocations, batch_size=CREATE_BATCH)
-    return allocations
+    _allocations_insert(rows)
+    return len(rows)
+
+
+def _allocations_insert(rows: Sequence[tuple[int, int, int, str, Decimal]]) -> None:
+    """Insert (payout, line, link, income source, amount) rows as they are: a sheet's thousands
+    of allocations without building a model instance for each."""
+    table = connection.ops.quote_name(PayoutAllocation._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (payout_id, line_id, link_id, income_source, amount) "  # noqa: S608  (table name from the model, values bound)
+        "VALUES (%s, %s, %s, %s, %s)"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CREATE_BATCH):
+            cursor.executemany(sql, rows[start : start + CREATE_BATCH])
 
 
 def _income_changed(household_ids: Iterable[int], years: Iterable[int]) -> None:
@@ -251,7 +257,7 @@ def _linked(producer_ids: Iterable[int], household_ids: Iterable[int]) -> set[tu
     """The (producer, household) pairs that have, or had, a benefit link."""
     producers = sorted(set(producer_ids))
     pairs: set[tuple[int, int]] = set()
-    for chunk in chunks(sorted(set(household_ids))):
+    for chunk in chunks(sorted(set(household_ids)), CHUNK):
         pairs.update(
             BenefitLink.objects.filter(producer_id__in=producers, household_id__in=chunk)
             .values_list("producer_id", "household_id")
@@ -267,12 +273,15 @@ def _references_recorded(
     wanted = [triple for triple in wanted if triple[2]]
     producers = sorted({p for p, _h, _r in wanted})
     found: set[tuple[int, int, str]] = set()
-    for chunk in chunks(sorted({h for _p, h, _r in wanted})):
+    references: dict[int, set[str]] = defaultdict(set)
+    for _p, household_id, reference in wanted:
+        references[household_id].add(reference)
+    for chunk in chunks(sorted(references), CHUNK):
         found.update(
             Payout.objects.filter(
                 producer_id__in=producers,
                 household_id__in=chunk,
-                reference__in={r for _p, h, r in wanted if h in set(chunk)},
+                reference__in=set().union(*(references[h] for h in chunk)),
             ).values_list("producer_id", "household_id", "reference")
         )
     return found & set(wanted)
@@ -427,7 +436,7 @@ def _rows_check(
     today = timezone.localdate()
     codes = {cell_text(row.raw("户编号")) for row in rows}
     households: dict[str, int] = {}
-    for chunk in chunks(codes):
+    for chunk in chunks(codes, CHUNK):
         households.update(Household.objects.filter(code__in=chunk).values_list("code", "pk"))
     by_word = _producers_by_word(allowed) if producer is None else {}
     checked: list[tuple[Row, PayoutRow]] = []
@@ -708,6 +717,16 @@ def household_payout_balance(*, household: Household) -> PayoutBalance:
         paid_out=sum((b.paid_out for b in balances), ZERO),
         outstanding=sum((b.outstanding for b in balances), ZERO),
         paid_ahead=sum((b.paid_ahead for b in balances), ZERO),
+    )
+
+
+def household_payouts_by_producer(*, household: Household) -> list[tuple[Producer, PayoutBalance]]:
+    """The household's due, paid out, outstanding and paid ahead from each producer, by name."""
+    balances = payout_balances(household_ids=[household.pk])
+    producers = Producer.objects.in_bulk([producer_id for producer_id, _h in balances])
+    return sorted(
+        ((producers[producer_id], balance) for (producer_id, _h), balance in balances.items()),
+        key=lambda pair: pair[0].name,
     )
 
 

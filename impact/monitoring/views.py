@@ -28,7 +28,7 @@ from common.backoffice import forbidden_as_403, require_permission, require_staf
 from common.forms import form_save, messages_add_errors
 from common.spreadsheets import ImportFileError
 
-from ..ledger import selectors
+from ..ledger import payouts, selectors
 from ..ledger.followups import disputed_payouts
 from ..models import WARNING_LEVELS, Clue, Household, MonitoringSettings, Region
 from . import access, clues, households, notices
@@ -119,6 +119,8 @@ def _household_context(request: HttpRequest, household: Household, **extra: Any)
         ],
         "level_changes": selectors.household_sales_level_changes(household=household),
         **_payout_year_context(request, household),
+        "payout_balances": payouts.household_payouts_by_producer(household=household),
+        "payout_total": payouts.household_payout_balance(household=household),
         "assessments": household.assessments.order_by("-assessed_at", "-pk")[:24],
         "incomes": household.incomes.order_by("-year"),
         "expenditures": household.expenditures.order_by("-date"),

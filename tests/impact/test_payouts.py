@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
@@ -642,3 +643,40 @@ def test_the_upload_path_is_read_from_disk_too(tmp_path: Path, user_a):
     target.write_bytes(sheet("p.csv", [ROW]).read())
     result = payouts_import(file=target, by=user_a, producer=producer(HONGTUDI))
     assert result.ok and result.created == 1
+
+
+def test_the_household_page_shows_what_each_producer_owes_and_paid(client, three_sales, user_a):
+    household, maker = dividend_household(), producer(HONGTUDI)
+    payout_record(
+        producer=maker,
+        household=household,
+        amount=D("7.00"),
+        paid_on=TODAY,
+        method="bank",
+        by=user_a,
+    )
+    client.force_login(county_staff("dc-reader", "530113"))
+    page = client.get(reverse("impact_household", args=[household.pk]))
+    assert page.status_code == 200
+    [(shown, balance)] = page.context["payout_balances"]
+    assert shown == maker
+    assert (balance.due, balance.paid_out, balance.outstanding, balance.paid_ahead) == (
+        D("10.39"),
+        D("7.00"),
+        D("3.39"),
+        D("0.00"),
+    )
+    assert "¥3.39" in page.content.decode()
+
+
+@pytest.mark.parametrize("role", ["visitor", "producer", "consumer"])
+def test_the_staff_payout_pages_refuse_every_other_role(client, role):
+    if role == "producer":
+        client.force_login(producer_user(partner_code=HONGTUDI))
+    elif role == "consumer":
+        client.force_login(get_user_model().objects.create_user(username="buyer-x"))
+    maker = producer(HONGTUDI)
+    for url in (reverse("impact_payouts"), reverse("impact_payouts_producer", args=[maker.pk])):
+        response = client.get(url)
+        assert response.status_code in (302, 403)
+        assert dividend_household().code not in response.content.decode()
