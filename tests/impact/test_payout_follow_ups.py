@@ -16,7 +16,7 @@ from impact.ledger.followups import follow_up_allowed, payout_follow_up_record
 from impact.models import Assessment, Payout, PayoutFollowUp
 from tests.impact.factories import county_staff, threshold
 from tests.impact.test_arrears import entry, hongtudi, paid, payout
-from tests.producers.factories import PASSWORD, producer_user
+from tests.producers.factories import producer_user
 
 D = Decimal
 pytestmark = pytest.mark.django_db
