@@ -16,7 +16,7 @@ from impact.ledger.followups import follow_up_allowed, payout_follow_up_record
 from impact.models import Assessment, Payout, PayoutFollowUp
 from tests.impact.factories import county_staff, threshold
 from tests.impact.test_arrears import entry, hongtudi, paid, payout
-from tests.producers.factories import PASSWORD, producer_user
+from tests.producers.factories import producer_user
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -128,12 +128,14 @@ def test_back_office_list_form_and_household_page(client, sale):
 def test_producer_sees_its_arrears_and_disputes_as_a_to_do(client, sale):
     purchase = entry(sale, "purchase")
     disputed = payout(purchase, "5.00", verification="disputed")
-    client.login(
-        username=producer_user(partner_code="dongchuan-hongtudi").username, password=PASSWORD
-    )
+    user = producer_user(partner_code="dongchuan-hongtudi")
     first = timezone.localdate(purchase.created_at)
+    # Logged in on the day looked at: a session from 32 days before would have expired.
     with freeze_time(timezone.now() + datetime.timedelta(days=32)):
-        home = client.get(reverse("dashboard:index")).content.decode()
+        client.force_login(user)
+        response = client.get(reverse("dashboard:index"))
+        assert response.status_code == 200
+        home = response.content.decode()
         # 23.20 − 5.00 (a disputed payout still pays its part) + 9.28 wages.
         due_by = (first + datetime.timedelta(days=31)).isoformat()
         households = len({purchase.household_id, entry(sale, "employment").household_id})
