@@ -21,8 +21,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Payout, PayoutFollowUp
-from ..monitoring.access import staff_scope
+from ..models import Payout, PayoutFollowUp, Region
+from ..monitoring.access import staff_covers, staff_level, staff_scope
 from .credit import platform_income_changed
 
 if TYPE_CHECKING:
@@ -43,12 +43,15 @@ AWAITING = (
 def follow_up_allowed(user: User | AnonymousUser, payout: Payout) -> bool:
     """Whether ``user`` may record a follow-up of ``payout``: the one place this is decided.
 
-    Monitoring staff with ``impact.add_payoutfollowup`` whose county covers the household.
+    Village or township monitoring staff (DESIGN: they check payouts with the household)
+    with ``impact.add_payoutfollowup`` whose area covers the household. County and city
+    staff see follow-ups but do not record them.
     """
     if not user.is_authenticated or not user.has_perm(PERMISSION):
         return False
-    scope = staff_scope(user)
-    return scope is not None and scope.covers(payout.household.county_id)
+    if staff_level(user) not in (Region.Level.VILLAGE, Region.Level.TOWNSHIP):
+        return False
+    return staff_covers(user, payout.household)
 
 
 def payout_follow_up_record(*, payout: Payout, result: str, note: str, by: User) -> PayoutFollowUp:

@@ -190,6 +190,14 @@ class IncomeForm(forms.ModelForm):
         model = IncomeRecord
         fields = ["year", "wages", "operating", "property_income", "transfers", "platform_included"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Most households' survey income holds no platform payouts: empty means none.
+        self.fields["platform_included"].required = False
+
+    def clean_platform_included(self) -> Decimal:
+        return self.cleaned_data.get("platform_included") or Decimal("0")
+
 
 class ExpenditureForm(forms.ModelForm):
     class Meta:

@@ -69,3 +69,12 @@ def county_staff(
     county = Region.objects.get(code=county_code) if county_code else None
     StaffScope.objects.create(user=user, county=county)
     return user
+
+
+def area_staff(
+    username: str, region: Region, *, permissions: Iterable[str] = ()
+) -> AbstractBaseUser:
+    """A back-office user of the level and area of ``region`` (a village, township or county)."""
+    user = county_staff(username, None, permissions=permissions)
+    StaffScope.objects.filter(user=user).update(region=region, county=region.county)
+    return user

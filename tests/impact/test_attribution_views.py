@@ -593,34 +593,50 @@ def test_the_customers_order_page_shows_the_recorded_receipt_once_paid(
 # ---------------------------------------------------------------- the demo
 
 
-def test_the_demo_sale_makes_amounts_due_and_moves_no_level(client):
+def test_the_demo_sale_makes_amounts_due_and_the_recorded_payout_lifts_the_household(client):
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert "1 paid demo orders" in out.getvalue()
 
     order = Order.objects.get(number="YX-DEMO-0001")
     assert (order.status, order.total_incl_tax) == ("Paid", D("575.00"))
+    # 红土地 paid ¥30.00 + ¥46.00 of its ¥50.00 wages payout (¥4.00 paid ahead) + ¥25.00
+    # against this order's due amounts (demo/payouts.py).
     assert order_impact_receipt(order=order) == Receipt(
-        D("575.00"), D("127.95"), households=4, counties=1, paid=True, recorded=True
+        D("575.00"),
+        D("127.95"),
+        households=4,
+        counties=1,
+        paid=True,
+        recorded=True,
+        paid_out=D("101.00"),
     )
-    # ¥28.75 (5% of ¥575.00) is due to 530113-0005; due is not income: it stays yellow, just
-    # under the line at 34,480.00 / 5 = 6,896.00 a head.
-    moved = household("530113-0005")
-    assert not SalesLevelChange.objects.exists()
-    assert AttributionEntry.objects.filter(household=moved).aggregate(t=Sum("amount"))["t"] == D(
+    # ¥28.75 (5% of ¥575.00) is due to 530113-0005. Due is not income: the sale alone left it
+    # yellow at 34,480.00 / 5 = 6,896.00 a head. The ¥25.00 its producer recorded paying lifts it
+    # to (34,480.00 + 25.00) / 5 = 6,901.00, over the 6,900.00 line: green, credited to the
+    # payout because without it the same assessment is yellow.
+    lifted = household("530113-0005")
+    assert AttributionEntry.objects.filter(household=lifted).aggregate(t=Sum("amount"))["t"] == D(
         "28.75"
     )
-    assert moved.current_level == 4
-    assert moved.current_assessment.platform_income == D("0.00")
-    assert moved.current_assessment.per_capita == D("6896.00")
+    assert lifted.current_level == 5
+    assert lifted.current_assessment.platform_income == D("25.00")
+    assert lifted.current_assessment.per_capita == D("6901.00")
+    (change,) = SalesLevelChange.objects.all()
+    assert (change.household, change.level_before, change.level_after, change.level_without) == (
+        lifted,
+        4,
+        5,
+        4,
+    )
 
     client.force_login(get_user_model().objects.get(username="admin"))
-    response = client.get(f"/cms/impact/households/{moved.pk}/")
+    response = client.get(f"/cms/impact/households/{lifted.pk}/")
     year = response.context["payout_year"]
     assert (year.due, year.paid, year.outstanding, year.disputed) == (
         D("28.75"),
-        D("0.00"),
-        D("28.75"),
+        D("25.00"),
+        D("3.75"),
         D("0.00"),
     )
     assert "东川手工挂面 2kg" in text(response.content.decode())

@@ -14,7 +14,7 @@ from freezegun import freeze_time
 from common.spreadsheets import text_safe
 from impact.ledger.followups import follow_up_allowed, payout_follow_up_record
 from impact.models import Assessment, Payout, PayoutFollowUp
-from tests.impact.factories import county_staff, threshold
+from tests.impact.factories import area_staff, county_staff, threshold
 from tests.impact.test_arrears import entry, hongtudi, paid, payout
 from tests.producers.factories import producer_user
 
@@ -30,17 +30,20 @@ def sale(django_capture_on_commit_callbacks):
     return order.lines.get()
 
 
-def dongchuan_staff(name="dc-village", permissions=("add_payoutfollowup",)):
-    return county_staff(name, "530113", permissions=permissions)
+def follow_up_staff(payout, name="fu-township", *, level="township", permissions=None):
+    """Township (or village) monitoring staff of the payout's household, who follow payouts up."""
+    village = payout.household.region
+    region = village if level == "village" else village.parent
+    return area_staff(name, region, permissions=permissions or ["add_payoutfollowup"])
 
 
 def test_a_dispute_needs_a_note_and_writes_nothing_without_one(sale):
     made = payout(entry(sale, "purchase"), "23.20")
     with pytest.raises(ValidationError) as error:
-        payout_follow_up_record(payout=made, result="disputed", note="  ", by=dongchuan_staff())
+        payout_follow_up_record(payout=made, result="disputed", note="  ", by=follow_up_staff(made))
     assert "异议" in str(error.value.messages[0]) or "disputes" in error.value.messages[0]
     with pytest.raises(ValidationError):
-        payout_follow_up_record(payout=made, result="maybe", note="", by=dongchuan_staff("b"))
+        payout_follow_up_record(payout=made, result="maybe", note="", by=follow_up_staff(made, "b"))
     assert not PayoutFollowUp.objects.exists()
     made.refresh_from_db()
     assert made.verification == Payout.Verification.UNVERIFIED
@@ -48,7 +51,7 @@ def test_a_dispute_needs_a_note_and_writes_nothing_without_one(sale):
 
 def test_dispute_then_not_reached_stays_disputed_until_confirmed(sale):
     made = payout(entry(sale, "purchase"), "23.20")
-    staff = dongchuan_staff()
+    staff = follow_up_staff(made)
     household = made.household
     before = Assessment.objects.filter(household=household).count()
 
@@ -74,15 +77,18 @@ def test_dispute_then_not_reached_stays_disputed_until_confirmed(sale):
     ]
 
 
-def test_only_staff_of_the_households_county_with_the_permission_may(sale):
+def test_only_village_or_township_staff_of_the_households_area_with_the_permission_may(sale):
     made = payout(entry(sale, "purchase"), "23.20")
+    township = follow_up_staff(made)
+    village = follow_up_staff(made, "fu-cun", level="village")
     other_county = county_staff("xd", "530129", permissions=["add_payoutfollowup"])
-    no_permission = dongchuan_staff("dc-reader", permissions=())
+    no_permission = follow_up_staff(made, "dc-reader", permissions=["access_admin"])
+    county = county_staff("dc-qu", "530113", permissions=["add_payoutfollowup"])
     city = county_staff("city", None, permissions=["add_payoutfollowup"])
-    assert not follow_up_allowed(other_county, made)
-    assert not follow_up_allowed(no_permission, made)
-    assert follow_up_allowed(city, made) and follow_up_allowed(dongchuan_staff(), made)
-    for user in (other_county, no_permission):
+    assert follow_up_allowed(township, made) and follow_up_allowed(village, made)
+    refused = (other_county, no_permission, county, city)
+    assert [follow_up_allowed(user, made) for user in refused] == [False] * 4
+    for user in refused:
         with pytest.raises(PermissionDenied):
             payout_follow_up_record(payout=made, result="confirmed", note="", by=user)
     assert not PayoutFollowUp.objects.exists()
@@ -91,14 +97,14 @@ def test_only_staff_of_the_households_county_with_the_permission_may(sale):
 def test_a_reversed_payout_needs_no_follow_up(sale):
     made = payout(entry(sale, "purchase"), "23.20", reversed_at=timezone.now())
     with pytest.raises(ValidationError):
-        payout_follow_up_record(payout=made, result="confirmed", note="", by=dongchuan_staff())
+        payout_follow_up_record(payout=made, result="confirmed", note="", by=follow_up_staff(made))
     assert not PayoutFollowUp.objects.exists()
 
 
 def test_back_office_list_form_and_household_page(client, sale):
     made = payout(entry(sale, "purchase"), "23.20")
     wages = payout(entry(sale, "employment"), "9.28", verification="confirmed")
-    staff = dongchuan_staff()
+    staff = follow_up_staff(made)
     client.force_login(staff)
     listing = client.get(reverse("impact_payout_follow_ups"))
     assert listing.status_code == 200
@@ -147,7 +153,7 @@ def test_producer_sees_its_arrears_and_disputes_as_a_to_do(client, sale):
         assert purchase.household.code in text and purchase.household.head_name_masked in text
         assert "测试户主" not in text and purchase.household.head_name not in text
         assert str(disputed.amount) in text
-    staff = dongchuan_staff("dc-office", permissions=())
+    staff = county_staff("dc-office", "530113")
     with freeze_time(timezone.now() + datetime.timedelta(days=32)):
         client.force_login(staff)
         detail = client.get(reverse("producers_admin_detail", args=[hongtudi().pk]))
