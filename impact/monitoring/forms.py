@@ -131,6 +131,14 @@ class IncomeForm(forms.ModelForm):
         model = IncomeRecord
         fields = ["year", "wages", "operating", "property_income", "transfers", "platform_included"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["platform_included"].required = False  # left empty: none of it
+
+    def clean_platform_included(self) -> Decimal:
+        value = self.cleaned_data.get("platform_included")
+        return value if value is not None else Decimal("0.00")
+
 
 class ExpenditureForm(forms.ModelForm):
     class Meta:

@@ -54,7 +54,7 @@ def assessed(
         year=2026,
         level=level,
         per_capita=Decimal(per_capita),
-        attributed=Decimal("0"),
+        platform_income=Decimal("0"),
         figures={},
         rules_fired=rules_fired or [],
         channel="periodic",
