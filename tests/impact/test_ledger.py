@@ -175,11 +175,13 @@ def test_an_update_is_refused_on_sqlite_too():
         AttributionEntry.objects.filter(pk=entry.pk).update(amount=D("999.00"))
 
 
-def test_a_year_without_thresholds_still_gets_its_entries():
-    from impact.models import Threshold
+def test_a_year_without_thresholds_still_gets_its_entries_and_assesses_nobody():
+    from impact.models import Assessment, Threshold
 
     _order, event = paid_order([("YX-DC-004", 1)])
     Threshold.objects.filter(year=timezone.localdate().year).delete()
     report = attribution_run(payment_event_id=event.pk)
     assert report["entries"] == 3
     assert AttributionJob.objects.get(payment_event=event).done_at is not None
+    # Due amounts are not income: the ledger re-assesses nobody, thresholds or not.
+    assert not Assessment.objects.exists()

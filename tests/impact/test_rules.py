@@ -13,7 +13,15 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from impact.monitoring.rules import HouseholdFigures, Level, Outcome, RuleHit, Thresholds, assess
+from impact.monitoring.rules import (
+    HouseholdFigures,
+    Level,
+    Outcome,
+    RuleHit,
+    Thresholds,
+    assess,
+    level_without_platform,
+)
 
 D = Decimal
 
@@ -89,14 +97,14 @@ def test_line_follows_a_configured_multiplier():
     assert Thresholds(year=2024, standard=D("4000.00"), multiplier=D("2")).line == D("8000.00")
 
 
-def test_income_is_recorded_plus_attributed_income():
-    figures = household(recorded_income=D("10000.00"), attributed_income=D("2345.67"))
+def test_income_is_recorded_plus_platform_payouts_counted():
+    figures = household(recorded_income=D("10000.00"), platform_income=D("2345.67"))
     assert figures.income == D("12345.67")
 
 
-def test_attributed_income_rigid_and_unable_to_work_default_to_zero():
+def test_platform_income_rigid_and_unable_to_work_default_to_zero():
     figures = household()
-    assert figures.attributed_income == D("0")
+    assert figures.platform_income == D("0")
     assert figures.rigid == D("0")
     assert figures.unable_to_work == 0
 
@@ -107,7 +115,7 @@ def test_outcome_records_every_figure_as_an_exact_string():
             members=3,
             labour=1,
             recorded_income=D("10000.00"),
-            attributed_income=D("500.50"),
+            platform_income=D("500.50"),
             rigid=D("1200.00"),
             unable_to_work=0,
         ),
@@ -118,7 +126,7 @@ def test_outcome_records_every_figure_as_an_exact_string():
         "labour": "1",
         "income": "10500.50",
         "recorded_income": "10000.00",
-        "attributed_income": "500.50",
+        "platform_income": "500.50",
         "per_capita": "3500.16",  # 3500.1666…, below the line: rounded down
         "standard": "4000.00",
         "multiplier": "1.5",
@@ -552,50 +560,62 @@ def test_rules_fired_mirror_the_hits():
     assert codes(outcome) == [RED_INCOME, PURPLE_UNABLE, YELLOW]
 
 
-# --- Attributed income -----------------------------------------------------------------
+# --- Platform payouts counted ------------------------------------------------------------
 
 
-def test_attributed_income_lifts_a_household_above_the_line():
+def test_the_level_without_platform_payouts_runs_the_same_rules_without_them():
+    # 12,000.00 for two with the payouts (6,000.00 a head, on the 6,000.00 line): green;
+    # 10,000.00 without them (5,000.00 a head): yellow, on the same thresholds.
+    lifted = household(labour=1, recorded_income=D("10000.00"), platform_income=D("2000.00"))
+    assert assess(lifted, T).level is Level.GREEN
+    assert level_without_platform(lifted, T) is Level.YELLOW
+    # Below the standard without them (3,999.99 a head), above it with: red without, yellow with.
+    red = household(labour=1, recorded_income=D("7999.98"), platform_income=D("0.02"))
+    assert (assess(red, T).level, level_without_platform(red, T)) == (Level.YELLOW, Level.RED)
+    # No payouts: the same level.
+    plain = household(labour=1, recorded_income=D("7999.98"))
+    assert level_without_platform(plain, T) is assess(plain, T).level is Level.RED
+
+
+def test_platform_income_lifts_a_household_above_the_line():
     below = assess(household(labour=1, recorded_income=D("10000.00")), T)
     assert below.level is Level.YELLOW
 
     lifted = assess(
-        household(labour=1, recorded_income=D("10000.00"), attributed_income=D("2000.00")), T
+        household(labour=1, recorded_income=D("10000.00"), platform_income=D("2000.00")), T
     )
     assert lifted.level is Level.GREEN
     assert lifted.hits == ()
     assert lifted.figures["income"] == "12000.00"
     assert lifted.figures["recorded_income"] == "10000.00"
-    assert lifted.figures["attributed_income"] == "2000.00"
+    assert lifted.figures["platform_income"] == "2000.00"
     assert lifted.figures["per_capita"] == "6000.00"
 
 
-def test_attributed_income_one_fen_short_of_the_line_still_leaves_the_household_below():
+def test_platform_income_one_fen_short_of_the_line_still_leaves_the_household_below():
     outcome = assess(
-        household(labour=1, recorded_income=D("10000.00"), attributed_income=D("1999.99")), T
+        household(labour=1, recorded_income=D("10000.00"), platform_income=D("1999.99")), T
     )
     assert outcome.level is Level.YELLOW
     assert codes(outcome) == [YELLOW]
 
 
-def test_attributed_income_lifts_a_household_above_the_standard():
+def test_platform_income_lifts_a_household_above_the_standard():
     below = assess(household(labour=0, recorded_income=D("7000.00")), T)
     assert below.level is Level.RED
     lifted = assess(
-        household(labour=0, recorded_income=D("7000.00"), attributed_income=D("1000.00")), T
+        household(labour=0, recorded_income=D("7000.00"), platform_income=D("1000.00")), T
     )
     assert RED_INCOME not in codes(lifted)
     assert lifted.level is Level.BLUE
     assert hit(lifted, BLUE).figures["per_capita"] == "4000.00"
 
 
-def test_attributed_income_counts_against_rigid_expenditure():
+def test_platform_income_counts_against_rigid_expenditure():
     below = assess(household(recorded_income=D("15000.00"), rigid=D("4000.00")), T)
     assert below.level is Level.PURPLE
     lifted = assess(
-        household(
-            recorded_income=D("15000.00"), attributed_income=D("1000.00"), rigid=D("4000.00")
-        ),
+        household(recorded_income=D("15000.00"), platform_income=D("1000.00"), rigid=D("4000.00")),
         T,
     )
     assert lifted.level is Level.GREEN
@@ -636,7 +656,7 @@ def cases(draw):
         basic_needs_met=draw(st.booleans()),
         safe_water=draw(st.booleans()),
         recorded_income=draw(money),
-        attributed_income=draw(st.one_of(st.just(D("0")), money)),
+        platform_income=draw(st.one_of(st.just(D("0")), money)),
         rigid=draw(st.one_of(st.just(D("0")), money)),
         unable_to_work=draw(st.integers(min_value=0, max_value=members)),
     )
@@ -646,7 +666,7 @@ def cases(draw):
 
 def expected_codes(f: HouseholdFigures, t: Thresholds) -> list[tuple[Level, str]]:
     """DESIGN.md's table, re-derived: a / members < b is a < b × members, exactly."""
-    income = f.recorded_income + f.attributed_income
+    income = f.recorded_income + f.platform_income
     line = t.standard * D("1.5")
     below_line = income < line * f.members
     fired = []
@@ -721,7 +741,7 @@ def test_per_capita_figure_is_the_exact_quotient_rounded_down_below_the_line_and
 ):
     figures, thresholds = case
     outcome = assess(figures, thresholds)
-    exact = Fraction(figures.recorded_income + figures.attributed_income) / figures.members
+    exact = Fraction(figures.recorded_income + figures.platform_income) / figures.members
     line = Fraction(thresholds.standard) * Fraction(thresholds.multiplier)
     # rounded on the exact rationals, then compared with the engine's strings
     fen = math.floor(exact * 100) if exact < line else math.ceil(exact * 100)
