@@ -546,8 +546,10 @@ def payouts_differences() -> list[str]:
 
     An allocation must set a payout against its own household's and producer's
     due amounts; the allocations of a payout never add up to more than it; and
-    what counting payouts (not reversed, not disputed) set against an order
-    line through a link never exceeds what the ledger made due there, net of refunds.
+    what payouts not reversed set against an order line through a link never
+    exceeds what the ledger made due there before refunds. (A refund after a
+    payout leaves the allocation standing: the household was paid, and the
+    excess shows as paid ahead, not as a difference.)
     """
     differences = []
     mismatched = PayoutAllocation.objects.filter(
@@ -566,14 +568,15 @@ def payouts_differences() -> list[str]:
     paid = {
         (row["line_id"], row["link_id"]): sum_fen(row["total"])
         for row in PayoutAllocation.objects.filter(payout__reversed_at__isnull=True)
-        .exclude(payout__verification=Payout.Verification.DISPUTED)
         .values("line_id", "link_id")
         .annotate(total=Sum("amount"))
     }
     if paid:
         due = {
             (row["line_id"], row["link_id"]): sum_fen(row["total"])
-            for row in AttributionEntry.objects.filter(line_id__in={line for line, _link in paid})
+            for row in AttributionEntry.objects.filter(
+                line_id__in={line for line, _link in paid}, kind=AttributionEntry.Kind.ATTRIBUTION
+            )
             .values("line_id", "link_id")
             .annotate(total=Sum("amount"))
         }

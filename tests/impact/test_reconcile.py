@@ -200,6 +200,19 @@ def test_check_fails_when_payouts_exceed_what_is_due_or_the_payout_itself(my_tea
     ]
 
 
+def test_a_refund_after_a_payout_leaves_it_paid_ahead_not_a_difference(my_tea):
+    _me, order = my_tea
+    line = order.lines.get()
+    # Household 7's tea share is ¥23.20, ¥10.00 paid; ¥13.20 more pays it in full.
+    payout(line, tea_link("20.00"), "13.20", reference="REST-1")
+    # One tea back: ¥11.60 of it is now due, ¥23.20 was paid. The household was paid: the
+    # ¥11.60 over is paid ahead, which the check does not count as a difference.
+    refund_one(order, TEA)
+    out, error = check()
+    assert error is None
+    assert out.strip().splitlines() == ["全部 6 项汇总与台账、兑付记录一致"]
+
+
 # ---------------------------------------------------------------- bases, and figures that agree
 
 
