@@ -1,23 +1,22 @@
-"""Payouts in tests: a small local stand-in for the payout recording service.
+"""Payouts in tests, through the real services: recorded and reversed as a producer's
+dashboard or county staff record them (``impact.ledger.payouts``), disputed as a
+township worker's follow-up records it (``impact.ledger.followups``).
 
-Writes ``Payout`` rows (and their allocations against the household's oldest
-due amounts from that producer) through the ORM, then calls
-``platform_income_changed`` as every change to payouts does. The real
-recording service (``impact.ledger.payouts.payout_record``) is written in
-parallel; these tests will switch to it.
+``by`` must be allowed to record payouts for the producer (its own user, or staff
+with ``impact.add_payout`` covering its county); a dispute is recorded by a township
+monitoring worker of the household's area, made here on first use.
 """
 
 import datetime
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from impact.ledger.credit import platform_income_changed
-from impact.models import AttributionEntry, Household, Payout, PayoutAllocation
-from producers.models import Producer
-
-ZERO = Decimal("0.00")
+from impact.ledger import followups, payouts
+from impact.models import Household, Payout, StaffScope
+from producers.models import BenefitLink, Producer
 
 
 def payout_add(
@@ -29,59 +28,52 @@ def payout_add(
     paid_on: datetime.date | None = None,
     reference: str = "",
 ) -> Payout:
-    paid_on = paid_on or timezone.localdate()
-    payout = Payout.objects.create(
+    """Record a payout; a household with no benefit link to the producer is given one first
+    (a 5% dividend link from the start of last year), as a payout presumes one."""
+    if not BenefitLink.objects.filter(producer=producer, household=household).exists():
+        BenefitLink.objects.create(
+            producer=producer,
+            household=household,
+            kind=BenefitLink.Kind.DIVIDEND,
+            share=Decimal("5.00"),
+            valid_from=datetime.date(timezone.localdate().year - 1, 1, 1),
+        )
+    return payouts.payout_record(
         producer=producer,
         household=household,
         amount=amount,
-        paid_on=paid_on,
+        paid_on=paid_on or timezone.localdate(),
         method=Payout.Method.BANK,
         reference=reference,
-        recorded_by=by,
+        by=by,
     )
-    left = amount
-    due = (
-        AttributionEntry.objects.filter(household=household, link__producer=producer)
-        .values("line_id", "link_id", "income_source")
-        .annotate(total=Sum("amount"))
-        .order_by("line_id", "link_id")
+
+
+def _township_worker(household: Household):
+    """The township's monitoring worker who follows payouts up (one per township)."""
+    township = household.region.parent
+    user, created = get_user_model().objects.get_or_create(
+        username=f"township-{township.pk}", defaults={"is_staff": True}
     )
-    for row in due:
-        allocated = (
-            PayoutAllocation.objects.filter(
-                line_id=row["line_id"],
-                link_id=row["link_id"],
-                payout__household=household,
-                payout__reversed_at__isnull=True,
+    if created:
+        user.user_permissions.add(
+            *Permission.objects.filter(
+                codename__in=["access_admin", "add_payoutfollowup"],
+                content_type__app_label__in=["wagtailadmin", "impact"],
             )
-            .exclude(payout__verification=Payout.Verification.DISPUTED)
-            .aggregate(total=Sum("amount"))["total"]
-            or ZERO
         )
-        room = row["total"] - allocated
-        part = min(room, left)
-        if part > ZERO:
-            PayoutAllocation.objects.create(
-                payout=payout,
-                line_id=row["line_id"],
-                link_id=row["link_id"],
-                income_source=row["income_source"],
-                amount=part,
-            )
-            left -= part
-    platform_income_changed(household_ids=[household.pk], years=[paid_on.year])
-    return payout
+        StaffScope.objects.create(user=user, region=township)
+    return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
 
 
 def payout_dispute(payout: Payout) -> None:
-    payout.verification = Payout.Verification.DISPUTED
-    payout.save(update_fields=["verification"])
-    platform_income_changed(household_ids=[payout.household_id], years=[payout.paid_on.year])
+    followups.payout_follow_up_record(
+        payout=payout,
+        result="disputed",
+        note="农户称未收到",
+        by=_township_worker(payout.household),
+    )
 
 
 def payout_reverse(payout: Payout, *, by) -> None:
-    payout.reversed_at = timezone.now()
-    payout.reversed_by = by
-    payout.reversal_reason = "recorded in error"
-    payout.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
-    platform_income_changed(household_ids=[payout.household_id], years=[payout.paid_on.year])
+    payouts.payout_reverse(payout=payout, by=by, reason="recorded in error")
