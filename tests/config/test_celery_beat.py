@@ -11,6 +11,7 @@ def test_every_beat_entry_runs_a_registered_task():
     assert scheduled == {
         "impact.tasks.impact_periodic_reassess",
         "impact.tasks.impact_attribution_catch_up",
+        "impact.tasks.impact_arrears_daily",
         "impact.tasks.impact_level_snapshot",
         "producers.tasks.producers_certificates_daily",
         "shop.payments.tasks.payments_expire_reservations",

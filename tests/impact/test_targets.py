@@ -46,7 +46,7 @@ def _thresholds():
 
 @pytest.fixture
 def county_user():
-    return factories.county_staff("dc-county", "530113")
+    return factories.county_staff("tg-county", "530113")
 
 
 @pytest.fixture
@@ -312,10 +312,16 @@ def test_the_overview_counts_official_targets_apart_from_machine_levels(county_u
     xd = factories.household(county_code="530129", kind=Household.Kind.EXITED)
     included(xd, factories.county_staff("xd-county", "530129"))
     late = timezone.now() - datetime.timedelta(days=1)
-    for stage, due in [("open", None), ("verified", late), ("dismissed", late), ("approved", late)]:
+    # (At most one clue per household and channel is in review: two households in review.)
+    for stage, due, whose in [
+        ("open", None, household()),
+        ("verified", late, household()),
+        ("dismissed", late, eliminated),
+        ("approved", late, eliminated),
+    ]:
         fields = {"due_at": due} if due else {}
         Clue.objects.create(
-            household=eliminated, county=dongchuan, channel="screening", stage=stage, **fields
+            household=whose, county=dongchuan, channel="screening", stage=stage, **fields
         )
 
     overview = reports.report_overview(scope=Scope(None))
@@ -366,10 +372,14 @@ def test_the_overview_costs_the_same_queries_with_more_targets_and_clues(county_
         _queries(lambda: reports.report_overview(scope=scope)),
         _queries(lambda: reports.report_overview(scope=scope, region=dongchuan)),
     )
+    # Each county's own staff approve its clues (the review is done within one's area).
+    approvers = {"530113": county_user}
+    for code in ("530128", "530129"):
+        approvers[code] = factories.county_staff(f"tg-{code}", code)
     for county in ("530113", "530128", "530129", "530113"):
         made = factories.household(county_code=county, kind=Household.Kind.MARGINAL)
         factories.income(made, YEAR, BELOW_LINE)
-        included(made, county_user)
+        included(made, approvers[county])
         Clue.objects.create(household=made, county=made.county, channel="screening")
     many = (
         _queries(lambda: reports.report_overview(scope=scope)),
@@ -412,6 +422,6 @@ def test_the_household_page_shows_the_official_status_apart_from_the_level(
     section = body[body.index('id="official-status"') : body.index('id="assessments"')]
     assert "脱贫不稳定户" in section
     assert TODAY.isoformat() in section
-    assert "dc-county" in section and "dc-other" in section
+    assert "tg-county" in section and "dc-other" in section
     assert "收入稳定，风险消除" in section
     assert "系统筛查级别（自动，非认定结果）" in body
