@@ -275,8 +275,8 @@ def _staff_payout_producers(
 
 
 def _staff_may_record(request: HttpRequest) -> None:
-    require_staff(request.user)
-    require_permission(request.user, "impact.add_payout")
+    if not payouts.staff_record_payouts(request.user):
+        raise PermissionDenied
 
 
 @forbidden_as_403

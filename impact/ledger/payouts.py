@@ -44,8 +44,8 @@ from common.money import ZERO, fen, sum_fen, whole_fen, yuan
 from common.spreadsheets import ImportFileError, Sheet, cell_text, read_spreadsheet
 from producers.models import BenefitLink, Producer
 
-from ..models import AttributionEntry, Household, Payout, PayoutAllocation, Threshold
-from ..monitoring.access import staff_scope
+from ..models import AttributionEntry, Household, Payout, PayoutAllocation, Region, Threshold
+from ..monitoring.access import staff_level, staff_scope
 from ..monitoring.imports.base import (
     MONEY_MAX,
     Row,
@@ -89,16 +89,28 @@ CHUNK = 2000  # households per lookup query (IN list)
 # ---------------------------------------------------------------------- who may record
 
 
+def staff_record_payouts(user: User | AnonymousUser) -> bool:
+    """Whether ``user`` records payouts on producers' behalf: county staff, or city staff
+    (platform operations), holding ``impact.add_payout``. Township and village staff follow
+    payouts up with households (``impact.ledger.followups``); they do not record them."""
+    return (
+        user.is_authenticated
+        and user.is_staff
+        and user.has_perm("impact.add_payout")
+        and staff_level(user) in (None, Region.Level.COUNTY)
+    )
+
+
 def producers_payable_by(*, user: User | AnonymousUser) -> QuerySet[Producer]:
     """The producers whose payouts ``user`` may record, see and reverse.
 
-    Staff holding ``impact.add_payout``: the producers of their county (every
-    producer for city staff); anyone else: the producers whose shop partner they
-    belong to (a producer's users). Nobody else: none.
+    Those who record on producers' behalf (``staff_record_payouts``): the producers of
+    their county (every producer for city staff); anyone else: the producers whose shop
+    partner they belong to (a producer's users). Nobody else: none.
     """
     if not user.is_authenticated:
         return Producer.objects.none()
-    if user.is_staff and user.has_perm("impact.add_payout"):
+    if staff_record_payouts(user):
         scope = staff_scope(user)
         if scope is not None:
             if scope.county_ids is None:

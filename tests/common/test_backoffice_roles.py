@@ -137,3 +137,57 @@ def test_staff_choose_any_producer_on_the_producer_impact_page(client):
     response = client.get(reverse("dashboard:producer-impact"), {"partner": chosen.partner_id})
     assert response.status_code == 200
     assert response.context["producer"] == chosen
+
+
+# ---------------------------------------------------------------- payouts (issue #16)
+# Recording payouts on a producer's behalf (/cms/impact/payouts/) belongs to county (or city)
+# staff with impact.add_payout; a producer's own payouts page to that producer's users.
+
+STAFF_PAYOUTS = "/cms/impact/payouts/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("visitor", 302),
+        ("consumer", 302),
+        ("canteen buyer", 302),
+        ("producer", 302),
+        ("campaign cadre", 403),
+    ],
+)
+def test_every_role_but_county_staff_is_refused_recording_payouts_on_a_producers_behalf(
+    role, status
+):
+    assert logged_in(role).get(STAFF_PAYOUTS).status_code == status
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("level", "status"), [("village", 403), ("township", 403), ("county", 200)]
+)
+def test_of_monitoring_staff_with_the_permission_only_the_county_records_payouts(
+    client, level, status
+):
+    from impact.models import StaffScope
+    from tests.impact.factories import county_staff
+
+    village = Household.objects.filter(county__code="530113").order_by("pk").first().region
+    region = {"village": village, "township": village.parent, "county": village.county}[level]
+    staff = county_staff(f"payouts-{level}", None, permissions=["add_payout"])
+    StaffScope.objects.filter(user=staff).update(region=region, county=region.county)
+    client.force_login(staff)
+    assert client.get(STAFF_PAYOUTS).status_code == status
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("visitor", 302), ("consumer", 403), ("canteen buyer", 403), ("campaign cadre", 403)],
+)
+def test_only_a_producers_users_open_its_payouts_page(role, status):
+    response = logged_in(role).get(reverse("dashboard:producer-payouts"))
+    assert response.status_code == status
+    if status == 302:
+        assert response["Location"].startswith(reverse("dashboard:login"))
