@@ -3,18 +3,16 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
+from common.uploads import DocumentFormField
 from impact.models import Household, Region
 
 from .models import BenefitLink, Producer
 from .services import credit_code_clean
 
 Product = get_model("catalogue", "Product")
-
-MAX_UPLOAD = 5 * 1024 * 1024
 
 
 class ProducerApplicationForm(forms.Form):
@@ -35,22 +33,11 @@ class ProducerApplicationForm(forms.Form):
     story = forms.CharField(
         label=_("Your story"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
-    licence = forms.FileField(label=_("Business licence (PDF or image, at most 5 MB)"))
+    # Parsed for real (a PDF that opens, or a JPEG/PNG/WebP that decodes), 5 MB at most.
+    licence = DocumentFormField(label=_("Business licence (PDF or image, at most 5 MB)"))
 
     def clean_credit_code(self) -> str:
         return credit_code_clean(self.cleaned_data["credit_code"])
-
-    def clean_licence(self) -> UploadedFile:
-        upload = self.cleaned_data["licence"]
-        if upload.size > MAX_UPLOAD:
-            raise ValidationError(_("The file is larger than 5 MB."))
-        head = upload.read(8)
-        upload.seek(0)
-        if not (
-            head.startswith(b"%PDF") or head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8")
-        ):
-            raise ValidationError(_("Upload the licence as a PDF, PNG or JPEG file."))
-        return upload
 
 
 class ReviewForm(forms.Form):

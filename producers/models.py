@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.uploads import DocumentField
+
 if TYPE_CHECKING:
     from impact.models import Region
 
@@ -46,7 +48,9 @@ class Producer(models.Model):  # type: ignore[django-manager-missing]
         _("onboarding status"), max_length=12, choices=Status.choices, default=Status.APPLIED
     )
     linkage = models.TextField(_("how the producer's income reaches farmers"), blank=True)
-    licence = models.FileField(
+    # A PDF or picture checked by its content, under a generated name, in the private
+    # storage: downloaded only through producers.views.licence_file (common/uploads.py).
+    licence = DocumentField(
         _("business licence (scan)"), upload_to="producers/licences/", blank=True
     )
     photo = models.ImageField(_("photo"), upload_to="producers/photos/", blank=True)
@@ -119,6 +123,8 @@ class Certificate(models.Model):
     issuer = models.CharField(_("issuing body"), max_length=128)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"))
+    # Its scan (a PDF or picture), private like the licence: producers.views.certificate_file.
+    document = DocumentField(_("scan or document"), upload_to="producers/certificates/", blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

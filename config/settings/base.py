@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403  (Oscar's settings, overridden below)
 from oscar.defaults import OSCAR_DASHBOARD_NAVIGATION
@@ -201,10 +202,23 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Producers' licences, test reports and certificate scans (common/uploads.py): a storage
+# of their own, outside MEDIA_ROOT and with no URL, served only by a permission-checked
+# view. The "private" alias may become a private bucket without touching the code.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+PRIVATE_STORAGE = {
+    "BACKEND": "common.uploads.PrivateFileSystemStorage",
+    "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": PRIVATE_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if PRIVATE_MEDIA_ROOT.resolve().is_relative_to(MEDIA_ROOT.resolve()):
+    raise ImproperlyConfigured("PRIVATE_MEDIA_ROOT must lie outside MEDIA_ROOT.")
+# Every response says "do not guess the type" (SecurityMiddleware), /media/ in DEBUG too.
+SECURE_CONTENT_TYPE_NOSNIFF = True
 # Oscar's product images and Wagtail's images live in separate media folders:
 # Oscar under shop/, Wagtail under original_images/ and images/ (its defaults).
 OSCAR_IMAGE_FOLDER = "shop/products/%Y/%m/"

@@ -1,7 +1,7 @@
 """Production: the base settings, tightened. Everything secret comes from the environment."""
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, env
+from .base import MIDDLEWARE, PRIVATE_STORAGE, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -16,6 +16,7 @@ PII_KEY = env("PII_KEY")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": PRIVATE_STORAGE,  # never under MEDIA_ROOT: the web server must not serve it
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

@@ -11,6 +11,8 @@ from producers.models import OnboardingStep, Producer
 from producers.services import producer_approve, producer_recommend, producer_reject
 from tests.impact.factories import county_staff
 
+from .documents import pdf_bytes
+
 pytestmark = pytest.mark.django_db
 
 BODY = "93530113MA6T3K7W8"
@@ -34,7 +36,7 @@ def application(**overrides):
         "contact_phone": "0871-62100009",
         "linkage": "按保护价收购社员洋芋，年底按股分红。",
         "story": "",
-        "licence": SimpleUploadedFile("licence.pdf", b"%PDF-1.4 licence", "application/pdf"),
+        "licence": SimpleUploadedFile("licence.pdf", pdf_bytes(), "application/pdf"),
     }
     data.update(overrides)
     return data
