@@ -3,8 +3,11 @@ from typing import Any
 
 from django import forms
 from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.dashboard.catalogue import forms as oscar_forms
+
+from common.uploads import IMAGE_TYPES, document_name
 
 
 class StockRecordForm(oscar_forms.StockRecordForm):
@@ -32,12 +35,21 @@ class StockRecordForm(oscar_forms.StockRecordForm):
 
 
 class ProductImageForm(oscar_forms.ProductImageForm):
-    """Product pictures: a real image (Django's ImageField checks with Pillow) of at most 5 MB."""
+    """Product pictures: a real image (Django's ImageField checks with Pillow) of at most 5 MB,
+    a JPEG, PNG or WebP only, stored under a generated name that says what it is."""
 
     MAX_BYTES = 5 * 1024 * 1024
 
     def clean_original(self) -> File | None:
         image = self.cleaned_data.get("original")
-        if image is not None and getattr(image, "size", 0) > self.MAX_BYTES:
+        if not isinstance(image, UploadedFile):
+            return image  # no new upload: the stored picture stays as it is
+        if getattr(image, "size", 0) > self.MAX_BYTES:
             raise forms.ValidationError(_("The picture is larger than 5 MB."))
+        # ImageField has opened it with Pillow (``image.image``); take only web formats.
+        kind = IMAGE_TYPES.get(getattr(getattr(image, "image", None), "format", None) or "")
+        if kind is None:
+            raise forms.ValidationError(_("Upload the picture as a JPEG, PNG or WebP file."))
+        image.name = document_name(kind)
+        image.content_type = kind.content_type
         return image
