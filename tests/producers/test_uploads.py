@@ -63,11 +63,12 @@ def private_root() -> Path:
 def test_a_licence_that_is_not_a_pdf_or_a_picture_is_refused_and_nothing_saved(
     client, name, content
 ):
+    files_before = set(private_root().rglob("*"))
     response = apply_with(client, name, content)
     assert response.status_code == 400
     assert response.context["form"].errors["licence"]
     assert not Producer.objects.filter(credit_code=CREDIT_CODE).exists()
-    assert not list(private_root().rglob("*.*"))
+    assert set(private_root().rglob("*")) == files_before
     assert not (Path(settings.MEDIA_ROOT) / "producers" / "licences").exists()
 
 
