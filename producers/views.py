@@ -2,6 +2,7 @@
 the downloads of a producer's private documents (licence, certificate scans)."""
 
 import logging
+from typing import NoReturn
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -95,7 +96,9 @@ def my_households(request: AuthenticatedHttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------- private documents
 
 
-def _document_refuse(request: AuthenticatedHttpRequest, *, what: str, producer: Producer) -> None:
+def _document_refuse(
+    request: AuthenticatedHttpRequest, *, what: str, producer: Producer
+) -> NoReturn:
     """404 (the document's existence is not revealed), logged and audited like a refused
     look outside one's county."""
     AuditEvent.objects.create(
