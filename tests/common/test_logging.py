@@ -8,8 +8,12 @@ so the filter on the handler, the formatter and the record all take part.
 import io
 import logging
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -133,3 +137,55 @@ def test_a_celery_worker_logs_through_the_masking_config():
     assert ID not in logged
     assert f"INFO impact.tasks: assessed {MASKED}" in logged
     assert f"ERROR celery.worker: task failed for {MASKED}" in logged
+
+
+def test_gunicorns_access_log_is_masked_through_its_logconfig_dict(tmp_path):
+    """A real gunicorn, configured as README says, logs a request line with the ID masked."""
+    (tmp_path / "gunicorn_conf.py").write_text(
+        "from config.gunicorn_logging import logconfig_dict  # noqa: F401\n"
+    )
+    (tmp_path / "tiny_app.py").write_text(
+        "def app(environ, start_response):\n"
+        "    start_response('404 Not Found', [('Content-Type', 'text/plain')])\n"
+        "    return [b'no']\n"
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(tmp_path / "gunicorn_conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "tiny_app:app",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/cms/impact/households/?q={ID}"
+        for _attempt in range(100):
+            try:
+                urllib.request.urlopen(url, timeout=2)
+            except urllib.error.HTTPError as answer:
+                assert answer.code == 404
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("gunicorn did not answer")
+    finally:
+        server.terminate()
+        logged, _ = server.communicate(timeout=30)
+    assert ID not in logged
+    assert f'"GET /cms/impact/households/?q={MASKED} HTTP/1.1" 404' in logged
