@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -10,3 +11,16 @@ app = Celery("yixiang")
 # All Celery settings live in Django settings under the CELERY_ namespace.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _logging_from_django(loglevel: int | None = None, **kwargs: object) -> None:
+    """Workers log through Django's LOGGING (whose handlers mask ID numbers), not Celery's own."""
+    from logging import getLogger
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+    if loglevel:
+        getLogger("celery").setLevel(loglevel)

@@ -8,4 +8,5 @@ class ImpactConfig(AppConfig):
 
     def ready(self) -> None:
         from .ledger import receivers as ledger_receivers  # noqa: F401
+        from .monitoring import keys  # noqa: F401 (registers the PII keys' system check)
         from .monitoring import receivers as monitoring_receivers  # noqa: F401

@@ -369,17 +369,50 @@ PAYMENT_HOLD_STRIPE_MINUTES = env.int("PAYMENT_HOLD_STRIPE_MINUTES", default=30)
 PAYMENT_HOLD_TRANSFER_DAYS = env.int("PAYMENT_HOLD_TRANSFER_DAYS", default=7)
 
 # ---------------------------------------------------------------- personal data
-# The key that encrypts households' personal data at rest. The embedded
-# default derives one from SECRET_KEY; production must set its own.
+# The keys that encrypt households' personal data at rest, newest first (PII_KEYS,
+# comma-separated; a single PII_KEY is a list of one). Values are written under the first
+# and read under any; `manage.py pii_rotate` moves them all to the first. The lookup hash
+# of ID numbers has its own secret, PII_HASH_KEY, which does not rotate with them (unset:
+# derived from PII_KEY as before; it must be set once PII_KEYS is). The embedded default
+# derives both from SECRET_KEY; production must set its own.
 PII_KEY = env("PII_KEY", default="")
+PII_KEYS = env.list("PII_KEYS", default=[])
+PII_HASH_KEY = env("PII_HASH_KEY", default="")
 
+# Every handler masks ID numbers (common.logging.MaskIdNumbers): messages, args, tracebacks.
+# Django's own loggers ("django", and "django.server", runserver's request log) are named
+# here so that they write through these handlers rather than Django's default ones; Celery
+# workers log through this same configuration (config/celery_app.py), and gunicorn's access
+# log takes the same filter through its logconfig_dict (README, "Personal data").
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_id_numbers": {"()": "common.logging.MaskIdNumbers"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_id_numbers"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_id_numbers"],
+        },
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "yixiang": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "jieba": {"level": "ERROR"},
     },

@@ -1,5 +1,7 @@
 """Production: the base settings, tightened. Everything secret comes from the environment."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import MIDDLEWARE, PRIVATE_STORAGE, env
 
@@ -12,7 +14,11 @@ CACHES = {"default": env.cache("CACHE_URL")}
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
-PII_KEY = env("PII_KEY")
+# Personal data: PII_KEYS (newest first) with PII_HASH_KEY, or a single PII_KEY (see base).
+PII_KEY = env("PII_KEY", default="")
+PII_KEYS = env.list("PII_KEYS", default=[])
+if not (PII_KEY or PII_KEYS):
+    raise ImproperlyConfigured("Set PII_KEYS (with PII_HASH_KEY) or PII_KEY.")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.forms import BaseForm, ChoiceField
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,12 +26,13 @@ from django.views.decorators.http import require_POST
 
 from common.backoffice import forbidden_as_403, require_permission, require_staff
 from common.forms import form_save, messages_add_errors
+from common.masking import mask_id_numbers
 from common.spreadsheets import ImportFileError
 
 from ..ledger import payouts, selectors
 from ..ledger.followups import disputed_payouts
 from ..models import WARNING_LEVELS, Clue, Household, MonitoringSettings, Region
-from . import access, clues, households, notices
+from . import access, clues, households, notices, search
 from .forms import (
     ClueAdvanceForm,
     ExpenditureForm,
@@ -45,13 +46,42 @@ from .forms import (
 )
 from .history import household_history
 from .imports import KINDS, impact_import
-from .pii import mask_id_number, pii_hash
+from .pii import pii_hash
 from .rules import Level
+
+# The household list's filters: none of them personal data, so they may stay in the URL.
+HOUSEHOLD_FILTERS = ("county", "township", "level", "kind", "overdue")
+
+
+def _household_search_posted(request: HttpRequest) -> HttpResponse:
+    """The search form, posted: the term kept in the session, the list shown under a token.
+
+    The URL carries the filters and an opaque token, never the term (see ``search``).
+    """
+    params = QueryDict(mutable=True)
+    for name in HOUSEHOLD_FILTERS:
+        value = request.POST.get(name, "").strip()
+        if value:
+            params[name] = value
+    term = request.POST.get("q", "").strip()
+    if term:
+        params["s"] = search.household_search_remember(session=request.session, term=term)
+    elif request.POST.get("s", "").strip():  # new filters on the search already shown
+        params["s"] = request.POST["s"].strip()
+    return redirect(reverse("impact_households") + (f"?{params.urlencode()}" if params else ""))
 
 
 @forbidden_as_403
 def household_list(request: HttpRequest) -> HttpResponse:
     require_staff(request.user)
+    if request.method == "POST":
+        return _household_search_posted(request)
+    if "q" in request.GET:
+        # A term typed into an address (an old bookmark): not used, and not carried on.
+        kept = request.GET.copy()
+        del kept["q"]
+        messages.warning(request, _("Search terms are not taken from the address: use the form."))
+        return redirect(reverse("impact_households") + (f"?{kept.urlencode()}" if kept else ""))
     visible = access.households_visible_to(user=request.user).select_related(
         "region__parent", "county", "status__assessment"
     )
@@ -75,11 +105,20 @@ def household_list(request: HttpRequest) -> HttpResponse:
             ],
             clues__due_at__lt=timezone.now(),
         ).distinct()
-    query = params.get("q", "").strip()
+    token = params.get("s", "")
+    query, fresh = search.household_search_recall(session=request.session, token=token)
+    if token and query is None:
+        messages.warning(request, _("That search has expired: search again."))
     if query:
         # by household code, or by the exact ID number through its keyed hash
         visible = visible.filter(Q(code__icontains=query) | Q(id_number_hash=pii_hash(query)))
     page = Paginator(visible.order_by("code"), 50).get_page(params.get("p"))
+    if fresh and page.paginator.count == 1:
+        # a new search that found exactly one household: its page
+        return redirect("impact_household", pk=page.object_list[0].pk)
+    unsearched = params.copy()
+    unsearched.pop("s", None)
+    unsearched.pop("p", None)
     townships = Region.objects.filter(parent__in=counties, level=Region.Level.TOWNSHIP).order_by(
         "name"
     )
@@ -93,8 +132,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "levels": WARNING_LEVELS,
             "kinds": Household.Kind.choices,
             "params": params,
-            # an ID number typed into the search box is not echoed back unmasked
-            "query": mask_id_number(query) if len(query) == 18 else query,
+            # the term searched for, shown with any ID number in it masked; never in a URL
+            "query": mask_id_numbers(query) if query else "",
+            "search_token": token if query else "",
+            "unsearched": unsearched.urlencode(),
         },
     )
 

@@ -58,7 +58,7 @@ def test_county_staff_list_only_their_own_county(client, two_counties):
 
 def test_city_staff_see_every_county(client, two_counties):
     client.force_login(staff("city", None))
-    response = client.get("/cms/impact/households/", {"q": "-1"})
+    response = client.post("/cms/impact/households/", {"q": "-1"}, follow=True)
     codes = {household.code for household in response.context["page"]}
     assert {"DC-1", "XD-1"} <= codes
 
@@ -79,7 +79,11 @@ def test_search_by_exact_id_number_finds_the_household_and_pages_show_it_masked(
 ):
     dongchuan, _ = two_counties
     client.force_login(staff("dc", "530113"))
-    response = client.get("/cms/impact/households/", {"q": dongchuan.id_number})
+    posted = client.post("/cms/impact/households/", {"q": dongchuan.id_number})
+    listed = client.get(posted["Location"])  # one household found: its own page
+    assert listed.status_code == 302
+    assert listed["Location"] == f"/cms/impact/households/{dongchuan.pk}/"
+    response = client.get(posted["Location"])  # the same search again: the list of one
     assert [h.code for h in response.context["page"]] == ["DC-1"]
     html = response.content.decode()
     assert dongchuan.id_number not in html
