@@ -348,7 +348,8 @@ STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 STRIPE_PAYMENT_METHOD_TYPES = env.list(
     "STRIPE_PAYMENT_METHOD_TYPES", default=["card", "alipay", "wechat_pay"]
 )
-# A signed event older than this (seconds) is refused, so a captured one cannot be replayed.
+# A signed event older than this (seconds), or dated further ahead, is refused, so a
+# captured one cannot be replayed (shop/payments/stripe_api.py: webhook_signed_in_future).
 STRIPE_WEBHOOK_TOLERANCE = 300
 # How long an unpaid order holds its stock before it is cancelled (beat task).
 PAYMENT_HOLD_STRIPE_MINUTES = env.int("PAYMENT_HOLD_STRIPE_MINUTES", default=30)
