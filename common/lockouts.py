@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
@@ -92,6 +92,6 @@ def lockout_list(request: HttpRequest) -> HttpResponse:
             "lockouts": lockouts_current(),
             "account_limit": settings.AXES_FAILURE_LIMIT,
             "address_limit": settings.LOGIN_FAILURES_PER_ADDRESS,
-            "minutes": int((get_cool_off() or timezone.timedelta()).total_seconds() // 60),
+            "minutes": int((get_cool_off() or timedelta()).total_seconds() // 60),
         },
     )

@@ -23,8 +23,8 @@ from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Sum
-from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
@@ -58,7 +58,7 @@ class LoginLockoutBackend(AxesStandaloneBackend):
     passes its request, so every one is throttled.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,
