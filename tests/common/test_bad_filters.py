@@ -97,3 +97,18 @@ def test_a_malformed_year_on_the_unit_plan_is_a_400(value):
     response = client.get("/shop/unit/plan/", {"year": value})
     assert response.status_code == 400
     assert "筛选参数“year”的值无效" in response.content.decode()
+
+
+@pytest.mark.parametrize("parameter", ["start", "end"])
+@pytest.mark.parametrize("value", BAD_VALUES)
+def test_a_malformed_date_on_the_notice_list_is_a_400_on_that_field(
+    operator_client, parameter, value
+):
+    """The notice list reads its dates through a form: the field itself carries the error."""
+    from impact.models import Region
+
+    village = Region.objects.filter(level="village").order_by("pk").first()
+    query = {"village": village.pk, "start": "2026-01-01", "end": "2026-01-31", parameter: value}
+    response = operator_client.get("/cms/impact/notices/", query)
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == [parameter]
