@@ -215,6 +215,9 @@ AXES_RESET_ON_SUCCESS = False
 AXES_USERNAME_CALLABLE = "common.logins.login_username"
 AXES_CLIENT_IP_CALLABLE = "common.client.client_ip"
 AXES_LOCKOUT_CALLABLE = "common.logins.lockout_response"
+# Lockouts are seen and cleared at /cms/security/lockouts/ (common/lockouts.py), not in
+# Django's admin: no further pages listing addresses.
+AXES_ENABLE_ADMIN = False
 # Never written into the attempts' logged POST data (Oscar's form prefixes its fields).
 AXES_SENSITIVE_PARAMETERS = [
     "username",
