@@ -1,16 +1,16 @@
 """Query-string filters of the back-office and report pages, read strictly.
 
 A filter with a value that means nothing (``?county=abc``, ``?page=-1``,
-``?year=99999999999999999999``, ``?start=2026-13-45``) is a mistake in a link
+``?year=99999999999999999999``, ``?level=2026-13-45``) is a mistake in a link
 or a hand-edited address: the page answers 400 and names the parameter
 (``BadFilterMiddleware``), instead of a 500 or quietly showing something else.
-An empty value means "no filter". The value itself is not echoed back (it might
-be an ID number typed into the wrong box).
+An empty value means "no filter"; dates are read by forms (the notice list's).
+The value itself is not echoed back (it might be an ID number typed into the
+wrong box).
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -70,21 +70,6 @@ def filter_choice(params: Mapping[str, Any], name: str, choices: Iterable[Any]) 
     if raw not in {str(choice) for choice in choices}:
         raise BadFilter(name, _("one of the values offered on the page"))
     return raw
-
-
-def filter_date(params: Mapping[str, Any], name: str) -> datetime.date | None:
-    """``params[name]`` as a date written YYYY-MM-DD; None when absent or empty."""
-    raw = _raw(params, name)
-    if raw == "":
-        return None
-    try:
-        return datetime.date.fromisoformat(raw) if len(raw) == 10 else _bad_date(name)
-    except ValueError:
-        return _bad_date(name)
-
-
-def _bad_date(name: str) -> datetime.date:
-    raise BadFilter(name, _("a date written YYYY-MM-DD"))
 
 
 def bad_filter_page(request: HttpRequest, error: BadFilter) -> HttpResponse:
