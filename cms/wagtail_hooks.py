@@ -7,6 +7,8 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
+from common import lockouts
+
 from .campaigns import admin_views
 from .choosers import ProductChooserViewSet, product_chooser_viewset
 from .models import CampaignPage
@@ -55,6 +57,23 @@ def campaign_admin_urls() -> list[URLPattern]:
             name="cms_campaign_report_export",
         ),
     ]
+
+
+@hooks.register("register_admin_urls")
+def security_admin_urls() -> list[URLPattern]:
+    return [path("security/lockouts/", lockouts.lockout_list, name="security_lockouts")]
+
+
+class _UnlockMenuItem(MenuItem):
+    def is_shown(self, request: Any) -> bool:
+        return bool(request.user.has_perm(lockouts.UNLOCK_PERMISSION))
+
+
+@hooks.register("register_settings_menu_item")
+def security_menu() -> MenuItem:
+    return _UnlockMenuItem(
+        _("Sign-in lockouts"), reverse("security_lockouts"), icon_name="lock", order=900
+    )
 
 
 @hooks.register("register_admin_menu_item")

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from common.client import client_ip
+
 from .monitoring.declarations import declaration_submit
 from .monitoring.forms import DeclarationForm
 
@@ -17,8 +19,12 @@ DECLARATIONS_PER_HOUR = 5
 
 
 def _rate_limited(request: HttpRequest) -> bool:
-    """At most DECLARATIONS_PER_HOUR posts an hour from one address."""
-    address = request.META.get("REMOTE_ADDR", "")
+    """At most DECLARATIONS_PER_HOUR posts an hour from one client address.
+
+    The address behind a trusted proxy (``common.client.client_ip``): each visitor has
+    their own budget, and an X-Forwarded-For from anyone else is ignored.
+    """
+    address = client_ip(request)
     key = "declare:" + hashlib.sha256(address.encode()).hexdigest()[:32]
     cache.add(key, 0, timeout=3600)
     try:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.backoffice import forbidden_as_403, require_staff
+from common.filters import filter_choice
 from common.forms import form_add_errors, messages_add_errors
 from config.http import AuthenticatedHttpRequest
 from impact.monitoring.access import counties_visible_to
@@ -38,7 +39,7 @@ def _can_approve(user: User | AnonymousUser) -> bool:
 @forbidden_as_403
 def producer_list(request: HttpRequest) -> HttpResponse:
     producers = _visible(request).select_related("region__parent").order_by("status", "name")
-    status = request.GET.get("status")
+    status = filter_choice(request.GET, "status", Producer.Status.values)
     if status:
         producers = producers.filter(status=status)
     return render(

@@ -5,6 +5,8 @@ at all the embedded default runs: SQLite, eager Celery tasks, local media,
 console e-mail and no Stripe keys.
 """
 
+import datetime
+import ipaddress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +115,7 @@ WAGTAIL_APPS = [
 
 THIRD_PARTY_APPS = [
     "simple_history",  # who changed a household's records, when, from what to what
+    "axes",  # login throttling and lockout (common/logins.py)
 ]
 
 LOCAL_APPS = [
@@ -146,6 +149,10 @@ MIDDLEWARE = [
     "oscar.apps.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # A query filter with a value that means nothing is a 400 naming it (common/filters.py).
+    "common.filters.BadFilterMiddleware",
+    # Last, as django-axes asks: a login refused for a lockout becomes the login page with why.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -171,6 +178,8 @@ TEMPLATES = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every login form's attempt while its account or address is locked out.
+    "common.logins.LoginLockoutBackend",
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -180,6 +189,45 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# ---------------------------------------------------------------- sign-in and abuse limits
+# README "Sign-in and abuse limits". Reverse proxies whose X-Forwarded-For is believed
+# (addresses or networks, comma-separated). None by default: REMOTE_ADDR is the client and
+# X-Forwarded-For is ignored (common/client.py). A malformed entry stops the start here.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy.strip(), strict=False)
+
+# django-axes on the three login forms (shop, dashboard, CMS), counted in the database.
+# An account name is locked after 5 failures from anywhere: a person who forgot a password
+# tries a few times, a guesser tries many; 5 in 30 minutes leaves a guesser ~240 tries a
+# day against one account. An address is locked after 20 failures across account names:
+# enough for a canteen or county office behind one NAT address where several people
+# mistype, and it stops one machine spraying a common password over many accounts.
+AXES_HANDLER = "common.logins.LoginLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+# Attempts during a lockout are refused without being counted: the lock ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Not reset on success: one good login from an address must not wipe that address's count.
+AXES_RESET_ON_SUCCESS = False
+AXES_USERNAME_CALLABLE = "common.logins.login_username"
+AXES_CLIENT_IP_CALLABLE = "common.client.client_ip"
+AXES_LOCKOUT_CALLABLE = "common.logins.lockout_response"
+# Lockouts are seen and cleared at /cms/security/lockouts/ (common/lockouts.py), not in
+# Django's admin: no further pages listing addresses.
+AXES_ENABLE_ADMIN = False
+# Never written into the attempts' logged POST data (Oscar's form prefixes its fields).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "login-username",
+    "login-password",
+    "csrfmiddlewaretoken",
+]
+
 # Oscar's login; without this, logins would fall into Wagtail's catch-all.
 LOGIN_URL = "/shop/accounts/login/"
 LOGIN_REDIRECT_URL = "/shop/accounts/"
@@ -362,7 +410,8 @@ STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 STRIPE_PAYMENT_METHOD_TYPES = env.list(
     "STRIPE_PAYMENT_METHOD_TYPES", default=["card", "alipay", "wechat_pay"]
 )
-# A signed event older than this (seconds) is refused, so a captured one cannot be replayed.
+# A signed event older than this (seconds), or dated further ahead, is refused, so a
+# captured one cannot be replayed (shop/payments/stripe_api.py: webhook_signed_in_future).
 STRIPE_WEBHOOK_TOLERANCE = 300
 # How long an unpaid order holds its stock before it is cancelled (beat task).
 PAYMENT_HOLD_STRIPE_MINUTES = env.int("PAYMENT_HOLD_STRIPE_MINUTES", default=30)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.backoffice import forbidden_as_403, require_staff
+from common.filters import filter_choice, filter_int, filter_page
 from common.forms import form_add_errors
 from producers.models import Producer
 
@@ -35,10 +36,6 @@ class PayoutFollowUpForm(forms.Form):
     )
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @forbidden_as_403
 def payout_follow_up_list(request: HttpRequest) -> HttpResponse:
     """Payouts in the staff member's area not yet confirmed: unverified, disputed, not reached."""
@@ -46,10 +43,12 @@ def payout_follow_up_list(request: HttpRequest) -> HttpResponse:
     scope = staff_scope(user)
     if scope is None:
         raise PermissionDenied
-    verification = request.GET.get("verification", "")
-    if verification not in {state.value for state in followups.AWAITING}:
-        verification = ""
-    producer_id, village_id = _int(request.GET.get("producer")), _int(request.GET.get("village"))
+    verification = (
+        filter_choice(request.GET, "verification", [state.value for state in followups.AWAITING])
+        or ""
+    )
+    producer_id = filter_int(request.GET, "producer")
+    village_id = filter_int(request.GET, "village")
     payouts = followups.payouts_awaiting_follow_up(
         user=user, verification=verification, producer_id=producer_id, village_id=village_id
     )
@@ -63,7 +62,7 @@ def payout_follow_up_list(request: HttpRequest) -> HttpResponse:
         request,
         "impact/admin/payout_follow_ups.html",
         {
-            "page": Paginator(payouts, 50).get_page(request.GET.get("page")),
+            "page": Paginator(payouts, 50).get_page(filter_page(request.GET)),
             "states": [(state.value, state.label) for state in followups.AWAITING],
             "verification": verification,
             "producers": producers,

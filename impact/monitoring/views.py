@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.backoffice import forbidden_as_403, require_permission, require_staff
+from common.filters import filter_choice, filter_int, filter_page, filter_year
 from common.forms import form_save, messages_add_errors
 from common.masking import mask_id_numbers
 from common.spreadsheets import ImportFileError
@@ -87,14 +88,17 @@ def household_list(request: HttpRequest) -> HttpResponse:
     )
     counties = access.counties_visible_to(user=request.user)
     params = request.GET
-    if params.get("county"):
-        visible = visible.filter(county_id=int(params["county"]))
-    if params.get("township"):
-        visible = visible.filter(region__parent_id=int(params["township"]))
-    if params.get("level"):
-        visible = visible.filter(status__level=params["level"])
-    if params.get("kind"):
-        visible = visible.filter(kind=params["kind"])
+    county, township = filter_int(params, "county"), filter_int(params, "township")
+    level = filter_choice(params, "level", [value for value, _label in WARNING_LEVELS])
+    kind = filter_choice(params, "kind", Household.Kind.values)
+    if county is not None:
+        visible = visible.filter(county_id=county)
+    if township is not None:
+        visible = visible.filter(region__parent_id=township)
+    if level is not None:
+        visible = visible.filter(status__level=int(level))
+    if kind is not None:
+        visible = visible.filter(kind=kind)
     if params.get("overdue"):
         visible = visible.filter(
             clues__stage__in=[
@@ -112,7 +116,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     if query:
         # by household code, or by the exact ID number through its keyed hash
         visible = visible.filter(Q(code__icontains=query) | Q(id_number_hash=pii_hash(query)))
-    page = Paginator(visible.order_by("code"), 50).get_page(params.get("p"))
+    page = Paginator(visible.order_by("code"), 50).get_page(filter_page(params, "p"))
     if fresh and page.paginator.count == 1:
         # a new search that found exactly one household: its page
         return redirect("impact_household", pk=page.object_list[0].pk)
@@ -153,7 +157,7 @@ def _household_context(request: HttpRequest, household: Household, **extra: Any)
     attributions = Paginator(selectors.household_attributions(household=household), 50)
     return {
         "household": household,
-        "attributions": attributions.get_page(request.GET.get("attributions")),
+        "attributions": attributions.get_page(filter_page(request.GET, "attributions")),
         "attributed_years": selectors.household_attributed_by_year(household=household),
         "income_sources": [
             selectors.INCOME_SOURCE_LABELS[source] for source in selectors.INCOME_SOURCES
@@ -188,8 +192,8 @@ def _payout_year_context(request: HttpRequest, household: Household) -> dict[str
     """Due, paid out, outstanding and disputed for the year chosen with ``?payout_year=``."""
     years = selectors.household_payout_years(household=household)
     this_year = timezone.localdate().year
-    wanted = request.GET.get("payout_year", "")
-    year = int(wanted) if wanted.isdigit() and int(wanted) in years else None
+    wanted = filter_year(request.GET, "payout_year")
+    year = wanted if wanted in years else None
     if year is None:
         year = this_year if this_year in years or not years else years[0]
     return {
@@ -273,7 +277,7 @@ def clue_queue(request: HttpRequest) -> HttpResponse:
         queue = queue.filter(
             stage__in=[stage for stage, at in clues.PENDING_LEVEL.items() if at == level]
         )
-    page = Paginator(queue.order_by("due_at", "pk"), 50).get_page(request.GET.get("p"))
+    page = Paginator(queue.order_by("due_at", "pk"), 50).get_page(filter_page(request.GET, "p"))
     for clue in page:
         clue.deadline = clues.clue_deadline(clue=clue, now=now)  # type: ignore[attr-defined]
     return render(
@@ -379,8 +383,8 @@ def _notice_for(request: HttpRequest) -> tuple[NoticeListForm, notices.NoticeLis
     staff = require_staff(request.user)
     villages = _notice_villages(staff)
     today = timezone.localdate()
-    wanted = request.GET.get("village", "")
-    if wanted.isdigit() and not villages.filter(pk=int(wanted)).exists():
+    wanted = filter_int(request.GET, "village")
+    if wanted is not None and not villages.filter(pk=wanted).exists():
         raise PermissionDenied  # a village outside the staff member's area
     start, end = today - datetime.timedelta(days=30), today
     data: Any = request.GET

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from common.filters import filter_int
 from config.http import AuthenticatedHttpRequest
 from producers.models import Producer
 
@@ -32,8 +33,8 @@ def producer_for(request: AuthenticatedHttpRequest) -> Producer | None:
         if producer is None:
             raise PermissionDenied
         return producer
-    partner = request.GET.get("partner", "")
-    chosen = producers.filter(partner_id=partner).first() if partner.isdigit() else None
+    partner = filter_int(request.GET, "partner")
+    chosen = producers.filter(partner_id=partner).first() if partner is not None else None
     return chosen or producers.order_by("partner__name").first()
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.backoffice import forbidden_as_403, require_staff
+from common.filters import filter_choice, filter_int
 from common.spreadsheets import CONTENT_TYPES, FORMATS, spreadsheet_bytes, spreadsheet_response
 
 from ..models import Region
@@ -61,6 +62,11 @@ def _context(request: HttpRequest, scope: Scope, **extra: Any) -> dict[str, Any]
     }
 
 
+def _scope(request: HttpRequest) -> Scope:
+    """The staff member's report scope, narrowed to ``?county=`` (a county's id) if given."""
+    return report_scope(user=request.user, county=filter_int(request.GET, "county"))
+
+
 def period_from_request(request: HttpRequest) -> tuple[staff.Period, str | None]:
     """The period asked for; this year, with the reason, when the one asked for is not valid."""
     try:
@@ -90,10 +96,11 @@ def _report_page(
 
 @forbidden_as_403
 def report_overview(request: HttpRequest) -> HttpResponse:
-    scope = report_scope(user=request.user, county=request.GET.get("county"))
+    scope = _scope(request)
     region = None
-    if request.GET.get("region", "").isdigit():
-        region = Region.objects.filter(pk=request.GET["region"]).exclude(level="village").first()
+    region_id = filter_int(request.GET, "region")
+    if region_id is not None:
+        region = Region.objects.filter(pk=region_id).exclude(level="village").first()
         if region is None:
             raise Http404
         if not scope.covers(region.county.pk):
@@ -117,7 +124,7 @@ def report_overview(request: HttpRequest) -> HttpResponse:
 
 @forbidden_as_403
 def report_platform(request: HttpRequest) -> HttpResponse:
-    scope = report_scope(user=request.user, county=request.GET.get("county"))
+    scope = _scope(request)
     period, period_error = period_from_request(request)
     impact = staff.report_platform(scope=scope, period=period)
     return _report_page(
@@ -136,11 +143,9 @@ def report_platform(request: HttpRequest) -> HttpResponse:
 
 @forbidden_as_403
 def report_breakdown(request: HttpRequest) -> HttpResponse:
-    scope = report_scope(user=request.user, county=request.GET.get("county"))
+    scope = _scope(request)
     period, period_error = period_from_request(request)
-    by = request.GET.get("by") or "product"
-    if by not in staff.BREAKDOWNS:
-        raise Http404
+    by = filter_choice(request.GET, "by", staff.BREAKDOWNS) or "product"
     rows = staff.report_breakdown(scope=scope, period=period, by=by)
     return _report_page(
         request,
@@ -159,7 +164,7 @@ def report_breakdown(request: HttpRequest) -> HttpResponse:
 @forbidden_as_403
 def report_arrears(request: HttpRequest) -> HttpResponse:
     """Arrears to households by producer in the staff member's county (issue #16)."""
-    scope = report_scope(user=request.user, county=request.GET.get("county"))
+    scope = _scope(request)
     today = timezone.localdate()
     rows = staff.report_arrears(scope=scope, today=today)
     return _report_page(

@@ -7,6 +7,7 @@ the far side of the network, and nothing else.
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import stripe
@@ -46,3 +47,19 @@ def to_fen(amount: Decimal) -> int:
 
 def from_fen(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(FEN)
+
+
+def webhook_signed_in_future(header: str, *, tolerance: int, now: float | None = None) -> bool:
+    """Whether a Stripe-Signature header was signed more than ``tolerance`` seconds from now.
+
+    Stripe's SDK refuses a timestamp older than the tolerance but accepts any in the
+    future, so an event signed ahead of time (a leaked secret, a skewed signer) could
+    be replayed until then. Call after the signature checked out; a header without a
+    readable timestamp counts as in the future (refused).
+    """
+    stamps = [item[2:] for item in header.split(",") if item.strip().startswith("t=")]
+    try:
+        signed_at = int(stamps[0].strip())
+    except (IndexError, ValueError):
+        return True
+    return signed_at > (time.time() if now is None else now) + tolerance

@@ -17,7 +17,7 @@ from oscar.core.loading import get_model
 
 from .models import OrderPayment
 from .services import order_stripe_intent, stripe_event_record
-from .stripe_api import stripe_enabled
+from .stripe_api import stripe_enabled, webhook_signed_in_future
 
 if TYPE_CHECKING:
     from oscar.apps.order.models import Order as OrderType
@@ -34,13 +34,17 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     if not settings.STRIPE_WEBHOOK_SECRET:
         return HttpResponseBadRequest("Stripe is not configured.")
     payload = request.body
+    header = request.headers.get("Stripe-Signature", "")
     try:
         stripe.Webhook.construct_event(
             payload.decode("utf-8"),
-            request.headers.get("Stripe-Signature", ""),
+            header,
             settings.STRIPE_WEBHOOK_SECRET,
             tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
         )
+        # The SDK refuses only the past; a timestamp as far in the future is refused too.
+        if webhook_signed_in_future(header, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE):
+            raise stripe.SignatureVerificationError("Timestamp in the future", header)
         event = json.loads(payload)
     except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError) as exc:
         logger.warning("Stripe webhook refused: %s", exc)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.backoffice import forbidden_as_403, require_staff
+from common.filters import filter_choice
 from common.forms import form_add_errors, form_save, messages_add_errors
 
 from . import selectors, services
@@ -43,9 +44,7 @@ def _require_change(request: HttpRequest) -> "User":
 @forbidden_as_403
 def unit_list(request: HttpRequest) -> HttpResponse:
     require_staff(request.user)
-    status = request.GET.get("status") or None
-    if status not in WorkUnit.Status.values:
-        status = None
+    status = filter_choice(request.GET, "status", WorkUnit.Status.values)
     return render(
         request,
         "units/admin/unit_list.html",

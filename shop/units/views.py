@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.filters import filter_year
 from common.forms import form_add_errors, form_save, messages_add_errors
 from common.spreadsheets import Sheet, spreadsheet_bytes, spreadsheet_response
 from config.http import AuthenticatedHttpRequest
@@ -197,10 +198,7 @@ def unit_plan(request: MemberRequest) -> HttpResponse:
     today = timezone.localdate()
     year = today.year
     if request.method == "GET":
-        try:
-            year = int(request.GET.get("year") or year)
-        except ValueError:
-            year = today.year
+        year = filter_year(request.GET) or year
     plan = selectors.unit_plans(unit=unit).filter(year=year).first()
     initial = {"year": year, "reserved_share": "10"}
     if plan is not None:

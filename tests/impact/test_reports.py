@@ -440,7 +440,7 @@ def test_an_unknown_period_says_so_and_shows_this_year(client, sales):
     assert response.status_code == 200
     assert response.context["period"].key == THIS_YEAR
     assert "2026-13" in response.context["period_error"]
-    assert client.get(reverse("impact_report_breakdown"), {"by": "nothing"}).status_code == 404
+    assert client.get(reverse("impact_report_breakdown"), {"by": "nothing"}).status_code == 400
     assert client.get(reverse("impact_report_platform"), {"format": "pdf"}).status_code == 404
 
 
