@@ -165,6 +165,8 @@ TEMPLATES = [
                 "oscar.core.context_processors.metadata",
                 "wagtail.contrib.settings.context_processors.settings",
             ],
+            # {% load html_clean %}: {{ text|clean_html }} for HTML an outsider wrote (common/html.py).
+            "libraries": {"html_clean": "common.html_tags"},
         },
     }
 ]
