@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403  (Oscar's settings, overridden below)
 from oscar.defaults import OSCAR_DASHBOARD_NAVIGATION
@@ -128,6 +129,8 @@ INSTALLED_APPS = DJANGO_APPS + OSCAR_APPS + WAGTAIL_APPS + THIRD_PARTY_APPS + LO
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer, cached campaign pages included (config/csp.py).
+    "config.csp.ContentSecurityPolicyMiddleware",
     "cms.campaigns.middleware.CampaignCountersMiddleware",  # livestream counters from the cache (cms/)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -280,6 +283,30 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 # Wagtail's own background tasks (django-tasks): immediate unless configured.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# ---------------------------------------------------------------- Content-Security-Policy
+# django-csp: one policy for every page (README "Content security"). Our own inline scripts
+# carry the request's nonce (request.csp_nonce); everything else is a file from this site,
+# except Stripe.js, named here. Chart.js is vendored (static/vendor/chartjs/), so 'self'.
+STRIPE_JS_ORIGIN = "https://js.stripe.com"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, STRIPE_JS_ORIGIN],
+        # Style attributes (Oscar's and Wagtail's markup, Stripe's elements) need 'unsafe-inline';
+        # a style cannot run script in any browser this site supports.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", "https:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF, "https://api.stripe.com"],
+        "frame-src": [SELF, STRIPE_JS_ORIGIN, "https://hooks.stripe.com"],
+        # 'self': Wagtail's preview shows the page in a frame of its own editor.
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
 
 # ---------------------------------------------------------------- Celery
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
