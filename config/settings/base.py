@@ -281,6 +281,10 @@ WAGTAIL_SITE_NAME = "益享"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
+# The admin neither fetches staff avatars from Gravatar (their e-mail hashes leave the site)
+# nor asks releases.wagtail.org for a new version: both would break the policy's img/connect-src.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Wagtail's own background tasks (django-tasks): immediate unless configured.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -307,6 +311,10 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+# The one exception (config/csp.py): Wagtail's page editor renders inline <script>s that no
+# nonce can reach (its date pickers are form widgets, drawn without the request) and runs
+# more through jQuery; on these paths alone script-src is 'self' 'unsafe-inline' + Stripe.
+CONTENT_SECURITY_POLICY_INLINE_SCRIPT_PATHS = r"^/cms/pages/(add/|\d+/edit/|\d+/revisions/\d+/revert/)"
 
 # ---------------------------------------------------------------- Celery
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")

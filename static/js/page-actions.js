@@ -1,5 +1,6 @@
-// Buttons that print the page, go back or close a pop-up, wired here rather than in onclick= attributes,
-// which the Content-Security-Policy refuses to run.
+// Buttons that print the page, go back or close a pop-up, and the dashboard's picture
+// inputs, wired here rather than in onclick=/onload= attributes, which the
+// Content-Security-Policy refuses to run.
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -16,4 +17,22 @@
       window.history.back();
     }
   });
+
+  // Oscar's dashboard picture input: a picture chosen for upload shows in its <img>; once it
+  // loads the upload button hides, and a file that is no picture brings the button back.
+  document.addEventListener("load", function (event) {
+    var img = event.target;
+    if (img instanceof HTMLImageElement && img.hasAttribute("data-yx-upload-button")) {
+      var button = img.parentNode.querySelector("button");
+      if (button) { button.style.display = "none"; }
+    }
+  }, true);
+  document.addEventListener("error", function (event) {
+    var img = event.target;
+    if (img instanceof HTMLImageElement && img.hasAttribute("data-yx-upload-button") && img.getAttribute("src")) {
+      var button = img.parentNode.querySelector("button");
+      if (button) { button.style.display = ""; }
+      window.alert(img.getAttribute("data-yx-bad-image"));
+    }
+  }, true);
 })();

@@ -114,3 +114,21 @@ def test_a_cached_campaign_page_carries_the_nonce_of_its_own_header():
     assert nonce_one not in html
     assert "yx-csp-nonce-placeholder" not in html
     cache.clear()
+
+
+def test_only_wagtails_page_editor_allows_inline_scripts(client):
+    from cms.models import NewsPage
+    from tests.producers.factories import staff_user
+
+    client.force_login(staff_user())
+    news = NewsPage.objects.live().first()
+    editor = client.get(f"/cms/pages/{news.pk}/edit/")
+    assert editor.status_code == 200
+    assert policy(editor) == {
+        **POLICY,
+        "script-src": ["'self'", "'unsafe-inline'", "https://js.stripe.com"],
+    }
+    for path in ("/cms/", "/cms/impact/reports/", f"/cms/pages/{news.pk}/", "/shop/dashboard/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert without_nonce(policy(response)) == POLICY, path

@@ -5,6 +5,13 @@ from django import forms
 from django.core.files import File
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.dashboard.catalogue import forms as oscar_forms
+from oscar.forms.widgets import ImageInput as OscarImageInput
+
+
+class ImageInput(OscarImageInput):
+    """Oscar's picture input without inline event handlers (the Content-Security-Policy refuses them)."""
+
+    template_name = "catalogue_dashboard/image_input_widget.html"
 
 
 class StockRecordForm(oscar_forms.StockRecordForm):
@@ -35,6 +42,9 @@ class ProductImageForm(oscar_forms.ProductImageForm):
     """Product pictures: a real image (Django's ImageField checks with Pillow) of at most 5 MB."""
 
     MAX_BYTES = 5 * 1024 * 1024
+
+    class Meta(oscar_forms.ProductImageForm.Meta):
+        widgets = {**oscar_forms.ProductImageForm.Meta.widgets, "original": ImageInput()}
 
     def clean_original(self) -> File | None:
         image = self.cleaned_data.get("original")
