@@ -314,7 +314,9 @@ CONTENT_SECURITY_POLICY = {
 # The one exception (config/csp.py): Wagtail's page editor renders inline <script>s that no
 # nonce can reach (its date pickers are form widgets, drawn without the request) and runs
 # more through jQuery; on these paths alone script-src is 'self' 'unsafe-inline' + Stripe.
-CONTENT_SECURITY_POLICY_INLINE_SCRIPT_PATHS = r"^/cms/pages/(add/|\d+/edit/|\d+/revisions/\d+/revert/)"
+CONTENT_SECURITY_POLICY_INLINE_SCRIPT_PATHS = (
+    r"^/cms/pages/(add/|\d+/edit/|\d+/revisions/\d+/revert/)"
+)
 
 # ---------------------------------------------------------------- Celery
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")

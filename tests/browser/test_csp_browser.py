@@ -75,7 +75,14 @@ def test_no_page_is_refused_anything_by_the_policy(database_put_back, demo_site,
     context, page, watch = session()
     potato = Product.objects.get(upc="YX-DC-001")
     campaign = CampaignPage.objects.live().first()
-    for path in ("/", "/shop/", "/shop/catalogue/", potato.get_absolute_url(), "/declare/", "/impact/"):
+    for path in (
+        "/",
+        "/shop/",
+        "/shop/catalogue/",
+        potato.get_absolute_url(),
+        "/declare/",
+        "/impact/",
+    ):
         watch.open(base + path)
     watch.open(base + campaign.url)
     watch.open(base + "/cms/login/")
@@ -91,7 +98,9 @@ def test_no_page_is_refused_anything_by_the_policy(database_put_back, demo_site,
     # ------------------------------------------------ a producer's user in Oscar's dashboard
     context, page, watch = session()
     producer_user(partner_code="dongchuan-hongtudi", email="csp-producer@example.com")
-    log_in(page, base, then="/shop/dashboard/", username="csp-producer@example.com", password=PASSWORD)
+    log_in(
+        page, base, then="/shop/dashboard/", username="csp-producer@example.com", password=PASSWORD
+    )
     page.wait_for_url("**/shop/dashboard/")
     watch.open(base + "/shop/dashboard/")
     watch.open(base + "/shop/dashboard/orders/")

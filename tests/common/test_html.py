@@ -161,3 +161,34 @@ def test_a_story_body_is_cleaned_on_save_and_on_render(client):
     assert "Hand-picked potatoes." in html
     assert "onerror" not in html
     assert "alert(document" not in html
+
+
+# ---------------------------------------------------------------- Oscar's stock alert e-mails
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "oscar/communication/emails/commtype_product_alert_body.html",
+        "oscar/communication/emails/commtype_product_alert_confirmation_body.html",
+    ],
+)
+def test_a_producers_product_title_is_escaped_in_the_stock_alert_emails(template):
+    from django.contrib.sites.models import Site
+    from django.template.loader import render_to_string
+
+    ProductAlert = get_model("customer", "ProductAlert")
+    product = Product.objects.get(upc=POTATO)
+    product.title = '<a href="https://evil.example">薯</a>'
+    alert = ProductAlert(product=product, email="buyer@example.com", key="k")
+    html = render_to_string(
+        template,
+        {
+            "alert": alert,
+            "site": Site.objects.get_current(),
+            "confirm_url": "/c/",
+            "cancel_url": "/x/",
+        },
+    )
+    assert "&lt;a href=&quot;https://evil.example&quot;&gt;薯&lt;/a&gt;" in html
+    assert '<a href="https://evil.example">' not in html
