@@ -1,10 +1,11 @@
 """The Content-Security-Policy middleware: django-csp's, with one path-scoped exception.
 
-The policy is ``CONTENT_SECURITY_POLICY`` in settings (README "Content security"). Wagtail's
-page editor (``CONTENT_SECURITY_POLICY_INLINE_SCRIPT_PATHS``) writes inline scripts into its forms (date pickers,
-inline panels) from templates rendered without the request, so no nonce can reach them;
-there, and only there, script-src is ``'self' 'unsafe-inline'`` and Stripe, with no nonce
-(a nonce would make browsers ignore 'unsafe-inline').
+The policy is ``CONTENT_SECURITY_POLICY`` in settings (README "Content security").
+Wagtail's page editor (``CONTENT_SECURITY_POLICY_INLINE_SCRIPT_PATHS``) writes inline
+scripts into its forms (date pickers, inline panels) from templates rendered without the
+request, so no nonce can reach them; there, and only there, script-src is
+``'self' 'unsafe-inline'`` and Stripe, with no nonce (a nonce would make browsers ignore
+'unsafe-inline').
 """
 
 from __future__ import annotations
