@@ -8,10 +8,12 @@ refused.
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from oscar.core.loading import get_model
+from PIL import Image
 
 from cms.models import CampaignPage, NewsPage, StoryPage
 from tests.producers.factories import PASSWORD, producer_user
@@ -37,6 +39,12 @@ document.addEventListener("securitypolicyviolation", (event) => {
     });
 });
 """
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 120, 40)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 class Watch:
@@ -105,6 +113,14 @@ def test_no_page_is_refused_anything_by_the_policy(database_put_back, demo_site,
     watch.open(base + "/shop/dashboard/")
     watch.open(base + "/shop/dashboard/orders/")
     watch.open(base + f"/shop/dashboard/catalogue/products/{potato.pk}/", ready=".tox-tinymce")
+    # The picture input works without its inline handlers: a chosen picture hides the button.
+    empty = page.locator(".image-input:has(img[data-yx-upload-button])").first
+    button = empty.locator("button")
+    assert button.evaluate("b => b.style.display") == ""
+    empty.locator("input[type=file]").set_input_files(
+        files=[{"name": "potato.png", "mimeType": "image/png", "buffer": png()}]
+    )
+    page.wait_for_function("b => b.style.display === 'none'", arg=button.element_handle())
     screenshot(page, "csp-product-edit")
     found += watch.problems
     context.close()
