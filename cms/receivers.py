@@ -1,15 +1,20 @@
 """Where cms listens: publication syncs the campaign price offer, a new campaigns index
 gets its permissions and workflow, a placed order records its campaign, payments
-refresh the counters. One thin receiver per concern; the work is in cms/campaigns/."""
+refresh the counters; every page's rich text is cleaned before it is saved. One thin
+receiver per concern; the work is in cms/campaigns/ and common/html.py."""
 
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models import Model
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
+from wagtail.fields import RichTextField
 from wagtail.signals import page_published, page_unpublished
 
+from common.html import clean_richtext_source
 from shop.checkout.signals import order_placing
 from shop.payments.signals import payment_confirmed, payment_refunded
 
@@ -61,3 +66,19 @@ def counters_on_payment(sender: type, event: Any, order: Any, **kwargs: Any) -> 
 @receiver(payment_refunded, dispatch_uid="cms_counters_on_refund")
 def counters_on_refund(sender: type, event: Any, order: Any, refund: Any, **kwargs: Any) -> None:
     _counters_refresh(order)
+
+
+def richtext_clean(sender: type[Model], instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """Hosts' and editors' rich text, as Wagtail stores it, through the allow-list."""
+    for field in sender._meta.concrete_fields:
+        if isinstance(field, RichTextField):
+            value = getattr(instance, field.attname)
+            if value:
+                setattr(instance, field.attname, clean_richtext_source(value))
+
+
+for _model in apps.get_app_config("cms").get_models():
+    if any(isinstance(field, RichTextField) for field in _model._meta.concrete_fields):
+        pre_save.connect(
+            richtext_clean, sender=_model, dispatch_uid=f"cms_richtext_clean_{_model.__name__}"
+        )

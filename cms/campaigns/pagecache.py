@@ -5,7 +5,9 @@ anonymous with nothing in their basket. For those (no cookie but the CSRF and
 language ones, no query string) the rendered page is kept in the cache for a
 few seconds; the middleware answers from it before Wagtail routes the request.
 The page is rendered with a placeholder where the CSRF token goes, and each
-answer puts the visitor's own token in its place, so no two visitors share one.
+answer puts the visitor's own token in its place, so no two visitors share one. The
+Content-Security-Policy nonce of the page's scripts is kept the same way: the cached page
+holds a placeholder, and each answer carries the nonce its own CSP header names.
 The live figures on the page come from the counters endpoint, which the page's
 script reads every few seconds, so a page a few seconds old is still current.
 Host actions and publication clear the cached page at once.
@@ -25,6 +27,7 @@ from wagtail.models import Page
 from .models import campaign_pages
 
 CSRF_PLACEHOLDER = "yx-csrf-placeholder-0c6f"
+NONCE_PLACEHOLDER = "yx-csp-nonce-placeholder-5e2a"
 PAGE_SECONDS = 10
 COUNTERS_SECONDS = 3
 SHAREABLE_COOKIES = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
@@ -48,9 +51,20 @@ def cacheable(request: HttpRequest) -> bool:
 
 
 def with_token(request: HttpRequest, content: bytes) -> bytes:
+    """The cached page with this visitor's CSRF token and this answer's CSP nonce in it."""
+    if NONCE_PLACEHOLDER.encode() in content:
+        content = content.replace(NONCE_PLACEHOLDER.encode(), str(request.csp_nonce).encode())  # type: ignore[attr-defined]  # django-csp's
     if CSRF_PLACEHOLDER.encode() not in content:
         return content
     return content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+
+
+def without_nonce(request: HttpRequest, content: bytes) -> bytes:
+    """The rendered page with its CSP nonce (if it used one) replaced by the placeholder."""
+    nonce = getattr(request, "_csp_nonce", None)  # set by django-csp once a template used it
+    if not nonce:
+        return content
+    return content.replace(nonce.encode(), NONCE_PLACEHOLDER.encode())
 
 
 def campaign_page_serve(
@@ -63,13 +77,14 @@ def campaign_page_serve(
     response = serve()
     if hasattr(response, "render"):
         response.render()
+    content = without_nonce(request, response.content)
     if response.status_code == 200:
         cache.set(
             page_key(path=request.path, language=translation.get_language()),
-            (response.content, response["Content-Type"]),
+            (content, response["Content-Type"]),
             PAGE_SECONDS,
         )
-    response.content = with_token(request, response.content)
+    response.content = with_token(request, content)
     return response
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403  (Oscar's settings, overridden below)
@@ -132,6 +133,8 @@ INSTALLED_APPS = DJANGO_APPS + OSCAR_APPS + WAGTAIL_APPS + THIRD_PARTY_APPS + LO
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer, cached campaign pages included (config/csp.py).
+    "config.csp.ContentSecurityPolicyMiddleware",
     "cms.campaigns.middleware.CampaignCountersMiddleware",  # livestream counters from the cache (cms/)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -173,6 +176,8 @@ TEMPLATES = [
                 "oscar.core.context_processors.metadata",
                 "wagtail.contrib.settings.context_processors.settings",
             ],
+            # {% load html_clean %}: {{ text|clean_html }} for HTML an outsider wrote (common/html.py).
+            "libraries": {"html_clean": "common.html_tags"},
         },
     }
 ]
@@ -338,8 +343,42 @@ WAGTAIL_SITE_NAME = "益享"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
+# The admin neither fetches staff avatars from Gravatar (their e-mail hashes leave the site)
+# nor asks releases.wagtail.org for a new version: both would break the policy's img/connect-src.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Wagtail's own background tasks (django-tasks): immediate unless configured.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# ---------------------------------------------------------------- Content-Security-Policy
+# django-csp: one policy for every page (README "Content security"). Our own inline scripts
+# carry the request's nonce (request.csp_nonce); everything else is a file from this site,
+# except Stripe.js, named here. Chart.js is vendored (static/vendor/chartjs/), so 'self'.
+STRIPE_JS_ORIGIN = "https://js.stripe.com"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, STRIPE_JS_ORIGIN],
+        # Style attributes (Oscar's and Wagtail's markup, Stripe's elements) need 'unsafe-inline';
+        # a style cannot run script in any browser this site supports.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", "https:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF, "https://api.stripe.com"],
+        "frame-src": [SELF, STRIPE_JS_ORIGIN, "https://hooks.stripe.com"],
+        # 'self': Wagtail's preview shows the page in a frame of its own editor.
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    },
+}
+# The one exception (config/csp.py): Wagtail's page editor renders inline <script>s that no
+# nonce can reach (its date pickers are form widgets, drawn without the request) and runs
+# more through jQuery; on these paths alone script-src is 'self' 'unsafe-inline' + Stripe.
+CONTENT_SECURITY_POLICY_INLINE_SCRIPT_PATHS = (
+    r"^/cms/pages/(add/|\d+/edit/|\d+/revisions/\d+/revert/)"
+)
 
 # ---------------------------------------------------------------- Celery
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")

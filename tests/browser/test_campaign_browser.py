@@ -45,7 +45,10 @@ def test_a_viewer_buys_through_a_sharer_link_and_the_counter_moves(demo_site, pa
     assert page.locator("#campaign-state").inner_text() == "直播中"
     assert "直播价 ¥35.80" in page.locator(".yx-campaign-product").first.inner_text()
     # The counters come from the endpoint (the page's script fills them in).
-    page.wait_for_function("document.querySelector('[data-counter=orders]').textContent === '0'")
+    # A function, not an expression: Playwright evals expressions, which the page's CSP refuses.
+    page.wait_for_function(
+        "() => document.querySelector('[data-counter=orders]').textContent === '0'"
+    )
     screenshot(page, "campaign-live-before")
 
     page.locator(".yx-campaign-product form button[type=submit]").first.click()
@@ -60,12 +63,15 @@ def test_a_viewer_buys_through_a_sharer_link_and_the_counter_moves(demo_site, pa
 
     # Staff see the transfer arrive; the page's counter moves within a refresh.
     page.goto(demo_site.url + campaign.url)
-    page.wait_for_function("document.querySelector('[data-counter=orders]').textContent === '0'")
+    page.wait_for_function(
+        "() => document.querySelector('[data-counter=orders]').textContent === '0'"
+    )
     pay_in_full(
         order, by=get_user_model().objects.get(username="admin"), reference="CAMPAIGN-BROWSER-1"
     )
     page.wait_for_function(
-        "document.querySelector('[data-counter=orders]').textContent === '1'", timeout=20_000
+        "() => document.querySelector('[data-counter=orders]').textContent === '1'",
+        timeout=20_000,
     )
     assert page.locator("[data-counter=sales]").inner_text() == "35.80"
     assert page.locator("[data-counter=buyers]").inner_text() == "1"
