@@ -8,13 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from oscar.apps.dashboard.catalogue import forms as oscar_forms
 from oscar.forms.widgets import ImageInput as OscarImageInput
 
+from common.uploads import IMAGE_TYPES, document_name
+
 
 class ImageInput(OscarImageInput):
     """Oscar's picture input without inline event handlers (the Content-Security-Policy refuses them)."""
 
     template_name = "catalogue_dashboard/image_input_widget.html"
-
-from common.uploads import IMAGE_TYPES, document_name
 
 
 class StockRecordForm(oscar_forms.StockRecordForm):
