@@ -69,3 +69,17 @@ class StaffMenuItem(MenuItem):
 
     def is_shown(self, request: HttpRequest) -> bool:
         return bool(request.user.is_staff)
+
+
+class PermissionMenuItem(MenuItem):
+    """A Wagtail admin menu item shown to staff holding ``permission`` ("app_label.codename").
+
+    Only the menu: the pages behind it check the same permission themselves.
+    """
+
+    def __init__(self, *args: Any, permission: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_staff and request.user.has_perm(self.permission))
