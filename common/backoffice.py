@@ -37,6 +37,21 @@ def require_staff(user: User | AnonymousUser) -> User:
     return user
 
 
+def require_monitoring(user: User | AnonymousUser) -> User:
+    """The user, if monitoring staff (a ``StaffScope``: county, township, village or the whole
+    city) or a superuser; PermissionDenied else.
+
+    Platform operations and finance are staff too, but hold no area: the monitoring pages
+    (households, clues, notices, reports, exports, payouts) are not theirs (``common.roles``).
+    """
+    from impact.models import StaffScope
+
+    staff = require_staff(user)
+    if not staff.is_superuser and not StaffScope.objects.filter(user=staff).exists():
+        raise PermissionDenied
+    return staff
+
+
 def require_permission(user: User | AnonymousUser, permission: str) -> None:
     """PermissionDenied unless the user holds ``permission`` ("app_label.codename")."""
     if not user.has_perm(permission):

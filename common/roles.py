@@ -83,6 +83,8 @@ def roles_of(user: User | AnonymousUser) -> frozenset[Role]:
     """
     if not user.is_authenticated or not user.is_active:
         return frozenset({Role.VISITOR})
+    from oscar.core.loading import get_model
+
     from cms.campaigns.services import APPROVER_GROUP, CADRE_GROUP
     from shop.units.models import WorkUnitMember
 
@@ -100,7 +102,8 @@ def roles_of(user: User | AnonymousUser) -> frozenset[Role]:
             roles.add(scope_role)
     if groups & {CADRE_GROUP, APPROVER_GROUP}:
         roles.add(Role.CAMPAIGN_HOST)
-    if user.partners.exists():  # Oscar's partner users: a producer's shop
+    Partner = get_model("partner", "Partner")
+    if Partner.objects.filter(users=user).exists():  # Oscar's partner users: a producer's shop
         roles.add(Role.PRODUCER)
     member = WorkUnitMember.objects.filter(user=user).values_list("role", flat=True).first()
     if member is not None:

@@ -24,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from common.backoffice import forbidden_as_403, require_permission, require_staff
+from common.backoffice import forbidden_as_403, require_monitoring, require_permission
 from common.forms import form_save, messages_add_errors
 from common.spreadsheets import ImportFileError
 
@@ -51,7 +51,7 @@ from .rules import Level
 
 @forbidden_as_403
 def household_list(request: HttpRequest) -> HttpResponse:
-    require_staff(request.user)
+    require_monitoring(request.user)
     visible = access.households_visible_to(user=request.user).select_related(
         "region__parent", "county", "status__assessment"
     )
@@ -101,7 +101,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 def _household(request: HttpRequest, pk: int, *, change: bool = False) -> Household:
     """The household, for staff of its county (refusals logged); with ``change``, for staff who may edit."""
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
     if change:
         require_permission(request.user, "impact.change_household")
@@ -185,7 +185,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     household = _household(request, pk)
     form = RevealForm(request.POST)
     revealed = None
@@ -205,7 +205,7 @@ def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_add_measure(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     household = _household(request, pk)
     return _household_form_saved(
         request,
@@ -221,7 +221,7 @@ def household_add_measure(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 def clue_queue(request: HttpRequest) -> HttpResponse:
     """The clues in review in the staff member's area: overdue ones counted and flagged."""
-    require_staff(request.user)
+    require_monitoring(request.user)
     queue = access.clues_visible_to(user=request.user).exclude(stage__in=Clue.CLOSED)
     now = timezone.now()
     counts = queue.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
@@ -251,7 +251,7 @@ def clue_queue(request: HttpRequest) -> HttpResponse:
 @forbidden_as_403
 def clue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One clue: where its review stands, who did each step, and the steps this user may take."""
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     clue = (
         access.clues_visible_to(user=staff)
         .select_related("household__region__parent", "declaration__village")
@@ -289,7 +289,7 @@ def clue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def clue_advance(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     clue = access.clues_visible_to(user=request.user).filter(pk=pk).first()
     if clue is None:
         raise PermissionDenied
@@ -335,7 +335,7 @@ def _notice_villages(user: Any) -> Any:
 
 
 def _notice_for(request: HttpRequest) -> tuple[NoticeListForm, notices.NoticeList | None]:
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     villages = _notice_villages(staff)
     today = timezone.localdate()
     wanted = request.GET.get("village", "")
@@ -412,7 +412,7 @@ def notice_list_pdf(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notice_contact(request: HttpRequest, pk: int) -> HttpResponse:
     """Set who takes objections to a village's notices: staff of an area covering the village."""
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     village = Region.objects.filter(pk=pk, level=Region.Level.VILLAGE).first()
     if (
         village is None
