@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from common.roles import Role, roles_of
 from demo.orders import demo_order_place
+from producers.models import Producer
 from shop.payments.models import BankTransfer, OrderPayment, Refund
 from shop.payments.services import order_payment_open
 
@@ -192,3 +193,24 @@ def test_the_platforms_own_staff_see_the_platform_wide_totals(transfer_order, us
     response = as_user(username).get(reverse("dashboard:index"))
     assert response.status_code == 200
     assert response.context["total_orders"] == 1
+
+
+# ------------------------------------------------------------------ monitoring pages: monitoring's
+
+
+@pytest.mark.parametrize("username", ["ops", "finance"])
+def test_platform_staff_hold_no_area_so_the_monitoring_pages_refuse_them(username):
+    client = as_user(username)
+    for page in ("/cms/impact/households/", "/cms/impact/export/warnings.csv"):
+        assert client.get(page).status_code == 403
+    menu = client.get("/cms/").content.decode()
+    assert reverse("impact_households") not in menu
+    assert (reverse("producers_admin_list") in menu) is (username == "ops")
+
+
+def test_platform_operations_see_every_producer_to_approve_it():
+    response = as_user("ops").get(reverse("producers_admin_list"))
+    assert response.status_code == 200
+    assert list(response.context["producers"].order_by("pk")) == list(
+        Producer.objects.order_by("pk")
+    )
