@@ -37,6 +37,35 @@ def require_staff(user: User | AnonymousUser) -> User:
     return user
 
 
+def require_monitoring(user: User | AnonymousUser) -> User:
+    """The user, if monitoring staff (a ``StaffScope``: county, township, village or the whole
+    city) or a superuser; PermissionDenied else.
+
+    Platform operations and finance are staff too, but hold no area: the monitoring pages
+    (households, clues, notices, reports, exports, payouts) are not theirs (``common.roles``).
+    """
+    staff = require_staff(user)
+    if not is_monitoring(staff):
+        raise PermissionDenied
+    return staff
+
+
+def is_monitoring(user: User | AnonymousUser) -> bool:
+    """Whether ``user`` is monitoring staff (a ``StaffScope``) or a superuser (remembered on
+    the user object for the request)."""
+    from impact.models import StaffScope
+
+    if not user.is_authenticated or not user.is_staff:
+        return False
+    if user.is_superuser:
+        return True
+    cached: bool | None = getattr(user, "_yx_monitoring", None)
+    if cached is None:
+        cached = StaffScope.objects.filter(user=user).exists()
+        setattr(user, "_yx_monitoring", cached)  # noqa: B010 (a request-long memo)
+    return cached
+
+
 def require_permission(user: User | AnonymousUser, permission: str) -> None:
     """PermissionDenied unless the user holds ``permission`` ("app_label.codename")."""
     if not user.has_perm(permission):
@@ -62,10 +91,35 @@ def forbidden_as_403(view: Callable[..., Response]) -> Callable[..., Response | 
 
 
 class StaffMenuItem(MenuItem):
-    """A Wagtail admin menu item shown to staff only (see ``require_staff`` for who they are).
+    """A Wagtail admin menu item shown to monitoring staff (``require_monitoring``: a
+    ``StaffScope``) and superusers, and to staff holding ``permission`` if one is given.
 
-    Only the menu: the pages behind it call ``require_staff`` themselves.
+    Only the menu: the pages behind it call ``require_monitoring`` (or check the
+    permission) themselves.
     """
 
+    def __init__(self, *args: Any, permission: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
     def is_shown(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_staff)
+        user = request.user
+        if not user.is_staff:
+            return False
+        if self.permission is not None and user.has_perm(self.permission):
+            return True
+        return is_monitoring(user)
+
+
+class PermissionMenuItem(MenuItem):
+    """A Wagtail admin menu item shown to staff holding ``permission`` ("app_label.codename").
+
+    Only the menu: the pages behind it check the same permission themselves.
+    """
+
+    def __init__(self, *args: Any, permission: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_staff and request.user.has_perm(self.permission))

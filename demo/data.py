@@ -297,6 +297,12 @@ HOUSEHOLD_KINDS = ["exited", "exited", "marginal", "ordinary", "exited", "sudden
 HOUSEHOLDS_PER_VILLAGE = 3
 
 DEMO_STAFF = {"username": "admin", "email": "admin@yixiang.example", "password": "yixiang-demo"}
+# The platform's own staff (common.roles): finance (payments, transfers, refunds) and
+# operations (producers, work units); neither sees households.
+DEMO_PLATFORM_STAFF = [
+    {"username": "finance", "email": "finance@yixiang.example", "role": "finance"},
+    {"username": "ops", "email": "ops@yixiang.example", "role": "operations"},
+]
 # Monitoring staff of 东川区: sees only that county in the back office.
 DEMO_COUNTY_STAFF = {
     "username": "dongchuan",

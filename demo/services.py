@@ -33,6 +33,7 @@ from cms.models import (
     StoryPage,
 )
 from common.money import ZERO, fen
+from common.roles import Role, platform_groups_ensure
 from impact.ledger.services import attribution_run
 from impact.models import (
     Assessment,
@@ -89,6 +90,7 @@ def demo_load(*, sale: bool = False) -> DemoReport:
         _sites()
         counties = _regions(report)
         _staff(report)
+        _platform_staff(report)
         categories = _categories(report)
         producers = _producers(report, counties, categories)
         _households(report, counties)
@@ -162,6 +164,23 @@ def _staff(report: DemoReport) -> None:
         User.objects.create_superuser(
             username=staff["username"], email=staff["email"], password=staff["password"]
         )
+        report.count("users", True)
+
+
+def _platform_staff(report: DemoReport) -> None:
+    """The finance and operations logins, in their groups (common.roles)."""
+    User = get_user_model()
+    groups = platform_groups_ensure()
+    for staff in data.DEMO_PLATFORM_STAFF:
+        if User.objects.filter(username=staff["username"]).exists():
+            continue
+        user = User.objects.create_user(
+            username=staff["username"],
+            email=staff["email"],
+            password=data.DEMO_STAFF["password"],
+            is_staff=True,
+        )
+        user.groups.add(groups[Role(staff["role"])])
         report.count("users", True)
 
 

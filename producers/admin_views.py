@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from common.backoffice import forbidden_as_403, require_staff
+from common.backoffice import forbidden_as_403, require_monitoring, require_staff
 from common.filters import filter_choice
 from common.forms import form_add_errors, messages_add_errors
 from config.http import AuthenticatedHttpRequest
@@ -25,7 +25,12 @@ from .models import BenefitLink, Producer
 
 
 def _visible(request: HttpRequest) -> QuerySet[Producer]:
-    require_staff(request.user)
+    """Every producer for platform operations (producers.view_producer: they approve them);
+    the producers of their area for monitoring staff, who recommend them."""
+    user = require_staff(request.user)
+    if user.has_perm("producers.view_producer"):
+        return Producer.objects.all()
+    require_monitoring(user)
     counties = counties_visible_to(user=request.user)
     return Producer.objects.filter(region__parent__in=counties) | Producer.objects.filter(
         region__in=counties

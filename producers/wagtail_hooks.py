@@ -26,5 +26,9 @@ def producers_admin_urls() -> list[URLPattern]:
 @hooks.register("register_admin_menu_item")
 def producers_menu() -> StaffMenuItem:
     return StaffMenuItem(
-        _("Producers"), reverse("producers_admin_list"), icon_name="site", order=260
+        _("Producers"),
+        reverse("producers_admin_list"),
+        permission="producers.view_producer",  # platform operations: every producer
+        icon_name="site",
+        order=260,
     )

@@ -304,16 +304,16 @@ OSCAR_SEARCH_FACETS: dict[str, dict[str, Any]] = {"fields": {}, "queries": {}}
 OSCAR_PRODUCTS_PER_PAGE = 24
 
 
-def _staff_only(
+def _platform_finance(
     user: "User | AnonymousUser",
     url_name: str,
     url_args: list[Any] | None = None,
     url_kwargs: dict[str, Any] | None = None,
 ) -> bool:
-    return user.is_staff
+    return user.is_staff and user.has_perm("payments.view_orderpayment")
 
 
-# Staff record transfers, chase pay-after-delivery orders and refund (Fulfilment menu).
+# Platform finance records transfers, chases pay-after-delivery orders and refunds (Fulfilment menu).
 for _section in OSCAR_DASHBOARD_NAVIGATION:
     if any(
         child.get("url_name") == "dashboard:order-list" for child in _section.get("children", [])
@@ -323,7 +323,7 @@ for _section in OSCAR_DASHBOARD_NAVIGATION:
             {
                 "label": _("Payments"),
                 "url_name": "payments-dashboard:list",
-                "access_fn": _staff_only,
+                "access_fn": _platform_finance,
             },
         )
 

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common.backoffice import forbidden_as_403, require_permission, require_staff
+from common.backoffice import forbidden_as_403, require_monitoring, require_permission
 from common.forms import form_add_errors, messages_add_errors
 from common.money import ZERO
 from common.spreadsheets import FORMATS, ImportFileError, spreadsheet_bytes, spreadsheet_response
@@ -224,7 +224,7 @@ def producer_payout_reverse(request: AuthenticatedHttpRequest, pk: int) -> HttpR
 
 def _staff_producer(request: HttpRequest, pk: int) -> Producer:
     """A producer of the staff member's county; PermissionDenied for any other."""
-    require_staff(request.user)
+    require_monitoring(request.user)
     require_permission(request.user, "impact.add_payout")
     producer = (
         payouts.producers_payable_by(user=request.user)

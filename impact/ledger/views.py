@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.backoffice import forbidden_as_403, require_staff
+from common.backoffice import forbidden_as_403, require_monitoring
 from common.filters import filter_choice, filter_int, filter_page
 from common.forms import form_add_errors
 from producers.models import Producer
@@ -39,7 +39,7 @@ class PayoutFollowUpForm(forms.Form):
 @forbidden_as_403
 def payout_follow_up_list(request: HttpRequest) -> HttpResponse:
     """Payouts in the staff member's area not yet confirmed: unverified, disputed, not reached."""
-    user = require_staff(request.user)
+    user = require_monitoring(request.user)
     scope = staff_scope(user)
     if scope is None:
         raise PermissionDenied
@@ -77,7 +77,7 @@ def payout_follow_up_list(request: HttpRequest) -> HttpResponse:
 @forbidden_as_403
 def payout_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     """One payout, its follow-ups so far, and the form to record another."""
-    user = require_staff(request.user)
+    user = require_monitoring(request.user)
     payout = get_object_or_404(
         Payout.objects.select_related("producer", "household__region", "recorded_by"), pk=pk
     )

@@ -4,7 +4,7 @@ their progress, and the last monthly run with the year it used and why."""
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from common.backoffice import forbidden_as_403, require_staff
+from common.backoffice import forbidden_as_403, require_monitoring
 
 from .runs import reassessment_run_last_periodic, reassessment_runs_recent
 
@@ -13,7 +13,7 @@ REFRESH_SECONDS = 3
 
 @forbidden_as_403
 def reassessment_runs(request: HttpRequest) -> HttpResponse:
-    require_staff(request.user)
+    require_monitoring(request.user)
     runs = reassessment_runs_recent()
     return render(
         request,

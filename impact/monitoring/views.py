@@ -24,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from common.backoffice import forbidden_as_403, require_permission, require_staff
+from common.backoffice import forbidden_as_403, require_monitoring, require_permission
 from common.filters import filter_choice, filter_int, filter_page, filter_year
 from common.forms import form_save, messages_add_errors
 from common.masking import mask_id_numbers
@@ -74,7 +74,7 @@ def _household_search_posted(request: HttpRequest) -> HttpResponse:
 
 @forbidden_as_403
 def household_list(request: HttpRequest) -> HttpResponse:
-    require_staff(request.user)
+    require_monitoring(request.user)
     if request.method == "POST":
         return _household_search_posted(request)
     if "q" in request.GET:
@@ -146,7 +146,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 def _household(request: HttpRequest, pk: int, *, change: bool = False) -> Household:
     """The household, for staff of its county (refusals logged); with ``change``, for staff who may edit."""
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     household = access.household_get_for_user(user=staff, pk=pk, path=request.path)
     if change:
         require_permission(request.user, "impact.change_household")
@@ -230,7 +230,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     household = _household(request, pk)
     form = RevealForm(request.POST)
     revealed = None
@@ -250,7 +250,7 @@ def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def household_add_measure(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     household = _household(request, pk)
     return _household_form_saved(
         request,
@@ -266,7 +266,7 @@ def household_add_measure(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 def clue_queue(request: HttpRequest) -> HttpResponse:
     """The clues in review in the staff member's area: overdue ones counted and flagged."""
-    require_staff(request.user)
+    require_monitoring(request.user)
     queue = access.clues_visible_to(user=request.user).exclude(stage__in=Clue.CLOSED)
     now = timezone.now()
     counts = queue.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
@@ -296,7 +296,7 @@ def clue_queue(request: HttpRequest) -> HttpResponse:
 @forbidden_as_403
 def clue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One clue: where its review stands, who did each step, and the steps this user may take."""
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     clue = (
         access.clues_visible_to(user=staff)
         .select_related("household__region__parent", "declaration__village")
@@ -334,7 +334,7 @@ def clue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @forbidden_as_403
 @require_POST
 def clue_advance(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     clue = access.clues_visible_to(user=request.user).filter(pk=pk).first()
     if clue is None:
         raise PermissionDenied
@@ -380,7 +380,7 @@ def _notice_villages(user: Any) -> Any:
 
 
 def _notice_for(request: HttpRequest) -> tuple[NoticeListForm, notices.NoticeList | None]:
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     villages = _notice_villages(staff)
     today = timezone.localdate()
     wanted = filter_int(request.GET, "village")
@@ -457,7 +457,7 @@ def notice_list_pdf(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notice_contact(request: HttpRequest, pk: int) -> HttpResponse:
     """Set who takes objections to a village's notices: staff of an area covering the village."""
-    staff = require_staff(request.user)
+    staff = require_monitoring(request.user)
     village = Region.objects.filter(pk=pk, level=Region.Level.VILLAGE).first()
     if (
         village is None

@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.backoffice import forbidden_as_403, require_staff
+from common.backoffice import forbidden_as_403, require_monitoring
 from common.filters import filter_choice, filter_int
 from common.spreadsheets import CONTENT_TYPES, FORMATS, spreadsheet_bytes, spreadsheet_response
 
@@ -181,7 +181,7 @@ def report_arrears(request: HttpRequest) -> HttpResponse:
 @forbidden_as_403
 def data_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The warnings export, limited to the staff member's county."""
-    require_staff(request.user)
+    require_monitoring(request.user)
     filename = _download_name("warnings", fmt)
     content = impact_export(
         kind="warnings", fmt=fmt, households=households_visible_to(user=request.user)
@@ -195,7 +195,7 @@ def attribution_export(request: HttpRequest, fmt: str) -> FileResponse:
 
     Written row by row into a temporary file on disk and streamed from there.
     """
-    require_staff(request.user)
+    require_monitoring(request.user)
     filename = _download_name("attribution", fmt)
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
     impact_export_write(

@@ -6,13 +6,18 @@ installed ``dashboard`` app's name: with this fork installed that is
 test site (``tests/_site/apps/dashboard``). The label stays ``dashboard``.
 
 It also mounts the producer-impact page, which belongs to impact's reporting,
-in the dashboard's URL namespace (see shop/FORKS.md).
+in the dashboard's URL namespace (see shop/FORKS.md), and keeps the staff side of
+every dashboard page to the platform's own staff (``platform_staff_side``).
 """
 
+from collections.abc import Callable
+from functools import wraps
 from importlib import import_module
 from typing import Any
 
 import oscar.apps.dashboard.apps as apps
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.module_loading import import_string
 from oscar.core.loading import get_class
@@ -32,6 +37,35 @@ PAYOUT_URL_NAMES = (
     "producer-payouts-reverse",
 )
 PRODUCER_ARREARS_VIEW = "impact.reporting.producer_views.ProducerArrearsView"
+#: Open to everyone: signing in and out of the dashboard.
+UNGUARDED = ("login", "logout")
+
+
+def platform_staff_side(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """403 for staff who are not the platform's own (operations, finance, superusers).
+
+    Oscar lets every ``is_staff`` user see every shop's orders, customers and the
+    platform-wide sales totals; county, township and village monitoring staff are staff
+    for monitoring only (``common.roles``). Producers' users are not staff: Oscar's own
+    partner checks apply to them as before.
+    """
+    from common.roles import is_platform_staff
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_staff and not is_platform_staff(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _guard(patterns: list[URLPattern | URLResolver]) -> None:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _guard(pattern.url_patterns)
+        elif pattern.name not in UNGUARDED:
+            pattern.callback = platform_staff_side(pattern.callback)
 
 
 class DashboardConfig(apps.DashboardConfig):
@@ -95,4 +129,6 @@ class DashboardConfig(apps.DashboardConfig):
                 name="producer-arrears",
             ),
         ]
-        return self.post_process_urls(urls) + super().get_urls()
+        patterns = self.post_process_urls(urls) + super().get_urls()
+        _guard(patterns)
+        return patterns

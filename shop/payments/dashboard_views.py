@@ -1,4 +1,4 @@
-"""Staff pages in the shop dashboard: transfers to record, overdue pay-later orders, refunds."""
+"""Platform finance's pages in the shop dashboard: transfers to record, overdue pay-later orders, refunds."""
 
 from __future__ import annotations
 
@@ -25,23 +25,31 @@ from .forms import RefundForm, TransferForm
 from .models import OrderPayment
 
 Order = get_model("order", "Order")
+View = Callable[..., HttpResponse]
 
 
-def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Anonymous users go to the login page; signed-in users who are not staff get 403."""
+def finance_only(permission: str) -> Callable[[View], View]:
+    """Platform finance (and superusers) only: ``is_staff`` and ``permission`` on payments.
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    Anonymous users go to the login page; anyone else signed in gets 403, county,
+    township and village monitoring staff included (they are staff for monitoring only).
+    """
 
-    return wrapped
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.is_staff or not request.user.has_perm(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
-@staff_only
+@finance_only("payments.view_orderpayment")
 def payment_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     return render(
@@ -78,12 +86,12 @@ def _detail(request: HttpRequest, payment: OrderPayment, **forms: Any) -> HttpRe
     )
 
 
-@staff_only
+@finance_only("payments.view_orderpayment")
 def payment_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _detail(request, _payment(number))
 
 
-@staff_only
+@finance_only("payments.record_transfer")
 @require_POST
 def transfer_record(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     payment = _payment(number)
@@ -109,7 +117,7 @@ def transfer_record(request: AuthenticatedHttpRequest, number: str) -> HttpRespo
     return _detail(request, payment, transfer_form=form, status=400)
 
 
-@staff_only
+@finance_only("payments.refund_payment")
 @require_POST
 def refund_create(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     payment = _payment(number)

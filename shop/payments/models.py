@@ -58,6 +58,11 @@ class OrderPayment(models.Model):
     class Meta:
         verbose_name = _("order payment")
         verbose_name_plural = _("order payments")
+        # Platform finance's own (common.roles.FINANCE_PERMISSIONS).
+        permissions = [
+            ("record_transfer", "Can record a bank transfer"),
+            ("refund_payment", "Can refund a payment"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount_received__gte=0), name="payments_received_not_negative"

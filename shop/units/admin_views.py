@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from common.backoffice import forbidden_as_403, require_staff
+from common.backoffice import forbidden_as_403, require_permission, require_staff
 from common.filters import filter_choice
 from common.forms import form_add_errors, form_save, messages_add_errors
 
@@ -33,6 +33,14 @@ def _can_change(user: "User | AnonymousUser") -> bool:
     return user.is_superuser or user.has_perm("units.change_workunit")
 
 
+def _require_view(request: HttpRequest) -> "User":
+    """Platform operations and finance (the units.view_workunit permission): units' invoice
+    and bank details are theirs, not county monitoring staff's."""
+    user = require_staff(request.user)
+    require_permission(user, "units.view_workunit")
+    return user
+
+
 def _require_change(request: HttpRequest) -> "User":
     """Staff who may register, edit and review units (the units.change_workunit permission)."""
     user = require_staff(request.user)
@@ -43,7 +51,7 @@ def _require_change(request: HttpRequest) -> "User":
 
 @forbidden_as_403
 def unit_list(request: HttpRequest) -> HttpResponse:
-    require_staff(request.user)
+    _require_view(request)
     status = filter_choice(request.GET, "status", WorkUnit.Status.values)
     return render(
         request,
@@ -108,7 +116,7 @@ def _detail_form_saved(
 @forbidden_as_403
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the unit; POST saves its edited details."""
-    require_staff(request.user)
+    _require_view(request)
     unit = get_object_or_404(WorkUnit, pk=pk)
     if request.method != "POST":
         return _detail(request, unit)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from common.backoffice import StaffMenuItem
+from common.backoffice import PermissionMenuItem
 
 from . import admin_views
 
@@ -22,4 +22,10 @@ def units_admin_urls() -> list[URLPattern]:
 
 @hooks.register("register_admin_menu_item")
 def units_menu() -> MenuItem:
-    return StaffMenuItem(_("Work units"), reverse("units_admin_list"), icon_name="group", order=270)
+    return PermissionMenuItem(
+        _("Work units"),
+        reverse("units_admin_list"),
+        permission="units.view_workunit",
+        icon_name="group",
+        order=270,
+    )

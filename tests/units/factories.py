@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from stdnum.cn import uscc
 from wagtail.users.models import UserProfile
 
+from common.roles import Role, platform_groups_ensure
 from shop.units.models import WorkUnit, WorkUnitMember
 from shop.units.services import (
     work_unit_approve,
@@ -50,8 +51,17 @@ def user(*, staff: bool = False, admin_access: bool = False, change_units: bool 
 
 
 def reviewer():
-    """Platform staff who may approve and reject units."""
-    return user(staff=True, admin_access=True, change_units=True)
+    """Platform operations (common.roles), who may approve and reject units."""
+    person = user(staff=True)
+    person.groups.add(platform_groups_ensure()[Role.OPERATIONS])
+    return person
+
+
+def finance():
+    """Platform finance (common.roles): may read units' invoice details, not change units."""
+    person = user(staff=True)
+    person.groups.add(platform_groups_ensure()[Role.FINANCE])
+    return person
 
 
 def unit(*, status: str = WorkUnit.Status.APPROVED, terms: int = 30, by=None) -> WorkUnit:

@@ -328,7 +328,7 @@ def test_a_unit_buyer_without_admin_access_is_sent_to_log_in_and_changes_nothing
 
 def test_staff_without_the_change_permission_may_look_but_not_approve(client):
     unit = factories.unit(status="applied")
-    client.force_login(factories.user(staff=True, admin_access=True))
+    client.force_login(factories.finance())
     assert client.get("/cms/units/").status_code == 200
     detail = client.get(f"/cms/units/{unit.pk}/")
     assert detail.status_code == 200
