@@ -14,7 +14,8 @@ A policy says:
 - ``own_roles`` and ``own``: who may open it for their own objects only (``own``
   names which: "order" the buyer's own order, "producer" its producer's, "unit"
   its work unit's, "area" the staff member's county, township or village,
-  "campaign" the host's campaign); anyone else gets 403 or 404;
+  "campaign" the host's campaign, "documents" a producer's private files, which its
+  own users and the monitoring staff of its area may read); anyone else gets 403 or 404;
 - ``gate``: the bundle's own permissions decide inside (Wagtail's page, image and
   user permissions, Oscar's partner checks, django-admin's model permissions):
   the roles listed may get in, every other role is refused;
@@ -111,6 +112,11 @@ BY_NAME: dict[str, Policy] = {
     "producers:detail": PUBLIC,
     "producers:apply": MEMBERS,
     "producers:my-households": allow(own="producer", own_roles=PRODUCER),
+    # A producer's licence and certificate scans (private storage, downloaded as attachments).
+    "producers:licence-file": allow(OPERATIONS, own="documents", own_roles=PRODUCER | MONITORING),
+    "producers:certificate-file": allow(
+        OPERATIONS, own="documents", own_roles=PRODUCER | MONITORING
+    ),
     "shop/accounts/login/": PUBLIC,
     "customer:login": PUBLIC,
     "customer:register": PUBLIC,
@@ -173,6 +179,7 @@ BY_NAME: dict[str, Policy] = {
     "wagtailadmin_password_reset_confirm": PUBLIC,
     "wagtailadmin_password_reset_complete": PUBLIC,
     "wagtailadmin_home": allow(BACK_OFFICE),
+    "security_lockouts": allow(OPERATIONS),  # axes.delete_accessattempt: unlocks sign-ins
     "impact_households": allow(ADMIN, own="area", own_roles=MONITORING),
     "impact_household": allow(ADMIN, own="area", own_roles=MONITORING),
     "impact_household_reveal": allow(

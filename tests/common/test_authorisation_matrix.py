@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.regex_helper import normalize
@@ -39,6 +40,7 @@ from shop.payments.models import OrderPayment
 from shop.payments.services import order_payment_open
 from shop.units.models import OrderList, WorkUnit, WorkUnitMember
 from shop.units.services import unit_order_record, work_unit_member_add
+from tests.producers.documents import pdf_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.authorisation_matrix]
 
@@ -70,6 +72,9 @@ OWNERS: dict[str, frozenset[Role]] = {
     "unit": frozenset({Role.UNIT_BUYER, Role.UNIT_FINANCE, Role.UNIT_ADMINISTRATOR}),
     "area": frozenset({Role.COUNTY_MONITORING, Role.TOWNSHIP_REVIEWER, Role.VILLAGE_REVIEWER}),
     "campaign": frozenset({Role.CAMPAIGN_HOST}),
+    "documents": frozenset(
+        {Role.PRODUCER, Role.COUNTY_MONITORING, Role.TOWNSHIP_REVIEWER, Role.VILLAGE_REVIEWER}
+    ),
 }
 
 #: Patterns not requested, and why (keep this short).
@@ -143,6 +148,11 @@ def samples() -> dict[str, dict[str, Any]]:
     unit_order_record(order=order, user=canteen, ship_within_days=7)
     order_payment_open(order=order, method=OrderPayment.Method.TRANSFER)
     producer = Producer.objects.get(partner__code="dongchuan-hongtudi")
+    # 红土地's licence and a certificate scan: real PDFs, stored as an upload would be.
+    producer.licence.save("licence.pdf", ContentFile(pdf_bytes()), save=True)
+    certificate = producer.certificates.order_by("pk").first()
+    assert certificate is not None
+    certificate.document.save("scan.pdf", ContentFile(pdf_bytes()), save=True)
     village = Region.objects.get(name="花沟村", parent__name="红土地镇")
     household = Household.objects.filter(region=village).order_by("pk").first()
     assert household is not None
@@ -166,6 +176,8 @@ def samples() -> dict[str, dict[str, Any]]:
             "product_pk": line.product_id,
         },
         "producers:detail": {"pk": producer.pk},
+        "producers:licence-file": {"pk": producer.pk},
+        "producers:certificate-file": {"pk": certificate.pk},
         "producers_admin_detail": {"pk": producer.pk},
         "producers_admin_review": {"pk": producer.pk},
         "producers_admin_add_link": {"pk": producer.pk},

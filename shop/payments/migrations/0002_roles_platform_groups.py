@@ -21,6 +21,8 @@ OPERATIONS = [
     ("units", "change_workunit"),
     ("producers", "view_producer"),
     ("producers", "change_producer"),
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),  # unlocks a locked-out sign-in (/cms/security/lockouts/)
 ]
 FINANCE = [
     ("wagtailadmin", "access_admin"),
@@ -32,7 +34,7 @@ FINANCE = [
 
 
 def groups_create(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    for label in ("wagtailadmin", "units", "producers", "payments"):
+    for label in ("wagtailadmin", "units", "producers", "payments", "axes"):
         app_config = apps.get_app_config(label)
         app_config.models_module = True  # a migration's stub has none; the models are there
         create_permissions(app_config, apps=apps, verbosity=0)
@@ -54,6 +56,7 @@ class Migration(migrations.Migration):
         ("producers", "0004_arrears"),
         ("wagtailadmin", "0006_formstate"),
         ("auth", "0012_alter_user_first_name_max_length"),
+        ("axes", "0010_accessattemptexpiration"),
     ]
 
     operations = [
