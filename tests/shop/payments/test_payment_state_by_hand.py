@@ -18,13 +18,7 @@ from oscar.core.loading import get_model
 
 from producers.models import Shipment
 from shop.payments.models import OrderPayment
-from shop.payments.services import (
-    RefundLineRequest,
-    order_lines_status_change,
-    order_payment_open,
-    order_refund_request,
-    order_status_change,
-)
+from shop.payments.services import RefundLineRequest, order_payment_open, order_refund_request
 from tests.impact.factories import county_staff
 from tests.producers.factories import order as make_order
 from tests.producers.factories import producer_user, staff_user
@@ -173,6 +167,8 @@ def test_a_unit_order_that_pays_after_delivery_ships_before_payment(client):
 
 
 def test_the_services_refuse_a_payment_status_set_by_hand_with_a_chinese_message():
+    from shop.payments.services import order_lines_status_change, order_status_change
+
     unpaid = awaiting_transfer([(POTATO, 2)])
     line = unpaid.lines.get()
     with pytest.raises(ValidationError) as refused:
@@ -203,6 +199,8 @@ def test_payment_sets_the_order_and_its_lines_paid_and_no_one_undoes_it_by_hand(
     paid.refresh_from_db()
     line.refresh_from_db()
     assert (paid.status, line.status) == ("Paid", "Paid")
+    from shop.payments.services import order_status_change
+
     with pytest.raises(ValidationError) as refused:
         order_status_change(order=paid, new_status="Cancelled", by=staff)
     assert refused.value.messages == ["已付款的订单须先全额退款，才能取消。"]
@@ -258,3 +256,15 @@ def test_staff_cancelling_an_unpaid_order_goes_through_the_payments_service(clie
     assert (unpaid.status, payment.state) == ("Cancelled", "cancelled")
     assert StockRecord.objects.get(product__upc=POTATO).num_allocated == allocated - 3
     assert unpaid.lines.get().status == "Cancelled"
+
+
+def test_djangos_admin_shows_but_never_edits_an_order_or_line_status(client):
+    unpaid = awaiting_transfer([(POTATO, 1)])
+    line = unpaid.lines.get()
+    client.force_login(staff_user())
+    order_page = client.get(reverse("admin:order_order_change", args=[unpaid.pk]))
+    line_page = client.get(reverse("admin:order_line_change", args=[line.pk]))
+    assert (order_page.status_code, line_page.status_code) == (200, 200)
+    assert "status" not in order_page.context["adminform"].form.fields
+    assert "status" not in order_page.context["inline_admin_formsets"][0].formset.forms[0].fields
+    assert "status" not in line_page.context["adminform"].form.fields
