@@ -10,3 +10,6 @@ class CmsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import receivers  # noqa: F401
+        from .spreadsheet_exports import wagtail_exports_guard
+
+        wagtail_exports_guard()

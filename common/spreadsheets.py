@@ -233,6 +233,26 @@ def spreadsheet_bytes(sheets: Iterable[SheetLike], *, fmt: str, titled: bool = F
     return buffer.getvalue()
 
 
+class CsvRowWriter:
+    """CSV pushed one row at a time, for code that writes rows a call at a time (Oscar's reports).
+
+    The same file as ``spreadsheet_write`` makes: the BOM Excel needs first, and
+    every cell through the same formula guard.
+    """
+
+    def __init__(self, out: Any) -> None:
+        # ``out`` takes text: an open text file, or an HttpResponse (which encodes it as UTF-8).
+        out.write("\ufeff")
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([_csv_cell(value) for value in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def spreadsheet_response(content: bytes, *, fmt: str, filename: str) -> HttpResponse:
     """A file's bytes as a download named ``filename``, with the format's content type."""
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])

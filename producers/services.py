@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +14,8 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+
+from shop.payments.services import order_shipping_check
 
 from .models import BenefitLink, Certificate, OnboardingStep, Producer, Shipment
 
@@ -271,9 +272,9 @@ def order_ship(
     """The producer ships its lines of an order; the buyer sees carrier and tracking number."""
     if not order.lines.filter(partner=producer.partner).exists():
         raise ValidationError(_("This order has no lines of this producer."))
-    # Ship once paid, or at once for a unit that pays after delivery; never a cancelled order.
-    if order.status in (settings.OSCAR_INITIAL_ORDER_STATUS, "Cancelled"):
-        raise ValidationError(_("This order is not paid: ship it once it is paid."))
+    # Ship once paid (as the payments services say, not the status), or at once for a
+    # unit that pays after delivery; never a cancelled order.
+    order_shipping_check(order=order)
     if not carrier.strip() or not tracking_number.strip():
         raise ValidationError(_("Enter the carrier and the tracking number."))
     shipment = Shipment.objects.create(

@@ -51,6 +51,10 @@ SourceType = get_model("payment", "SourceType")
 PAY_LATER_STATUS = "Pay after delivery"
 PAID_STATUS = "Paid"
 CANCELLED_STATUS = "Cancelled"
+SHIPPED_STATUS = "Shipped"
+# Order and line statuses that say where the money is. Only this module moves an order or a
+# line into one of them, or out of one except forward to shipping (``order_status_change``).
+PAYMENT_STATUSES = frozenset({"Pending payment", PAY_LATER_STATUS, PAID_STATUS})
 STRIPE_REFUND_EVENTS = frozenset(
     {
         "charge.refunded",
@@ -131,6 +135,7 @@ def _payment_confirm(payment: OrderPayment, *, reference: str) -> PaymentEvent |
     order = payment.order
     if order.status == settings.OSCAR_INITIAL_ORDER_STATUS:
         order.set_status(PAID_STATUS)
+    order.lines.filter(status=settings.OSCAR_INITIAL_LINE_STATUS).update(status=PAID_STATUS)
     _note(order, _("Payment confirmed (%(reference)s).") % {"reference": reference})
     logger.info("Order %s: payment confirmed (%s)", order.number, reference)
     payment_confirmed.send(sender=OrderPayment, event=event, order=order)
@@ -179,6 +184,7 @@ def order_release(payment: OrderPayment, *, note: str) -> bool:
     if order.status != CANCELLED_STATUS:
         order.status = CANCELLED_STATUS
         order.save(update_fields=["status"])
+    order.lines.filter(status__in=PAYMENT_STATUSES).update(status=CANCELLED_STATUS)
     _note(order, note)
     logger.info("Order %s: cancelled, stock released (%s)", order.number, note)
     return True
@@ -203,6 +209,7 @@ def _order_reopen(payment: OrderPayment) -> bool:
     payment.save(update_fields=["state", "cancelled_at"])
     order.status = settings.OSCAR_INITIAL_ORDER_STATUS
     order.save(update_fields=["status"])
+    order.lines.update(status=settings.OSCAR_INITIAL_LINE_STATUS)
     _note(order, _("Payment arrived after the order was cancelled; the order is open again."))
     return True
 
@@ -265,6 +272,177 @@ def _stripe_intent_cancel(payment: OrderPayment, *, intent_id: str) -> bool:
                 _stripe_succeeded(payment, intent=intent)
                 return False
     return True
+
+
+# ---------------------------------------------------------------- statuses and shipping
+
+
+def _status_refusal(*, current: str, new: str, refunded_in_full: bool) -> str | None:
+    """Why a status change asked for outside the payments services is refused; None if it may be made.
+
+    Paid states are reached only here (Stripe's webhook, a recorded transfer,
+    the unit's settlement): no one sets "Paid", "Pending payment" or "Pay after
+    delivery" by hand, nor leaves them except forward to "Shipped" (a paid
+    order, or a unit's order that pays after delivery), or to "Cancelled" once
+    what was paid has gone back through a refund.
+    """
+    if new in PAYMENT_STATUSES:
+        return _(
+            "“%(status)s” is a payment status: it is set only when the payment is"
+            " confirmed or recorded, never by hand."
+        ) % {"status": new}
+    if current not in PAYMENT_STATUSES:
+        return None
+    if new == SHIPPED_STATUS and current in (PAID_STATUS, PAY_LATER_STATUS):
+        return None
+    if new == CANCELLED_STATUS and current == PAID_STATUS:
+        if refunded_in_full:
+            return None
+        return _("A paid order is cancelled only once what was paid has been refunded in full.")
+    return _(
+        "“%(status)s” is a payment status: only the payment (confirmed, recorded or"
+        " cancelled) moves it on."
+    ) % {"status": current}
+
+
+def order_status_change(*, order: OrderType, new_status: str, by: User | None) -> None:
+    """Staff change an order's status in the dashboard; payment statuses are refused.
+
+    An unpaid order is cancelled through ``order_release`` (its stock goes back and
+    its payment is marked cancelled), never by setting the status alone.
+    """
+    new_status = (new_status or "").strip()
+    with transaction.atomic():
+        payment = OrderPayment.objects.select_for_update().filter(order=order).first()
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if new_status == locked.status:
+            return
+        if new_status not in locked.available_statuses():
+            raise ValidationError(
+                _("“%(new)s” is not a status this order can move to from “%(current)s”.")
+                % {"new": new_status, "current": locked.status}
+            )
+        unpaid = locked.status in ("Pending payment", PAY_LATER_STATUS)
+        if unpaid and new_status == CANCELLED_STATUS and payment is not None:
+            if locked.shipments.exists():
+                raise ValidationError(
+                    _("Lines of this order have shipped: it cannot be cancelled.")
+                )
+            payment.order = locked
+            if not order_release(
+                payment, note=_("Cancelled by %(user)s.") % {"user": by or _("the platform")}
+            ):
+                raise ValidationError(
+                    _("Money has been received for this order: refund it before cancelling it.")
+                )
+            order.status = CANCELLED_STATUS
+            return
+        refunded_in_full = payment is not None and (
+            payment.amount_received > ZERO and payment.amount_refunded == payment.amount_received
+        )
+        refusal = _status_refusal(
+            current=locked.status, new=new_status, refunded_in_full=refunded_in_full
+        )
+        if refusal:
+            raise ValidationError(refusal)
+        locked.set_status(new_status)
+        order.status = locked.status
+
+
+def order_lines_status_change(
+    *, order: OrderType, lines: Iterable[LineType], new_status: str, by: User | None
+) -> list[tuple[LineType, str]]:
+    """Change the status of some lines of an order (dashboard); payment statuses are refused.
+
+    Every line is checked before any is changed: either all change or none.
+    Returns each line with its old status.
+    """
+    new_status = (new_status or "").strip()
+    lines = list(lines)
+    if any(line.order_id != order.pk for line in lines):
+        raise ValidationError(_("That line is not part of this order."))
+    refunded = {
+        row["line_id"]: row["amount"] or ZERO
+        for row in RefundLine.objects.filter(line__in=lines, refund__state=Refund.State.SUCCEEDED)
+        .values("line_id")
+        .annotate(amount=Sum("amount"))
+    }
+    errors = []
+    for line in lines:
+        if new_status == line.status:
+            continue
+        if new_status not in line.available_statuses():
+            errors.append(
+                _("“%(new)s” is not a status line #%(line)d can move to from “%(current)s”.")
+                % {"new": new_status, "line": line.pk, "current": line.status}
+            )
+            continue
+        refusal = _status_refusal(
+            current=line.status,
+            new=new_status,
+            refunded_in_full=refunded.get(line.pk, ZERO) >= line.line_price_incl_tax,
+        )
+        if refusal:
+            errors.append(_("Line #%(line)d: %(why)s") % {"line": line.pk, "why": refusal})
+    if errors:
+        raise ValidationError(errors)
+    changed = []
+    with transaction.atomic():
+        for line in lines:
+            old = line.status
+            if old != new_status:
+                line.set_status(new_status)
+                changed.append((line, old))
+    return changed
+
+
+def order_statuses_settable(*, order: OrderType) -> list[str]:
+    """The statuses staff may move an order to by hand (what the dashboard offers)."""
+    payment = OrderPayment.objects.filter(order=order).first()
+    refunded_in_full = payment is not None and (
+        payment.amount_received > ZERO and payment.amount_refunded == payment.amount_received
+    )
+    unpaid = order.status in ("Pending payment", PAY_LATER_STATUS)
+    return [
+        status
+        for status in order.available_statuses()
+        if (unpaid and status == CANCELLED_STATUS and payment is not None)
+        or _status_refusal(current=order.status, new=status, refunded_in_full=refunded_in_full)
+        is None
+    ]
+
+
+def order_shipping_refusal(*, order: OrderType) -> str | None:
+    """Why the order cannot be shipped now; None if it can.
+
+    An order paid first (card or transfer) ships once its payment is confirmed;
+    a unit's order that pays after delivery ships at once; a cancelled order never.
+    """
+    payment = OrderPayment.objects.filter(order=order).first()
+    if order.status == CANCELLED_STATUS or (
+        payment is not None and payment.state == OrderPayment.State.CANCELLED
+    ):
+        return _("This order is cancelled: it cannot be shipped.")
+    if payment is not None and (payment.is_paid or payment.method == OrderPayment.Method.PAY_LATER):
+        return None
+    return _("This order is not paid: ship it once it is paid.")
+
+
+def order_shipping_check(*, order: OrderType) -> None:
+    """Refuse (ValidationError) to ship an order that is not paid and does not pay after delivery."""
+    refusal = order_shipping_refusal(order=order)
+    if refusal:
+        raise ValidationError(refusal)
+
+
+def order_payment_event_refuse() -> None:
+    """Oscar's dashboard "payment events" are not ours: money is recorded only by this module."""
+    raise ValidationError(
+        _(
+            "Payments are recorded only through the payments pages (a bank transfer, a refund)"
+            " or by Stripe; not as an order event."
+        )
+    )
 
 
 # ---------------------------------------------------------------- bank transfer and pay after delivery

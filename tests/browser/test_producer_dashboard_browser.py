@@ -8,7 +8,8 @@ from django.db import connection
 from oscar.core.loading import get_model
 
 from producers.models import Shipment
-from tests.producers.factories import PASSWORD, order, producer_user
+from tests.producers.factories import PASSWORD, producer_user
+from tests.shop.payments.paying import awaiting_transfer, pay_in_full
 
 from .conftest import log_in, screenshot
 
@@ -46,7 +47,9 @@ def test_a_cooperative_user_edits_a_price_and_marks_an_order_shipped(
 ):
     user = producer_user(partner_code="dongchuan-hongtudi", email="coop-user@example.com")
     potato = Product.objects.get(upc="YX-DC-001")
-    placed = order(lines=[("YX-DC-001", 2), ("YX-XD-001", 1)])
+    # Shipping waits for payment: the order is paid as the platform pays it (a recorded transfer).
+    placed = awaiting_transfer([("YX-DC-001", 2), ("YX-XD-001", 1)])
+    pay_in_full(placed, by=None)
 
     log_in(
         page,

@@ -5,6 +5,7 @@ that exists but is not theirs; on an order shared with other producers it sees
 and acts on its own lines only, and ships them with carrier and tracking number.
 """
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -16,12 +17,25 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from oscar.apps.dashboard.orders import views as oscar_views
+from oscar.apps.order.exceptions import InvalidShippingEvent
+from oscar.apps.order.processing import EventHandler
+from oscar.apps.payment.exceptions import PaymentError
 from oscar.core.loading import get_model
 
 from common.forms import messages_add_errors
 from common.money import ZERO
+from common.spreadsheets import Sheet, spreadsheet_bytes, spreadsheet_response
 from config.http import AuthenticatedHttpRequest
 from producers.services import order_ship
+from shop.payments.services import (
+    PAYMENT_STATUSES,
+    order_lines_status_change,
+    order_payment_event_refuse,
+    order_shipping_check,
+    order_shipping_refusal,
+    order_status_change,
+    order_statuses_settable,
+)
 
 from .forms import ShipmentForm
 from .selectors import (
@@ -42,6 +56,40 @@ if TYPE_CHECKING:
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
+OrderNote = get_model("order", "OrderNote")
+
+
+class OrderEventHandler(EventHandler):
+    """Oscar's order events, with payment state left to the payments services.
+
+    Every dashboard path that changes an order's status (the order page, the order
+    list's bulk action) goes through ``order_status_change``, which refuses payment
+    statuses; a shipping event waits for payment as the producer's ship form does;
+    Oscar's payment events are refused (money is recorded by ``shop.payments`` only).
+    """
+
+    def handle_order_status_change(
+        self, order: "OrderType", new_status: str, note_msg: str | None = None
+    ) -> None:
+        try:
+            order_status_change(order=order, new_status=new_status, by=self.user)
+        except ValidationError as exc:
+            raise PaymentError(" ".join(exc.messages)) from exc
+        if note_msg:
+            self.create_note(order, note_msg)
+
+    def handle_shipping_event(self, order: "OrderType", *args: Any, **kwargs: Any) -> Any:
+        try:
+            order_shipping_check(order=order)
+        except ValidationError as exc:
+            raise InvalidShippingEvent(" ".join(exc.messages)) from exc
+        return super().handle_shipping_event(order, *args, **kwargs)
+
+    def handle_payment_event(self, order: "OrderType", *args: Any, **kwargs: Any) -> Any:
+        try:
+            order_payment_event_refuse()
+        except ValidationError as exc:
+            raise PaymentError(" ".join(exc.messages)) from exc
 
 
 def get_order_for_user_or_403(user: "User", number: str) -> "OrderType":
@@ -66,6 +114,7 @@ class OrderListView(oscar_views.OrderListView):
     """
 
     producer_actions = ("download_selected_orders",)
+    handler_class = OrderEventHandler
 
     def get_actions(self) -> dict[str, Any]:
         actions = super().get_actions()
@@ -82,7 +131,35 @@ class OrderListView(oscar_views.OrderListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["producer_view"] = not self.request.user.is_staff
+        # The bulk "change status" offers no payment status: those follow the payment.
+        ctx["order_statuses"] = [s for s in ctx["order_statuses"] if s not in PAYMENT_STATUSES]
         return ctx
+
+    def change_order_status(self, request: AuthenticatedHttpRequest, order: "OrderType") -> None:
+        if request.POST.get("new_status", "").strip() not in order_statuses_settable(order=order):
+            messages.error(
+                request,
+                _("Order %(number)s: “%(status)s” cannot be set here.")
+                % {"number": order.number, "status": request.POST.get("new_status", "")},
+            )
+            return
+        super().change_order_status(request, order)
+
+    def download_selected_orders(
+        self, request: AuthenticatedHttpRequest, orders: Iterable["OrderType"]
+    ) -> HttpResponse:
+        """Oscar's CSV of the orders, written by the project's spreadsheet writer (formula guard)."""
+        columns = list(self.CSV_COLUMNS)
+        sheet = Sheet(
+            "orders",
+            [str(label) for label in self.CSV_COLUMNS.values()],
+            ([self.get_row_values(order).get(c, "") for c in columns] for order in orders),
+        )
+        return spreadsheet_response(
+            spreadsheet_bytes([sheet], fmt="csv"),
+            fmt="csv",
+            filename=self.get_download_filename(request),
+        )
 
     def get_row_values(self, order: "OrderType") -> dict[str, Any]:
         row = super().get_row_values(order)
@@ -96,6 +173,7 @@ class OrderDetailView(oscar_views.OrderDetailView):
     # What a producer may do on an order: notes, its lines' statuses, shipping them.
     producer_order_actions = ("save_note", "delete_note", "ship")
     producer_line_actions = ("change_line_statuses",)
+    handler_class = OrderEventHandler
 
     @property
     def producer_view(self) -> bool:
@@ -138,7 +216,21 @@ class OrderDetailView(oscar_views.OrderDetailView):
             ctx["lines_total"] = sum((line.line_price_incl_tax for line in ctx["lines"]), ZERO)
             ctx["shipping_producer"] = order_producer_for_user(user=user, order=self.object)
             ctx["shipment_form"] = ShipmentForm()
+        # Shipping (the ship form, Oscar's shipping events) waits for payment.
+        ctx["shipping_refusal"] = order_shipping_refusal(order=self.object)
+        ctx["line_statuses"] = [s for s in ctx["line_statuses"] if s not in PAYMENT_STATUSES]
         return ctx
+
+    def get_order_status_form(self) -> Any:
+        form = super().get_order_status_form()
+        # Only the statuses staff may set by hand: payment statuses follow the payment.
+        settable = order_statuses_settable(order=self.object)
+        form.fields["new_status"].choices = [
+            (value, label)
+            for value, label in form.fields["new_status"].choices
+            if value in settable
+        ]
+        return form
 
     def get_order_note_form(self) -> "OrderNoteForm":
         note_id = self.kwargs.get("note_id")
@@ -149,6 +241,45 @@ class OrderDetailView(oscar_views.OrderDetailView):
         return super().get_order_note_form()
 
     # Order-level actions
+
+    def create_order_payment_event(
+        self, request: AuthenticatedHttpRequest, order: "OrderType"
+    ) -> HttpResponse:
+        return self._payment_event_refused(request)
+
+    def create_payment_event(
+        self, request: AuthenticatedHttpRequest, order: "OrderType", lines: Any, quantities: Any
+    ) -> HttpResponse:
+        return self._payment_event_refused(request)
+
+    def _payment_event_refused(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        try:
+            order_payment_event_refuse()
+        except ValidationError as exc:
+            messages_add_errors(request, exc)
+        return self.reload_page()
+
+    def change_line_statuses(
+        self, request: AuthenticatedHttpRequest, order: "OrderType", lines: Any, quantities: Any
+    ) -> HttpResponse:
+        """Oscar's line status action, through the payments services: no payment status by hand."""
+        new_status = request.POST.get("new_status", "").strip()
+        try:
+            changed = order_lines_status_change(
+                order=order, lines=lines, new_status=new_status, by=request.user
+            )
+        except ValidationError as exc:
+            messages_add_errors(request, exc)
+            return self.reload_page()
+        if changed:
+            message = "\n".join(
+                _("Status of line #%(line_id)d changed from '%(old_status)s' to '%(new_status)s'")
+                % {"line_id": line.pk, "old_status": old, "new_status": new_status}
+                for line, old in changed
+            )
+            messages.info(request, message)
+            order.notes.create(user=request.user, message=message, note_type=OrderNote.SYSTEM)
+        return self.reload_page()
 
     def delete_note(self, request: AuthenticatedHttpRequest, order: "OrderType") -> HttpResponse:
         if self.producer_view:
