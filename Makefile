@@ -27,7 +27,8 @@ run: install
 	@echo "    CMS:       http://$(HOST):$(PORT)/cms/"
 	@echo "  Demo staff login: admin / yixiang-demo (东川区 monitoring staff: dongchuan / yixiang-demo;"
 	@echo "  producer dashboards: hongtudi, lanfeng, meixiang, saying / yixiang-demo;"
-	@echo "  school canteen buyer (pays after delivery): canteen / yixiang-demo)"
+	@echo "  school canteen buyer (pays after delivery): canteen / yixiang-demo;"
+	@echo "  platform finance: finance / yixiang-demo; platform operations: ops / yixiang-demo)"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

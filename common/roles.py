@@ -30,6 +30,8 @@ OPERATIONS_PERMISSIONS = (
     "units.change_workunit",
     "producers.view_producer",
     "producers.change_producer",
+    "axes.view_accessattempt",
+    "axes.delete_accessattempt",  # unlocks a locked-out sign-in (/cms/security/lockouts/)
 )
 #: What platform finance may do: payments (``payments.OrderPayment``'s own permissions:
 #: record a bank transfer, refund) and units' invoice details.
