@@ -59,7 +59,9 @@ def filter_page(params: Mapping[str, Any], name: str = "page") -> int | None:
 
 
 def filter_year(params: Mapping[str, Any], name: str = "year") -> int | None:
-    return filter_int(params, name, minimum=2000, maximum=2100)
+    """A calendar year (1900–2100); whether the page has figures for it is the page's business
+    (the household page, for one, falls back to this year)."""
+    return filter_int(params, name, minimum=1900, maximum=2100)
 
 
 def filter_choice(params: Mapping[str, Any], name: str, choices: Iterable[Any]) -> str | None:
