@@ -18,18 +18,15 @@ import io
 import uuid
 import warnings
 from dataclasses import dataclass
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.files.uploadedfile import UploadedFile
-from django.core.signals import setting_changed
 from django.db import models
 from django.db.models.fields.files import FieldFile
-from django.dispatch import receiver
-from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 from pypdf import PdfReader
@@ -130,28 +127,9 @@ def document_validate(value: File) -> None:
     document_inspect(value)
 
 
-class _PrivateStorage(LazyObject):
-    """``STORAGES["private"]``, looked up when first used and again after the setting
-    changes (as Django's ``default_storage``): a model field keeps this one object."""
-
-    def _setup(self) -> None:
-        self._wrapped = storages["private"]
-
-
-_private = _PrivateStorage()
-
-
-@receiver(setting_changed)
-def _private_storage_reset(*, setting: str, **kwargs: Any) -> None:
-    if setting == "STORAGES":
-        # as Django resets default_storage when the setting changes
-        _private._wrapped = empty  # type: ignore[assignment]
-
-
 def private_storage() -> Storage:
-    """The storage of private documents: the ``STORAGES["private"]`` alias (settings): a
-    folder outside MEDIA_ROOT, or the private bucket (common.object_storage)."""
-    return cast(Storage, _private)
+    """The storage of private documents: the ``STORAGES["private"]`` alias (settings)."""
+    return storages["private"]
 
 
 class PrivateFileSystemStorage(FileSystemStorage):

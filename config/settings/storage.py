@@ -70,5 +70,8 @@ elif MEDIA_STORAGE == "s3":
         MEDIA_URL = S3_MEDIA_URL.rstrip("/") + "/"
     elif S3_ENDPOINT_URL and S3_ADDRESSING_STYLE == "path":
         MEDIA_URL = f"{S3_ENDPOINT_URL.rstrip('/')}/{S3_MEDIA_BUCKET}/"
+    elif S3_ENDPOINT_URL:
+        _endpoint = urlsplit(S3_ENDPOINT_URL)
+        MEDIA_URL = f"{_endpoint.scheme}://{S3_MEDIA_BUCKET}.{_endpoint.netloc}/"
 else:
     raise ImproperlyConfigured("MEDIA_STORAGE must be 'local' or 's3'.")

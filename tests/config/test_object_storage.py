@@ -32,7 +32,7 @@ from sorl.thumbnail import default as thumbnail_default
 from sorl.thumbnail import get_thumbnail
 from sorl.thumbnail.models import KVStore
 
-from producers.models import Producer
+from producers.models import Certificate, Producer
 from tests.producers.documents import pdf_bytes, picture_bytes
 from tests.producers.factories import producer_user, staff_user
 from tests.producers.test_dashboard import form_errors, product_form_data, product_url
@@ -139,8 +139,21 @@ def s3(settings, s3_endpoint):
     settings.THUMBNAIL_STORAGE = "common.object_storage.MediaStorage"
     settings.MEDIA_URL = f"{s3_endpoint}/{media}/"
     thumbnail_default.storage._wrapped = empty  # sorl builds its storage once
-    yield client, media, private
-    thumbnail_default.storage._wrapped = empty
+    # a document field looks its storage (the "private" alias) up once, when the models
+    # load: look it up again, as a process started with these settings would
+    fields = [(Producer._meta.get_field("licence"), Producer._meta.get_field("licence").storage)]
+    fields.append(
+        (Certificate._meta.get_field("document"), Certificate._meta.get_field("document").storage)
+    )
+    try:
+        for field, _ in fields:
+            field.storage = field._storage_callable()
+            assert field.storage.__class__.__name__ == "PrivateStorage"
+        yield client, media, private
+    finally:
+        for field, storage in fields:
+            field.storage = storage
+        thumbnail_default.storage._wrapped = empty
 
 
 def _upload_product_picture(client, content: bytes):
@@ -330,6 +343,26 @@ def test_production_with_media_storage_s3_uses_both_buckets():
     assert (got["media"]["region_name"], got["media"]["addressing_style"]) == ("us-east-1", "path")
     assert got["private"]["bucket_name"] == "yx-private"
     assert got["private"]["default_acl"] == "private"
+
+
+def test_virtual_addressing_puts_the_bucket_in_the_host_name():
+    got = _settings_from(
+        {
+            **PROD,
+            "MEDIA_STORAGE": "s3",
+            "S3_ENDPOINT_URL": "https://cos.ap-guangzhou.myqcloud.com",
+            "S3_ADDRESSING_STYLE": "virtual",
+            "S3_REGION": "ap-guangzhou",
+            "S3_ACCESS_KEY_ID": "id",
+            "S3_SECRET_ACCESS_KEY": "secret",
+            "S3_MEDIA_BUCKET": "yx-media-1250000000",
+            "S3_PRIVATE_BUCKET": "yx-private-1250000000",
+        },
+        "config.settings.prod",
+    )
+    assert got["media_url"] == "https://yx-media-1250000000.cos.ap-guangzhou.myqcloud.com/"
+    assert got["media"]["addressing_style"] == "virtual"
+    assert got["private"]["region_name"] == "ap-guangzhou"
 
 
 def test_a_custom_media_domain_replaces_the_bucket_address():
