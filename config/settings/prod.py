@@ -3,7 +3,9 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, PRIVATE_STORAGE, env
+from .base import MIDDLEWARE, env
+from .storage import *  # noqa: F403  (MEDIA_STORAGE=local|s3: README "Object storage")
+from .storage import DEFAULT_STORAGE, PRIVATE_STORAGE
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -21,7 +23,7 @@ if not (PII_KEY or PII_KEYS):
     raise ImproperlyConfigured("Set PII_KEYS (with PII_HASH_KEY) or PII_KEY.")
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,  # the media folder or bucket (config/settings/storage.py)
     "private": PRIVATE_STORAGE,  # never under MEDIA_ROOT: the web server must not serve it
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
