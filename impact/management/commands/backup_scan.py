@@ -90,7 +90,7 @@ class Command(BaseCommand):
                         if value in window:
                             found.append(f"{label}：含 {name}")
                     tail = window[-(longest - 1) :] if longest > 1 else b""
-                scanned += 1
+                scanned += not label.endswith(" (name)")
         found = sorted(set(found))
         for line in found:
             self.stderr.write(line)
