@@ -207,7 +207,11 @@ def run_backup(tmp_path: Path, media: Path) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{user}@{host}:{port}/{name}",
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        # The base settings (the test settings make their own media folders), with the
+        # test settings' keys: the data was encrypted under them.
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "SECRET_KEY": SECRET_KEY,
+        "PII_KEY": PII_KEY,
         "MEDIA_ROOT": str(media),
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
         "MEDIA_STORAGE": "local",
