@@ -117,3 +117,32 @@ def _forget_request_id(task_id: str | None = None, **kwargs: Any) -> None:
         except ValueError:  # set in another context (a thread pool): clear instead
             request_id_var.set(NONE)
             task_id_var.set(NONE)
+
+
+# ---------------------------------------------------------------- gunicorn's access log
+HEALTH_PATHS = ("/healthz", "/readyz")
+
+
+class GunicornAccessFields(logging.Filter):
+    """gunicorn's access lines: the request id (the response's ``X-Request-ID``) and the
+    request's method, path, status and milliseconds as fields of their own; a successful
+    health probe is not logged (a load balancer probes every few seconds).
+
+    It must come before ``mask_id_numbers``, which may replace the record's arguments.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        atoms = record.args
+        if not isinstance(atoms, dict):
+            return True
+        path = str(atoms.get("U") or "")
+        status = str(atoms.get("s") or "")
+        if path.rstrip("/") in HEALTH_PATHS and status == "200":
+            return False
+        request_id = atoms.get("{x-request-id}o")
+        record.request_id = request_id if isinstance(request_id, str) and request_id else NONE
+        record.method = atoms.get("m")
+        record.path = path
+        record.status = int(status) if status.isdigit() else status
+        record.duration_ms = atoms.get("M")
+        return True

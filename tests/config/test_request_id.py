@@ -10,9 +10,12 @@ import logging
 import logging.config
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -152,7 +155,7 @@ def test_a_task_queued_by_a_request_logs_its_id_in_a_real_worker(
             time.sleep(0.5)
             done = [
                 record
-                for record in map(json.loads, filter(None, log.read_text().splitlines()))
+                for record in map(json.loads, re.findall(r"^\{.*\}$", log.read_text(), re.M))
                 if record["logger"] == "celery.app.trace" and "succeeded" in record["message"]
             ]
     finally:
@@ -163,3 +166,58 @@ def test_a_task_queued_by_a_request_logs_its_id_in_a_real_worker(
     assert done[0]["request_id"] == request_id
     assert done[0]["task_id"] != "-"
     assert str(done[0]["task_id"]) in str(done[0]["message"])
+
+
+def test_gunicorns_access_log_in_json_has_the_request_id_and_skips_health_probes(tmp_path):
+    """A real gunicorn with the project's logconfig_dict, LOG_FORMAT=json."""
+    (tmp_path / "gunicorn_conf.py").write_text(
+        "from config.gunicorn_logging import logconfig_dict  # noqa: F401\n"
+    )
+    (tmp_path / "tiny_app.py").write_text(
+        "def app(environ, start_response):\n"
+        "    if environ['PATH_INFO'] == '/healthz':\n"
+        "        start_response('200 OK', [('X-Request-ID', 'probe')])\n"
+        "        return [b'ok']\n"
+        "    start_response('404 Not Found', [('X-Request-ID', 'req-42')])\n"
+        "    return [b'no']\n"
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}",
+        "LOG_FORMAT": "json",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(tmp_path / "gunicorn_conf.py")]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "tiny_app:app"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _attempt in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("gunicorn did not answer")
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{base}/shop/?q={ID}", timeout=2)  # noqa: S310
+    finally:
+        server.terminate()
+        logged, _ = server.communicate(timeout=30)
+    records = [json.loads(line) for line in logged.splitlines()]
+    assert len(records) == 1, logged  # the health probe is not logged
+    [record] = records
+    assert record["logger"] == "gunicorn.access"
+    assert record["request_id"] == "req-42"
+    assert (record["method"], record["path"], record["status"]) == ("GET", "/shop/", 404)
+    assert f"GET /shop/?q={MASKED} HTTP/1.1" in record["message"]
+    assert ID not in logged
