@@ -22,8 +22,9 @@ from common.masking import mask_id_numbers
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(task_id)s"
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
 TEXT_FORMAT = "%(asctime)s [%(request_id)s] %(levelname)s %(name)s: %(message)s"
-#: Extra attributes Django puts on records that are objects, not data (request, socket).
-_NOT_FIELDS = ("request", "server_time")
+#: Extra attributes that are not written: Django's request objects, and Celery's ``data``
+#: (a task's arguments and result, which hold e-mail bodies with password-reset links).
+_NOT_FIELDS = ("request", "server_time", "data")
 
 
 class JsonFormatter(_JsonFormatter):
