@@ -100,6 +100,8 @@ BY_PREFIX: dict[str, Policy] = {
 BY_NAME: dict[str, Policy] = {
     # ------------------------------------------------------------- public site
     "set_language": PUBLIC,
+    "healthz": PUBLIC,  # load balancers' liveness probe (config/health.py): "ok", nothing else
+    "readyz": PUBLIC,  # readiness: each check's name and ok/error, no hosts or secrets
     "wagtail_serve": PUBLIC,
     "home": PUBLIC,
     "search:search": PUBLIC,

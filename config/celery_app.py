@@ -12,6 +12,9 @@ app = Celery("yixiang")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Tasks carry the request id of the request that queued them (signals in config/request_id.py).
+import config.request_id  # noqa: E402, F401
+
 
 @setup_logging.connect
 def _logging_from_django(loglevel: int | None = None, **kwargs: object) -> None:

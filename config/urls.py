@@ -8,9 +8,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from config import health
+
 oscar_shop: Shop = apps.get_app_config("oscar")  # Oscar's root app: its URLs
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    # Load balancers' probes; HealthMiddleware answers them first (config/health.py).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),

@@ -514,3 +514,5 @@ PLATFORM_BANK_ACCOUNT = {
     "bank": env("BANK_NAME", default="演示银行昆明分行"),
     "account_number": env("BANK_ACCOUNT_NUMBER", default="0000 0000 0000 0000 000"),
 }
+
+from .ops import *  # noqa: E402, F403  (operations: config/settings/ops.py)

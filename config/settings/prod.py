@@ -13,7 +13,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 CACHES = {"default": env.cache("CACHE_URL")}
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # see ops_prod.py
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
 # Personal data: PII_KEYS (newest first) with PII_HASH_KEY, or a single PII_KEY (see base).
@@ -44,3 +44,5 @@ EMAIL_DELIVERY_BACKEND = env(
     "EMAIL_DELIVERY_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"
 )
 assert "whitenoise.middleware.WhiteNoiseMiddleware" in MIDDLEWARE
+
+from .ops_prod import *  # noqa: E402, F403  (operations: config/settings/ops_prod.py)
