@@ -26,14 +26,14 @@ class MediaStorage(S3Storage):
     """Public media in the media bucket: unsigned URLs, cached for a year."""
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(**{**settings.S3_MEDIA_OPTIONS, **options})
+        super().__init__(**{**getattr(settings, "S3_MEDIA_OPTIONS", {}), **options})
 
 
 class PrivateStorage(S3Storage):
     """Private documents in the private bucket: no URL, served by a view only."""
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(**{**settings.S3_PRIVATE_OPTIONS, **options})
+        super().__init__(**{**getattr(settings, "S3_PRIVATE_OPTIONS", {}), **options})
 
     def url(self, name: str | None, *args: Any, **kwargs: Any) -> str:
         raise ValueError("Private documents have no URL: link to their download view.")

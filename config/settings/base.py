@@ -515,4 +515,30 @@ PLATFORM_BANK_ACCOUNT = {
     "account_number": env("BANK_ACCOUNT_NUMBER", default="0000 0000 0000 0000 000"),
 }
 
-from .ops import *  # noqa: E402, F403  (operations: config/settings/ops.py)
+# ---------------------------------------------------------------- Operations
+# README "Operations": request ids, log format, health endpoints, Sentry; prod.py tightens
+# them with ops_prod.py.
+from config.log_config import logging_config  # noqa: E402
+from config.sentry import sentry_init  # noqa: E402
+
+# The request id first (every later line has it), then the health endpoints, which answer
+# before sessions, CSP, host checks and the HTTPS redirect (config/health.py).
+MIDDLEWARE = [
+    "config.request_id.RequestIdMiddleware",
+    "config.health.HealthMiddleware",
+    *MIDDLEWARE,
+]
+# Plain-http probes from the load balancer are not redirected to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+#: Seconds each /readyz check may take before it counts as failed.
+READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=3.0)
+
+# "text" here (development, tests); production's default is "json" (ops_prod.py).
+BASE_LOGGING = LOGGING
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOGGING = logging_config(BASE_LOGGING, LOG_FORMAT)
+
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_RELEASE = env("SENTRY_RELEASE", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="")
+sentry_init(dsn=SENTRY_DSN, release=SENTRY_RELEASE, environment=SENTRY_ENVIRONMENT)
