@@ -158,7 +158,11 @@ class PostgresSearchBackend(BaseSearchBackend):
         for narrow in kwargs.get("narrow_queries") or ():
             documents = documents.filter(translator.narrow(narrow))
         if tsquery is not None:
-            documents = documents.annotate(rank=SearchRank(F("search_vector"), tsquery))
+            # normalization 1: the rank divided by 1 + log(document length), so that of two
+            # products matching alike the shorter text comes first (as Whoosh's BM25F does).
+            documents = documents.annotate(
+                rank=SearchRank(F("search_vector"), tsquery, normalization=1)
+            )
         else:
             documents = documents.annotate(rank=Value(0.0, output_field=FloatField()))
 
@@ -191,7 +195,7 @@ class PostgresSearchBackend(BaseSearchBackend):
             result_class(
                 app_label,
                 model_name,
-                document.product_id,
+                str(document.product_id),  # as Whoosh gives it
                 float(document.rank or 0.0),
                 **translator.stored(document.fields),
             )
