@@ -14,6 +14,7 @@ from functools import reduce
 from typing import Any
 
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.dateparse import parse_datetime
 from haystack import connections
 from haystack.backends import (
@@ -25,7 +26,7 @@ from haystack.backends import (
 )
 from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
-from haystack.exceptions import SearchBackendError
+from haystack.exceptions import SearchBackendError, SkipDocument
 from haystack.inputs import BaseInput, Exact, Not
 from haystack.models import SearchResult
 from haystack.query import SQ
@@ -85,36 +86,51 @@ class PostgresSearchBackend(BaseSearchBackend):
     """
 
     def update(self, index: Any, iterable: Any, commit: bool = True) -> None:
+        """Write the documents: one upsert (two hosts may index the same product at once)
+        and the weighted vectors, in one transaction, so no reader sees a half-written one."""
         from django.contrib.postgres.search import SearchVector
+        from django.db import transaction
 
         from shop.search.documents import document_parts, segmented
         from shop.search.models import ProductSearchDocument
 
-        ids = []
+        documents = []
         for obj in iterable:
+            try:
+                prepared = index.full_prepare(obj)
+            except SkipDocument:
+                continue
             parts = document_parts(obj)
-            prepared = index.full_prepare(obj)
-            stored = {
-                key: value
-                for key, value in prepared.items()
-                if key not in (ID, DJANGO_CT, DJANGO_ID, index.get_content_field())
-            }
-            ProductSearchDocument.objects.update_or_create(
-                product_id=obj.pk,
-                defaults={
-                    "title": segmented(parts["title"]),
-                    "producer": segmented(parts["producer"]),
-                    "category": segmented(parts["category"]),
-                    "description": segmented(parts["description"]),
-                    "fields": stored,
-                },
+            documents.append(
+                ProductSearchDocument(
+                    product_id=obj.pk,
+                    title=segmented(parts["title"]),
+                    producer=segmented(parts["producer"]),
+                    category=segmented(parts["category"]),
+                    description=segmented(parts["description"]),
+                    fields={
+                        key: value
+                        for key, value in prepared.items()
+                        if key not in (ID, DJANGO_CT, DJANGO_ID, index.get_content_field())
+                    },
+                )
             )
-            ids.append(obj.pk)
-        if ids:
-            ProductSearchDocument.objects.filter(pk__in=ids).update(
+        if not documents:
+            return
+        with transaction.atomic():
+            ProductSearchDocument.objects.bulk_create(
+                documents,
+                update_conflicts=True,
+                unique_fields=["product"],
+                update_fields=["title", "producer", "category", "description", "fields"],
+            )
+            ProductSearchDocument.objects.filter(
+                pk__in=[document.product_id for document in documents]
+            ).update(
                 search_vector=SearchVector("title", config="simple", weight="A")
                 + SearchVector("producer", "category", config="simple", weight="B")
-                + SearchVector("description", config="simple", weight="C")
+                + SearchVector("description", config="simple", weight="C"),
+                indexed_at=Now(),
             )
 
     def remove(self, obj_or_string: Any, commit: bool = True) -> None:
@@ -138,7 +154,7 @@ class PostgresSearchBackend(BaseSearchBackend):
     @log_query
     def search(self, query_string: Any, **kwargs: Any) -> dict[str, Any]:
         from django.contrib.postgres.search import SearchRank
-        from django.db.models import F, FloatField, Value
+        from django.db.models import F
         from django.db.models.expressions import OrderBy
         from django.db.models.fields.json import KeyTransform
 
@@ -163,14 +179,13 @@ class PostgresSearchBackend(BaseSearchBackend):
             documents = documents.annotate(
                 rank=SearchRank(F("search_vector"), tsquery, normalization=1)
             )
-        else:
-            documents = documents.annotate(rank=Value(0.0, output_field=FloatField()))
 
         ordering: list[Any] = []
         for sort in kwargs.get("sort_by") or ():
             name = sort.lstrip("-")
             if name == "score":
-                ordering.append(OrderBy(F("rank"), descending=not sort.startswith("-")))
+                if tsquery is not None:
+                    ordering.append(OrderBy(F("rank"), descending=not sort.startswith("-")))
                 continue
             if name in ("django_id", "id", "pk"):
                 ordering.append(OrderBy(F("product_id"), descending=sort.startswith("-")))
@@ -182,7 +197,11 @@ class PostgresSearchBackend(BaseSearchBackend):
                     nulls_last=True,
                 )
             )
-        ordering += [OrderBy(F("rank"), descending=True), OrderBy(F("product_id"), descending=True)]
+        # Without a full-text query (the catalogue and category pages) there is no rank:
+        # PostgreSQL refuses to order by a constant, and the newest product comes first.
+        if tsquery is not None:
+            ordering.append(OrderBy(F("rank"), descending=True))
+        ordering.append(OrderBy(F("product_id"), descending=True))
         documents = documents.order_by(*ordering)
 
         hits = documents.count()
@@ -196,7 +215,7 @@ class PostgresSearchBackend(BaseSearchBackend):
                 app_label,
                 model_name,
                 str(document.product_id),  # as Whoosh gives it
-                float(document.rank or 0.0),
+                float(getattr(document, "rank", 0.0) or 0.0),
                 **translator.stored(document.fields),
             )
             for document in page

@@ -239,3 +239,34 @@ def test_search_rebuild_queued_as_a_task_restores_the_index(db):
     assert ran == ["shop.search.tasks.search_rebuild"]
     assert f"({settings.SEARCH_BACKEND})" in out.getvalue()
     assert storefront_search("default", "老鹰茶") == ["YX-DC-004"]
+
+
+@needs_postgres
+def test_category_page_facets_narrowing_and_sorting_on_postgres(db, client):
+    from demo.data import PRODUCERS
+
+    Category = get_model("catalogue", "Category")
+    BrowseCategoryForm = get_class("search.forms", "BrowseCategoryForm")
+    rows = [row for producer in PRODUCERS for row in producer["products"]]
+    grain = Category.objects.get(name="粮油米面")
+    in_grain = {row[0] for row in rows if row[2] == "粮油米面"}
+
+    # The category page (Oscar's CategoryForm filters category__in).
+    page = client.get(grain.get_absolute_url())
+    assert {result.object.upc for result in page.context["page_obj"].object_list} == in_grain
+
+    # A field facet counts the matching documents per category.
+    counts = dict(base_sqs().facet("category").facet_counts()["fields"]["category"])
+    assert counts[grain.pk] == len(in_grain)
+
+    # Narrowing by a selected facet, as Oscar's form does from ?selected_facets=category:<id>.
+    form = BrowseCategoryForm(
+        data={"q": ""}, selected_facets=[f"category:{grain.pk}"], searchqueryset=base_sqs()
+    )
+    assert {result.object.upc for result in form.search().load_all()} == in_grain
+
+    # A shopper's sort order comes before the rank.
+    dongchuan = sorted((Decimal(row[3]), row[0]) for row in rows if row[0].startswith("YX-DC-"))
+    response = client.get(reverse("search:search"), {"q": "东川区", "sort_by": "price-asc"})
+    listed = [result.object.upc for result in response.context["page_obj"].object_list]
+    assert listed == [upc for _price, upc in dongchuan]
