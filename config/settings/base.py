@@ -327,16 +327,7 @@ for _section in OSCAR_DASHBOARD_NAVIGATION:
             },
         )
 
-# Search: Whoosh with a jieba analyser, so that Chinese product names are
-# searchable. The index is updated whenever a product or its stock changes.
-HAYSTACK_CONNECTIONS = {
-    "default": {
-        "ENGINE": "shop.search.backends.ChineseWhooshEngine",
-        "PATH": env("WHOOSH_PATH", default=str(VAR_DIR / "whoosh_index")),
-        "INCLUDE_SPELLING": False,
-    }
-}
-HAYSTACK_SIGNAL_PROCESSOR = "shop.search.signals.ProductIndexSignalProcessor"
+from .search import *  # noqa: E402, F403  (product search: PostgreSQL or Whoosh, config/settings/search.py)
 
 # ---------------------------------------------------------------- Wagtail
 WAGTAIL_SITE_NAME = "益享"

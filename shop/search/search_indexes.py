@@ -4,7 +4,10 @@ from django.db.models import QuerySet
 from haystack import indexes
 from oscar.apps.search import search_indexes as oscar_indexes
 
+from shop.search.documents import document_text
 from shop.selectors import PRODUCT_CARD_PREFETCHES
+
+INDEX_PREFETCHES = (*PRODUCT_CARD_PREFETCHES, "categories")
 
 
 class ProductIndex(oscar_indexes.ProductIndex, indexes.Indexable):
@@ -12,4 +15,9 @@ class ProductIndex(oscar_indexes.ProductIndex, indexes.Indexable):
         return super().read_queryset(using).prefetch_related(*PRODUCT_CARD_PREFETCHES)
 
     def index_queryset(self, using: str | None = None) -> QuerySet[Any]:
-        return super().index_queryset(using).prefetch_related(*PRODUCT_CARD_PREFETCHES)
+        return super().index_queryset(using).prefetch_related(*INDEX_PREFETCHES)
+
+    def prepare_text(self, obj: Any) -> str:
+        # The text a product is found by: UPC and title, producer and county, categories,
+        # description (the same parts the PostgreSQL backend weighs; shop/search/documents.py).
+        return document_text(obj)

@@ -2,32 +2,24 @@
 
 Haystack's realtime processor only sees saves of indexed models; a product's
 price and stock live on its stock records, and its title may change through
-a child product. This processor re-indexes the browsable product whenever the
-product or one of its stock records changes, once the transaction commits.
+a child product. This processor queues the re-indexing of the browsable product
+(the Celery task ``shop.search.tasks.product_reindex``) whenever the product or
+one of its stock records changes, once the transaction commits: the web request
+does not do the work. With eager tasks (the embedded default) it runs at once.
 """
 
 from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from haystack import connections
 from haystack.signals import BaseSignalProcessor
 from oscar.core.loading import get_model
 
 
-def product_reindex(*, product_id: int) -> None:
-    Product = get_model("catalogue", "Product")
-    product = Product.objects.filter(pk=product_id).select_related("parent").first()
-    backend_index = connections["default"].get_unified_index().get_index(Product)
-    if product is None:
-        backend_index.remove_object(f"catalogue.product.{product_id}")
-        return
-    if product.parent_id:
-        product = product.parent
-    if backend_index.index_queryset().filter(pk=product.pk).exists():
-        backend_index.update_object(product)
-    else:
-        backend_index.remove_object(product)
+def _enqueue(product_id: int) -> None:
+    from .tasks import product_reindex as product_reindex_task
+
+    product_reindex_task.delay(product_id=product_id)
 
 
 class ProductIndexSignalProcessor(BaseSignalProcessor):
@@ -49,5 +41,5 @@ class ProductIndexSignalProcessor(BaseSignalProcessor):
             # not re-indexed: that write cost half of every checkout.
             return
         product_id = getattr(instance, "product_id", None) or instance.pk
-        # robust: a search index that cannot be written never fails the save itself.
-        transaction.on_commit(lambda: product_reindex(product_id=product_id), robust=True)
+        # robust: a broker or index that cannot be reached never fails the save itself.
+        transaction.on_commit(lambda: _enqueue(product_id), robust=True)
