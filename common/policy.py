@@ -102,6 +102,7 @@ BY_NAME: dict[str, Policy] = {
     "set_language": PUBLIC,
     "wagtail_serve": PUBLIC,
     "home": PUBLIC,
+    "media": PUBLIC,  # /media/ with SERVE_MEDIA=true on one host (config/media.py)
     "search:search": PUBLIC,
     "impact:declare": PUBLIC,
     "impact:public": PUBLIC,
