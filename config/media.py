@@ -8,6 +8,8 @@ reaches it. Every answer says ``X-Content-Type-Options: nosniff``, so a browser 
 runs an uploaded file as something other than the type its name gives it.
 """
 
+from typing import Any, cast
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponseBase
@@ -20,7 +22,7 @@ FILE_SYSTEM = "django.core.files.storage.FileSystemStorage"
 
 @require_safe
 def media_serve(request: HttpRequest, path: str) -> HttpResponseBase:
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     response["X-Content-Type-Options"] = "nosniff"
     # A stored file never changes under its name (Django and sorl give new files new names).
     response["Cache-Control"] = "public, max-age=86400"
@@ -31,7 +33,8 @@ def media_urlpatterns() -> list[URLPattern]:
     """The /media/ pattern when SERVE_MEDIA is on and DEBUG is off (DEBUG serves it already)."""
     if settings.DEBUG or not getattr(settings, "SERVE_MEDIA", False):
         return []
-    if settings.STORAGES["default"]["BACKEND"] != FILE_SYSTEM:
+    configured = cast(dict[str, dict[str, Any]], settings.STORAGES)
+    if configured["default"]["BACKEND"] != FILE_SYSTEM:
         raise ImproperlyConfigured("SERVE_MEDIA serves local media only (MEDIA_STORAGE=local).")
     prefix = settings.MEDIA_URL.lstrip("/")
     return [re_path(rf"^{prefix}(?P<path>.*)$", media_serve, name="media")]
