@@ -101,11 +101,11 @@ import json, sys
 manifest = json.load(open("staticfiles/staticfiles.json"))
 print("/static/" + manifest["paths"]["vendor/chartjs/chart.umd.min.js"])
 ')"
-IMAGE_PATH="$("$PY" manage.py shell -c '
+IMAGE_PATH="$("$PY" manage.py shell -v 0 -c '
 from oscar.core.loading import get_model
 image = get_model("catalogue", "ProductImage").objects.order_by("pk").first()
 print(image.original.url)
-')"
+' | tail -n 1)"
 [ -n "$IMAGE_PATH" ] || fail "the demo made no product image"
 
 # fetch PATH [curl options...]: prints the status code; the body goes to $WORK/body.

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 from django.http import Http404
 from django.test import RequestFactory
 
@@ -160,7 +160,8 @@ def test_media_is_served_with_nosniff_from_media_root_only(settings, tmp_path):
     assert b"".join(response.streaming_content) == PNG
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
-    with pytest.raises(Http404):
+    # A path out of MEDIA_ROOT is refused (Django answers SuspiciousFileOperation with a 400).
+    with pytest.raises(SuspiciousFileOperation):
         media_serve(RequestFactory().get("/media/../private/licence.pdf"), "../private/licence.pdf")
     with pytest.raises(Http404):
         media_serve(request, "shop/products/missing.png")
