@@ -90,7 +90,8 @@ export PORT WEB_CONCURRENCY=2
 GUNICORN_PID=$!
 BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 1 120); do
-    curl -s -o /dev/null "$BASE/" && break
+    curl -s -o /dev/null -H "Host: $HOST" --interface "$PROXY" -H 'X-Forwarded-Proto: https' \
+        "$BASE/" && break
     kill -0 "$GUNICORN_PID" 2>/dev/null || { cat "$WORK/gunicorn.err" >&2; fail "gunicorn died"; }
     sleep 0.5
 done
@@ -149,7 +150,8 @@ for path in / /shop/; do
 done
 
 log "gunicorn's logs"
-if grep -E '\[ERROR\]| ERROR |"(levelname|level)": "ERROR"|Traceback|" 500 ' "$WORK/gunicorn.err" "$WORK/gunicorn.out"; then
+if grep -qE '\[ERROR\]| ERROR |"(levelname|level)": "ERROR"|Traceback|" 500 ' "$WORK/gunicorn.err" "$WORK/gunicorn.out"; then
+    cat "$WORK/gunicorn.err" "$WORK/gunicorn.out" >&2
     fail "errors in gunicorn's logs"
 fi
 grep -q "Booting worker" "$WORK/gunicorn.err" || fail "gunicorn's error log is not where expected"
