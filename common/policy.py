@@ -104,6 +104,7 @@ BY_NAME: dict[str, Policy] = {
     "readyz": PUBLIC,  # readiness: each check's name and ok/error, no hosts or secrets
     "wagtail_serve": PUBLIC,
     "home": PUBLIC,
+    "media": PUBLIC,  # /media/ with SERVE_MEDIA=true on one host (config/media.py)
     "search:search": PUBLIC,
     "impact:declare": PUBLIC,
     "impact:public": PUBLIC,

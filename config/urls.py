@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from config import health
+from config.media import media_urlpatterns
 
 oscar_shop: Shop = apps.get_app_config("oscar")  # Oscar's root app: its URLs
 
@@ -31,6 +32,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
 
 # Local media in development (static() adds nothing when DEBUG is off).
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Local media in production on one host, with SERVE_MEDIA=true (config/media.py).
+urlpatterns += media_urlpatterns()
 
 # Wagtail's catch-all serves every other path, so it comes last.
 urlpatterns += [path("", include(wagtail_urls))]

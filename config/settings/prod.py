@@ -1,5 +1,7 @@
 """Production: the base settings, tightened. Everything secret comes from the environment."""
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -28,7 +30,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The public address (README "Deploy"): e-mail links, the CMS's own links, CSRF's origins.
+SITE_URL = env("SITE_URL").rstrip("/")
+if urlsplit(SITE_URL).scheme != "https" or not urlsplit(SITE_URL).hostname:
+    raise ImproperlyConfigured("SITE_URL must be the site's https:// address.")
+WAGTAILADMIN_BASE_URL = SITE_URL
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
+
+# HTTPS is known from the scheme gunicorn passes (wsgi.url_scheme): gunicorn believes
+# X-Forwarded-Proto only from its forwarded_allow_ips, which deploy/gunicorn.conf.py takes
+# from TRUSTED_PROXIES. Django must not read the header itself (SECURE_PROXY_SSL_HEADER),
+# or any client that reaches gunicorn directly could claim https.
+SECURE_PROXY_SSL_HEADER = None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -43,6 +56,19 @@ X_FRAME_OPTIONS = "DENY"
 EMAIL_DELIVERY_BACKEND = env(
     "EMAIL_DELIVERY_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"
 )
+# An SMTP server that wants a login: user and password, and STARTTLS (usually port 587)
+# or TLS from the first byte (usually 465), not both.
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both.")
+
+# One host with local media: Django serves MEDIA_ROOT itself (config/media.py); the private
+# storage lies outside MEDIA_ROOT (base) and is never served. Off: the front end serves it.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 assert "whitenoise.middleware.WhiteNoiseMiddleware" in MIDDLEWARE
 
 from .ops_prod import *  # noqa: E402, F403  (operations: config/settings/ops_prod.py)

@@ -41,6 +41,7 @@ def test_deploy_check_is_clean_with_production_settings():
         "DJANGO_SETTINGS_MODULE": "config.settings.prod",
         "SECRET_KEY": "a-production-secret-key-that-is-long-and-random-8f3k2j4h5g6",
         "ALLOWED_HOSTS": "yixiang.example",
+        "SITE_URL": "https://yixiang.example",
         "DATABASE_URL": os.environ.get(
             "DATABASE_URL", "sqlite:////tmp/yixiang-deploy-check.sqlite3"
         ),

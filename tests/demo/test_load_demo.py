@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.core import serializers
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from demo.data import COUNTIES
 
@@ -128,10 +128,10 @@ def test_demo_has_confirmed_targets_of_each_type_in_dongchuan_and_one_eliminatio
 
 def test_load_demo_twice_changes_nothing():
     # The suite's demo has no sale (demo_load()); load_demo adds the paid demo order first.
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", force=True, stdout=StringIO())
     before = snapshot()
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", force=True, stdout=out)
     assert "nothing changed" in out.getvalue()
     assert snapshot() == before
 
@@ -156,3 +156,18 @@ def test_demo_household_personal_data_is_encrypted_at_rest():
         household.id_number_masked
         == household.id_number[:6] + "********" + household.id_number[-4:]
     )
+
+
+def test_load_demo_refuses_with_debug_off_unless_forced(settings):
+    from oscar.core.loading import get_model
+
+    Order = get_model("order", "Order")
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("load_demo", stdout=StringIO())
+
+    # The suite's demo has no sale: a run that went ahead would have added order YX-DEMO-0001.
+    assert not Order.objects.filter(number="YX-DEMO-0001").exists()
+    call_command("load_demo", "--force", stdout=StringIO())
+    assert Order.objects.filter(number="YX-DEMO-0001").exists()

@@ -595,7 +595,7 @@ def test_the_customers_order_page_shows_the_recorded_receipt_once_paid(
 
 def test_the_demo_sale_makes_amounts_due_and_the_recorded_payout_lifts_the_household(client):
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", force=True, stdout=out)
     assert "1 paid demo orders" in out.getvalue()
 
     order = Order.objects.get(number="YX-DEMO-0001")
@@ -642,7 +642,7 @@ def test_the_demo_sale_makes_amounts_due_and_the_recorded_payout_lifts_the_house
     assert "东川手工挂面 2kg" in text(response.content.decode())
 
     again = StringIO()
-    call_command("load_demo", stdout=again)
+    call_command("load_demo", force=True, stdout=again)
     assert "nothing changed" in again.getvalue()
     assert Order.objects.filter(number="YX-DEMO-0001").count() == 1
     assert AttributionEntry.objects.count() == 8

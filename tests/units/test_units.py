@@ -461,10 +461,10 @@ def _snapshot() -> dict[str, str]:
 
 
 def test_load_demo_again_changes_no_work_unit():
-    call_command("load_demo", stdout=StringIO())  # the first run adds the demo sale
+    call_command("load_demo", force=True, stdout=StringIO())  # the first run adds the demo sale
     before = _snapshot()
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", force=True, stdout=out)
     assert "nothing changed" in out.getvalue()
     assert "canteen / yixiang-demo" in out.getvalue()
     assert _snapshot() == before
@@ -476,7 +476,7 @@ def test_the_demo_school_canteen_is_part_way_to_its_share():
     from shop.units.selectors import unit_orders, unit_progress
 
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", force=True, stdout=out)
     canteen = get_user_model().objects.get(username=DEMO_CANTEEN_BUYER["username"])
     unit = work_unit_for_user(user=canteen)
     progress = unit_progress(unit=unit)

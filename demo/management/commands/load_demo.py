@@ -1,6 +1,7 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.data import (
     DEMO_CANTEEN_BUYER,
@@ -18,7 +19,21 @@ class Command(BaseCommand):
         "demo order with its attribution. Idempotent."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load it even with DEBUG off (a staging copy): it makes logins with "
+            "published passwords, the superuser admin among them.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "DEBUG is off: this looks like production, and the demo makes logins with "
+                "published passwords (admin / yixiang-demo). Use manage.py bootstrap for a "
+                "first run; load_demo --force only on a copy nobody outside can reach."
+            )
         report = demo_load(sale=True)
         if report.created:
             created = ", ".join(f"{count} {what}" for what, count in sorted(report.created.items()))
