@@ -312,6 +312,7 @@ def _settings_from(environment: dict[str, str], module: str) -> dict:
 PROD = {
     "SECRET_KEY": "x" * 50,
     "ALLOWED_HOSTS": "shop.example.cn",
+    "SITE_URL": "https://shop.example.cn",
     "DATABASE_URL": "sqlite:////tmp/yx-s3-settings.sqlite3",
     "CACHE_URL": "locmemcache://",
     "CELERY_BROKER_URL": "memory://",

@@ -11,6 +11,7 @@ PROD_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.prod",
     "SECRET_KEY": "prod-test-secret-key-0123456789-0123456789",
     "ALLOWED_HOSTS": "shop.example.cn",
+    "SITE_URL": "https://shop.example.cn",
     "DATABASE_URL": "postgres://yixiang@127.0.0.1:5432/yixiang",
     "PII_KEY": "prod-test-pii-key",
     "CACHE_URL": "redis://127.0.0.1:6379/1",

@@ -61,7 +61,7 @@ DEMO_TOTALS = {
 @pytest.fixture
 def demo_sale():
     """load_demo's sale, its attribution and payouts (the suite's demo has none of them)."""
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", force=True, stdout=io.StringIO())
 
 
 def totals(*args: str) -> dict:
