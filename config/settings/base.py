@@ -514,3 +514,10 @@ PLATFORM_BANK_ACCOUNT = {
     "bank": env("BANK_NAME", default="演示银行昆明分行"),
     "account_number": env("BANK_ACCOUNT_NUMBER", default="0000 0000 0000 0000 000"),
 }
+
+# Queues, time limits, the single beat and the e-mail outbox (config/settings/queues.py).
+from .queues import *  # noqa: E402, F403
+from .queues import QUEUES_APPS, QUEUES_BEAT_SCHEDULE  # noqa: E402
+
+INSTALLED_APPS += QUEUES_APPS
+CELERY_BEAT_SCHEDULE |= QUEUES_BEAT_SCHEDULE
