@@ -11,6 +11,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -71,3 +73,25 @@ def database_url() -> str:
         auth += ":" + quote(db["PASSWORD"])
     port = f":{db['PORT']}" if db["PORT"] else ""
     return f"postgres://{auth}{'@' if auth else ''}{db['HOST'] or 'localhost'}{port}/{db['NAME']}"
+
+
+@contextmanager
+def every_task_to(queue: str) -> Iterator[None]:
+    """Publish every task to ``queue`` (a test's own worker listens only there), then restore.
+
+    The settings route tasks to the payments, email, long and celery queues; a
+    test's worker on a queue of its own would never see them otherwise.
+    """
+    from celery.app.routes import Router, prepare
+
+    from config.celery_app import app
+
+    amqp = app.amqp
+    previous = amqp.router
+    amqp.router = Router(
+        prepare([lambda *args, **kwargs: {"queue": queue}]), amqp.queues, True, app=app
+    )
+    try:
+        yield
+    finally:
+        amqp.router = previous

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from config.celery_app import app as celery_app
 from tests.config.beat_probe import RUNS
 from tests.services import REDIS_SERVER, RedisServer, database_url, free_port
 
@@ -104,6 +105,17 @@ def wait_for_runs(broker: RedisServer, count: int, seconds: float) -> list[float
     raise AssertionError(f"waited {seconds:.0f} s for {count} runs, saw {len(runs(broker))}")
 
 
+def start_worker(start, broker: RedisServer) -> None:
+    """A worker, ready: it has run one probe sent by hand (that run is then forgotten)."""
+    start("worker")
+    with celery_app.connection_for_write(broker.url) as connection:
+        celery_app.send_task(
+            "tests.config.beat_probe.beat_probe", connection=connection, queue="celery"
+        )
+    wait_for_runs(broker, 1, seconds=90)
+    redis.Redis.from_url(broker.url).delete(RUNS)
+
+
 def gaps(times: list[float]) -> list[float]:
     return [round(later - earlier, 2) for earlier, later in itertools.pairwise(times)]
 
@@ -111,7 +123,7 @@ def gaps(times: list[float]) -> list[float]:
 def test_two_beats_started_together_run_each_job_once_and_the_survivor_takes_over(
     start, broker, tmp_path
 ):
-    start("worker")
+    start_worker(start, broker)
     beats = {"beat-a": start("beat-a", "2"), "beat-b": start("beat-b", "2")}
     before = wait_for_runs(broker, 6, seconds=90)
 
@@ -137,7 +149,7 @@ def test_two_beats_started_together_run_each_job_once_and_the_survivor_takes_ove
 
 
 def test_a_restarted_beat_continues_from_the_last_run_kept_in_the_database(start, broker):
-    start("worker")
+    start_worker(start, broker)
     first = start("beat-1", "10")
     (run_1,) = wait_for_runs(broker, 1, seconds=60)
     first.terminate()
