@@ -41,12 +41,15 @@ def point_celery_at(url: str) -> None:
 
 
 @pytest.fixture
-def broker(tmp_path):
+def broker(tmp_path, monkeypatch):
     server = RedisServer(free_port(), tmp_path / "redis.log")  # not started: the broker is down
     previous = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
     celery_app.conf.task_always_eager = False
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings.
+    monkeypatch.setenv("CELERY_BROKER_URL", server.url)
     point_celery_at(server.url)
     yield server
+    monkeypatch.undo()
     celery_app.conf.task_always_eager = previous[0]
     point_celery_at(previous[1])
     server.stop()
