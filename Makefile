@@ -68,7 +68,7 @@ vendor:
 	cp vendor/node_modules/chart.js/LICENSE.md static/vendor/chartjs/
 
 worker: install
-	$(BIN)/celery -A config worker --loglevel=INFO
+	$(BIN)/celery -A config worker -Q payments,email,long,celery --loglevel=INFO
 
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO

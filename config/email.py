@@ -1,52 +1,39 @@
-"""An e-mail backend that hands every message to a Celery task.
+"""An e-mail backend that writes every message to the outbox and hands it to a Celery task.
 
-Oscar sends the order confirmation while placing the order; with this backend
-the message is only queued (after the surrounding transaction commits), so a
-mail server that is down or slow can never fail an order. The task delivers
-through ``EMAIL_DELIVERY_BACKEND`` and retries on failure.
+Oscar sends the order confirmation while placing the order, and payments send
+"payment received" while recording it; with this backend each message is a
+row of ``mailing.OutgoingEmail`` written in that same transaction, and only
+after the transaction commits is a task queued to deliver it. A mail server
+that is down or slow never fails the order; a broker that is down loses
+nothing: the message stays pending and the beat's catch-up task
+(``config.tasks.email_outbox_catch_up``) delivers it when the broker is back.
+Delivery goes through ``EMAIL_DELIVERY_BACKEND`` (see mailing/services.py).
 """
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 
 from config.tasks import email_send
+from mailing.services import outgoing_email_create
 
 logger = logging.getLogger("yixiang.email")
-
-
-def message_to_dict(message: EmailMessage) -> dict[str, Any]:
-    alternatives = [
-        [alternative[0], alternative[1]] for alternative in getattr(message, "alternatives", [])
-    ]
-    return {
-        "subject": message.subject,
-        "body": message.body,
-        "from_email": message.from_email,
-        "to": list(message.to),
-        "cc": list(message.cc),
-        "bcc": list(message.bcc),
-        "reply_to": list(message.reply_to),
-        "headers": dict(message.extra_headers),
-        "alternatives": alternatives,
-    }
 
 
 class CeleryEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         count = 0
         for message in email_messages:
-            payload = message_to_dict(message)
+            outgoing = outgoing_email_create(message=message)
 
-            def queue(payload: dict[str, Any] = payload) -> None:
+            def queue(pk: int = outgoing.pk, to: str = outgoing.recipients) -> None:
                 try:
-                    email_send.delay(payload)
-                except Exception:  # the broker is down: log it, never fail the caller
-                    logger.exception("could not queue e-mail to %s", payload["to"])
+                    email_send.delay(pk)
+                except Exception:  # the broker is down: the outbox's catch-up sends it later
+                    logger.warning("could not queue e-mail %s to %s: left in the outbox", pk, to)
 
             transaction.on_commit(queue)
             count += 1

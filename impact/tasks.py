@@ -23,7 +23,9 @@ from .monitoring.runs import evaluation_year
 logger = logging.getLogger("yixiang.impact")
 
 
-@shared_task(acks_late=True, max_retries=3, default_retry_delay=30)
+# Not acks_late (here and in the two evaluations below): each run adds assessments, so a
+# message redelivered after a lost worker must not run it again (queue "long").
+@shared_task(max_retries=3, default_retry_delay=30)
 def impact_reassess_households(household_ids: list[int], channel: str) -> dict[str, int]:
     """System screening of households whose data changed (re-running it only adds an assessment)."""
     year, _note = evaluation_year()  # this year's thresholds, or the latest before them
@@ -41,7 +43,7 @@ def impact_reassess_households(household_ids: list[int], channel: str) -> dict[s
     return {"assessed": report.assessed, "clues_opened": report.clues_opened}
 
 
-@shared_task(acks_late=True)
+@shared_task
 def impact_periodic_reassess() -> dict[str, Any]:
     """The monthly periodic comprehensive evaluation of every household (Celery beat).
 
@@ -51,7 +53,7 @@ def impact_periodic_reassess() -> dict[str, Any]:
     return evaluation_periodic()
 
 
-@shared_task(acks_late=True)
+@shared_task
 def impact_reassess_year(year: int, why: str) -> dict[str, Any]:
     """Re-assess after thresholds or monitoring rules changed (never credited to sales).
 

@@ -561,3 +561,10 @@ SENTRY_DSN = env("SENTRY_DSN", default="")
 SENTRY_RELEASE = env("SENTRY_RELEASE", default="")
 SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="")
 sentry_init(dsn=SENTRY_DSN, release=SENTRY_RELEASE, environment=SENTRY_ENVIRONMENT)
+
+# Queues, time limits, the single beat and the e-mail outbox (config/settings/queues.py).
+from .queues import *  # noqa: E402, F403
+from .queues import QUEUES_APPS, QUEUES_BEAT_SCHEDULE  # noqa: E402
+
+INSTALLED_APPS += QUEUES_APPS
+CELERY_BEAT_SCHEDULE |= QUEUES_BEAT_SCHEDULE

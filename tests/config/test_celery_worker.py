@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from config.celery_app import app as celery_app
+from tests.services import database_url, every_task_to
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,6 +33,7 @@ def worker(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(),  # the message waits in the test database's outbox
         "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(outbox),
     }
@@ -57,7 +59,8 @@ def worker(tmp_path):
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
-    yield outbox
+    with every_task_to(queue):
+        yield outbox
     celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
     process.terminate()
     process.wait(timeout=20)

@@ -41,6 +41,7 @@ from impact.tasks import impact_attribute_payment
 from shop.payments.models import PaymentEvent
 from tests.impact.ledger_rules import links_in_force
 from tests.producers.factories import staff_user
+from tests.services import every_task_to
 from tests.shop.payments.paying import awaiting_transfer, pay_in_full
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,7 +135,8 @@ def workers(committed_demo, tmp_path):
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
-    yield start, queue
+    with every_task_to(queue):
+        yield start, queue
     celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
     for process in started:
         if process.poll() is None:
