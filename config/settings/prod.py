@@ -56,15 +56,7 @@ X_FRAME_OPTIONS = "DENY"
 EMAIL_DELIVERY_BACKEND = env(
     "EMAIL_DELIVERY_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"
 )
-# An SMTP server that wants a login: user and password, and STARTTLS (usually port 587)
-# or TLS from the first byte (usually 465), not both.
-EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-if EMAIL_USE_TLS and EMAIL_USE_SSL:
-    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both.")
+# An SMTP server that wants a login (user, password, STARTTLS or TLS): config/settings/queues.py.
 
 # One host with local media: Django serves MEDIA_ROOT itself (config/media.py); the private
 # storage lies outside MEDIA_ROOT (base) and is never served. Off: the front end serves it.

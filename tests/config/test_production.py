@@ -100,7 +100,7 @@ def test_smtp_login_and_tls_come_from_the_environment():
         "'django.core.mail.backends.smtp.EmailBackend'",
     ]
     both = prod_settings(["EMAIL_USE_TLS"], EMAIL_USE_TLS="true", EMAIL_USE_SSL="true")
-    assert "Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both." in both.stderr
+    assert "Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both." in both.stderr
 
 
 # ---------------------------------------------------------------- gunicorn
@@ -138,7 +138,7 @@ def test_gunicorn_workers_from_web_concurrency_else_two_per_core_plus_one_at_mos
 
 def test_gunicorn_logs_through_the_id_number_mask(monkeypatch):
     conf = gunicorn_conf(monkeypatch)
-    assert conf["logconfig_dict"]["handlers"]["access_console"]["filters"] == ["mask_id_numbers"]
+    assert "mask_id_numbers" in conf["logconfig_dict"]["handlers"]["access_console"]["filters"]
     assert conf["preload_app"] is False
 
 

@@ -43,6 +43,8 @@ def test_tasks_are_published_to_their_queue():
         "impact.tasks.impact_reassess_year": "long",
         "impact.tasks.impact_reassess_households": "long",
         "impact.tasks.impact_level_snapshot": "long",
+        "shop.search.tasks.search_rebuild": "long",
+        "shop.search.tasks.product_reindex": "celery",
         "producers.tasks.producers_certificates_daily": "celery",
     }
 
@@ -59,6 +61,9 @@ def test_only_idempotent_tasks_acknowledge_late():
         "config.tasks.email_send",
         "config.tasks.email_outbox_catch_up",
         "producers.tasks.producers_certificates_daily",
+        # a product's search document is rewritten whole; a rebuild starts from empty
+        "shop.search.tasks.product_reindex",
+        "shop.search.tasks.search_rebuild",
     }
 
 
