@@ -86,6 +86,8 @@ def _check_storage(alias: str) -> Callable[[], None]:
         storage = storages[alias]
         if isinstance(storage, FileSystemStorage):
             location = storage.location
+            # Django makes the folder on the first save; a fresh site has none yet.
+            os.makedirs(location, exist_ok=True)
             if not (os.path.isdir(location) and os.access(location, os.W_OK | os.X_OK)):
                 raise RuntimeError(f"storage {alias!r} has no writable folder")
         else:

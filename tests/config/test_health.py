@@ -173,12 +173,17 @@ def test_readyz_does_not_hang_on_a_broker_that_never_answers(settings):
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_naming_the_private_storage_when_its_folder_is_gone(settings, tmp_path):
+def test_readyz_is_503_naming_the_private_storage_when_its_folder_cannot_be_made(
+    settings, tmp_path
+):
+    # A fresh site's missing folder is made (Django would on the first save); one that cannot
+    # be made (here a file stands where a parent folder should be) is an error.
+    (tmp_path / "a-file").write_text("not a folder")
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
             "BACKEND": "common.uploads.PrivateFileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "no-such-folder"},
+            "OPTIONS": {"location": tmp_path / "a-file" / "private"},
         },
     }
     response = Client().get("/readyz")
