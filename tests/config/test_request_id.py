@@ -27,6 +27,7 @@ from django.test import Client
 
 from config.celery_app import app as celery_app
 from config.log_config import logging_config
+from tests.services import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 ID = "11010519491231002X"  # GB 11643's own example
@@ -66,12 +67,14 @@ def test_every_handler_masks_and_adds_the_request_id():
 
 @pytest.mark.django_db
 def test_a_requests_log_lines_are_json_with_the_id_of_its_response(settings, tmp_path):
-    # the private folder is missing: /readyz logs why (ERROR) and Django logs the 503
+    # the private folder cannot be made (a file stands in its way): /readyz logs why (ERROR)
+    # and Django logs the 503
+    (tmp_path / "a-file").write_text("not a folder")
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
             "BACKEND": "common.uploads.PrivateFileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "gone"},
+            "OPTIONS": {"location": tmp_path / "a-file" / "gone"},
         },
     }
     with json_logs() as out:
@@ -139,6 +142,7 @@ def test_a_task_queued_by_a_request_logs_its_id_in_a_real_worker(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(),  # the message waits in the test database's outbox
         "LOG_FORMAT": "json",
         "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
