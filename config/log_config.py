@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
@@ -40,6 +41,14 @@ class JsonFormatter(_JsonFormatter):
         kwargs.setdefault("rename_fields", RENAMED)
         super().__init__(*args, **kwargs)
         self._skip_fields.update(_NOT_FIELDS)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        """ISO 8601 in UTC (``2026-11-30T08:00:01.549+00:00``): one clock for every line.
+
+        The default, local time without an offset, mixed two clocks in one file: gunicorn's
+        master logs before Django sets ``TZ`` to TIME_ZONE (Asia/Shanghai), its workers after.
+        """
+        return datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds")
 
     def format(self, record: logging.LogRecord) -> str:
         return mask_id_numbers(super().format(record))

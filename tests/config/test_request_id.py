@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,23 @@ def test_an_id_number_in_an_extra_field_is_masked_in_json(settings):
         logging.getLogger("yixiang.test").warning("lookup", extra={"id_number": ID})
     [record] = lines(out)
     assert record["id_number"] == MASKED
+
+
+@pytest.mark.django_db
+def test_json_lines_carry_the_time_in_utc_whatever_the_process_time_zone(settings):
+    # Django sets TZ to TIME_ZONE (Asia/Shanghai) in its processes but not in gunicorn's
+    # master: one clock, with its offset, keeps a file's lines in order.
+    before = datetime.now(UTC)
+    with json_logs() as out:
+        logging.getLogger("yixiang.test").warning("tick")
+    [record] = lines(out)
+    written = datetime.fromisoformat(record["time"])
+    assert record["time"].endswith("+00:00")
+    assert (
+        timedelta(0)
+        <= written - before.replace(microsecond=before.microsecond // 1000 * 1000)
+        < timedelta(seconds=5)
+    )
 
 
 @pytest.mark.django_db
