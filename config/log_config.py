@@ -42,7 +42,7 @@ class JsonFormatter(_JsonFormatter):
         super().__init__(*args, **kwargs)
         self._skip_fields.update(_NOT_FIELDS)
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         """ISO 8601 in UTC (``2026-11-30T08:00:01.549+00:00``): one clock for every line.
 
         The default, local time without an offset, mixed two clocks in one file: gunicorn's
