@@ -16,10 +16,11 @@ shows as the text it is; numbers are written as numbers, untouched.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +38,13 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBERS = (int, float, Decimal)  # bool is an int: written as it is, too
 XLSX_VALUES = (*NUMBERS, datetime.date, datetime.time)  # what a workbook cell holds as it is
 SHEET_TITLE_MAX = 31  # Excel's limit on a sheet's name
+# Reading is bounded: no cell longer than Excel allows (32,767 characters), no CSV line longer
+# than LINE_MAX characters; a file that has one is refused with the row number, having held
+# no more than that in memory. csv's own field limit (131,072 by default) stops a quoted cell
+# that runs over many lines.
+CELL_MAX = 32767
+LINE_MAX = 1 << 20
+READ_BLOCK = 1 << 20  # bytes read at a time to find a CSV file's encoding
 
 # A file's rows as they are read: (row number as Excel shows it, cells); close() lets the file go.
 Rows = Generator[tuple[int, list[Any]], None, None]
@@ -69,22 +77,64 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _csv_rows(path: Path) -> Rows:
-    raw = path.read_bytes()
+def _csv_encoding(path: Path) -> str:
+    """The encoding the whole file decodes in (UTF-8 with or without BOM, else GBK), read in
+    blocks so that memory stays bounded; ImportFileError if neither fits."""
     # gb18030 is a superset of GBK: every file Excel saves as GBK decodes the same way.
     for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            text = raw.decode(encoding)
-            break
+            with path.open("rb") as handle:
+                while block := handle.read(READ_BLOCK):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-    else:
-        raise ImportFileError("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码")
-    try:
+        return encoding
+    raise ImportFileError("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码")
+
+
+def _cell_too_long(number: int) -> ImportFileError:
+    return ImportFileError(
+        f"第 {number} 行有单元格超过 {CELL_MAX} 个字符（Excel 单元格的上限），"
+        "文件可能已损坏，未导入任何数据"
+    )
+
+
+def _lines_bounded(handle: IO[str], records: list[int]) -> Iterator[str]:
+    """The file's physical lines, each read with a bound: a line longer than ``LINE_MAX``
+    characters (a file without line breaks, say) is refused with the row number it is in
+    (``records[0]`` rows read so far) before more of it is read."""
+    while line := handle.readline(LINE_MAX + 1):
+        if len(line) > LINE_MAX and not line.endswith(("\n", "\r")):
+            raise ImportFileError(
+                f"第 {records[0] + 1} 行超过 {LINE_MAX} 个字符（单元格过长，或缺少换行），"
+                "文件可能已损坏，未导入任何数据"
+            )
+        yield line
+
+
+def _csv_rows(path: Path) -> Rows:
+    """The rows streamed from the file: memory bounded by the longest line allowed, not by
+    the file's size."""
+    encoding = _csv_encoding(path)
+    with path.open(encoding=encoding, newline="") as handle:
+        records = [0]  # rows read so far, as the bounded line reader sees them
         # One record is one Excel row, blank lines included, so numbers match what staff see.
-        yield from enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
-    except csv.Error as exc:
-        raise ImportFileError(f"CSV 文件格式有误：{exc}") from exc
+        reader = csv.reader(_lines_bounded(handle, records))
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                if "field larger than field limit" in str(exc):
+                    raise _cell_too_long(records[0] + 1) from exc
+                raise ImportFileError(f"第 {records[0] + 1} 行：CSV 文件格式有误：{exc}") from exc
+            records[0] += 1
+            if any(len(cell) > CELL_MAX for cell in cells):
+                raise _cell_too_long(records[0])
+            yield records[0], cells
 
 
 def _xlsx_rows(path: Path) -> Rows:
@@ -99,6 +149,8 @@ def _xlsx_rows(path: Path) -> Rows:
         if sheet is None:
             raise ImportFileError("XLSX 文件中没有工作表")
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if any(isinstance(value, str) and len(value) > CELL_MAX for value in values):
+                raise _cell_too_long(number)
             yield number, list(values)
     finally:
         workbook.close()

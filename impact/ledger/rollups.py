@@ -27,6 +27,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     F,
     IntegerField,
     Model,
@@ -38,7 +39,16 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, TruncMonth
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Concat,
+    ExtractMonth,
+    ExtractQuarter,
+    ExtractYear,
+    LPad,
+    TruncMonth,
+)
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -371,8 +381,9 @@ def _sales_by_key(
         yield key, row["amount"], row["quantity"]
 
 
-def rollups_computed() -> dict[str, list[dict]]:
-    """Every summary row, computed afresh by SQL aggregates over the ledger and the payments."""
+def _sales_computed() -> list[dict[str, Any]]:
+    """The monthly sales rows: order lines paid (their event reckoned) less refunds, summed
+    by SQL and netted by key (a key's sales and refunds are two aggregate rows)."""
     Line = get_model("order", "Line")
     # Only the events the ledger has reckoned (their job done): the summaries move with the ledger.
     paid = Line.objects.filter(
@@ -381,7 +392,6 @@ def rollups_computed() -> dict[str, list[dict]]:
     ).annotate(
         event_at=F("order__payment__events__created_at"),
     )
-    sales_keys = list(SALES_MONTH_KEY)
     sales: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
     for key, amount, quantity in _sales_by_key(
         paid, at="event_at", to_line="", amount="line_price_incl_tax"
@@ -394,7 +404,16 @@ def rollups_computed() -> dict[str, list[dict]]:
     ):
         sales[key][0] -= amount
         sales[key][1] -= quantity
+    return [
+        dict(zip(SALES_MONTH_KEY, key, strict=True), amount=value[0], quantity=value[1])
+        for key, value in sales.items()
+    ]
 
+
+def rollups_computed() -> dict[str, list[dict]]:
+    """Every summary row, computed afresh by SQL aggregates over the ledger and the payments,
+    and put together in Python: the independent recomputation ``rollups_differences`` checks
+    the stored summaries (running, or rebuilt set-based) against."""
     entries = AttributionEntry.objects.annotate(
         month=_month("payment_event__created_at"),
         county_id=Coalesce("household__county_id", 0),
@@ -483,10 +502,7 @@ def rollups_computed() -> dict[str, list[dict]]:
         .annotate(amount=Sum("amount"))
     ]
     return {
-        "sales": [
-            dict(zip(sales_keys, key, strict=True), amount=value[0], quantity=value[1])
-            for key, value in sales.items()
-        ],
+        "sales": _sales_computed(),
         "attribution": attributed,
         "households": list(merged.values()),
         "reach": list(reach.values()),
@@ -594,31 +610,152 @@ def rollups_check() -> tuple[int, list[str]]:
     return len(_TABLES) + 1, rollups_differences() + payouts_differences()
 
 
+def _insert_select(model: type[Model], rows: QuerySet, columns: Mapping[str, str]) -> int:
+    """``INSERT INTO`` the model's table ``SELECT`` the rows of ``rows``: the database writes
+    them without one passing through Python. ``columns`` maps each column written to the
+    name ``rows`` gives it in its ``values()`` (annotations, so every one has its own alias)."""
+    quote = connection.ops.quote_name
+    select, params = rows.order_by().query.sql_with_params()
+    targets = ", ".join(quote(column) for column in columns)
+    picked = ", ".join(f"q.{quote(alias)}" for alias in columns.values())
+    with connection.cursor() as cursor:
+        # Table and column names come from the model's meta and our own aliases; every
+        # value is a parameter of the SELECT Django compiled.
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({targets}) "  # noqa: S608
+            f"SELECT {picked} FROM ({select}) q",
+            params,
+        )
+        return max(cursor.rowcount, 0)
+
+
+def _period_expressions(at: str) -> dict[str, Any]:
+    """Each kind of period of ``period_keys`` as an SQL expression over the datetime ``at``
+    (in the current time zone): "all", "2026", "2026Q2", "2026-05"."""
+    year = Cast(ExtractYear(at), CharField())
+    return {
+        "all": Value(ALL_TIME, output_field=CharField()),
+        "year": year,
+        "quarter": Concat(year, Value("Q"), Cast(ExtractQuarter(at), CharField())),
+        "month": Concat(year, Value("-"), LPad(Cast(ExtractMonth(at), CharField()), 2, Value("0"))),
+    }
+
+
 def rollups_rebuild() -> dict[str, int]:
-    """Replace every summary row by one recomputed from the ledger and the payments."""
+    """Replace every summary row by one recomputed from the ledger and the payments.
+
+    Set-based: each summary is one ``INSERT … SELECT … GROUP BY`` per kind of period
+    (the per-household and reach summaries) or one in all, so a county's million ledger
+    entries are summed by the database and never loaded into Python. The sales summary
+    sums order lines and their refunds (thousands, not millions) as ``rollups_computed``
+    does. ``rollups_differences`` (``impact_rollup --check``) recomputes every figure the
+    other way, in Python, and must agree to the fen.
+    """
+    counts: dict[str, int] = {}
+    at = "payment_event__created_at"
+    county = Coalesce("household__county_id", 0)
     with transaction.atomic():
-        computed = rollups_computed()
-        SalesMonth.objects.all().delete()
-        AttributionMonth.objects.all().delete()
-        HouseholdPeriodIncome.objects.all().delete()
-        ReachPeriod.objects.all().delete()
-        BuyerMonth.objects.all().delete()
-        SalesMonth.objects.bulk_create(
-            [SalesMonth(**row) for row in computed["sales"]], batch_size=2000
+        for model in (SalesMonth, AttributionMonth, HouseholdPeriodIncome, ReachPeriod, BuyerMonth):
+            model._default_manager.all().delete()
+        sales = _sales_computed()
+        SalesMonth.objects.bulk_create([SalesMonth(**row) for row in sales], batch_size=2000)
+        counts["sales"] = len(sales)
+        counts["attribution"] = _insert_select(
+            AttributionMonth,
+            AttributionEntry.objects.annotate(
+                r_month=TruncMonth(
+                    at, output_field=DateField(), tzinfo=timezone.get_current_timezone()
+                ),
+                r_county=county,
+                r_partner=Coalesce("line__partner_id", 0),
+                r_product=Coalesce("line__product_id", 0),
+                r_campaign=_campaign_expression("line__"),
+                r_buyer=_buyer_expression("line__order__"),
+                r_source=F("income_source"),
+            )
+            .values(
+                "r_month", "r_county", "r_partner", "r_product", "r_campaign", "r_buyer", "r_source"
+            )
+            .annotate(r_amount=Sum("amount")),
+            {
+                "month": "r_month",
+                "county_id": "r_county",
+                "partner_id": "r_partner",
+                "product_id": "r_product",
+                "campaign_id": "r_campaign",
+                "buyer": "r_buyer",
+                "income_source": "r_source",
+                "amount": "r_amount",
+            },
         )
-        AttributionMonth.objects.bulk_create(
-            [AttributionMonth(**row) for row in computed["attribution"]], batch_size=2000
+        counts["households"] = counts["reach"] = 0
+        for period in _period_expressions(at).values():
+            counts["households"] += _insert_select(
+                HouseholdPeriodIncome,
+                AttributionEntry.objects.annotate(
+                    r_period=period, r_household=F("household_id"), r_county=county
+                )
+                .values("r_period", "r_household", "r_county")
+                .annotate(r_amount=Sum("amount")),
+                {
+                    "period": "r_period",
+                    "household_id": "r_household",
+                    "county_id": "r_county",
+                    "amount": "r_amount",
+                },
+            )
+            counts["reach"] += _insert_select(
+                ReachPeriod,
+                AttributionEntry.objects.filter(line__partner_id__isnull=False)
+                .annotate(
+                    r_owner=Value(ReachPeriod.Owner.PARTNER, output_field=CharField()),
+                    r_owner_id=F("line__partner_id"),
+                    r_period=period,
+                    r_household=F("household_id"),
+                    r_county=county,
+                )
+                .values("r_owner", "r_owner_id", "r_period", "r_household", "r_county")
+                .annotate(r_amount=Sum("amount")),
+                REACH_COLUMNS,
+            )
+        counts["reach"] += _insert_select(
+            ReachPeriod,
+            AttributionEntry.objects.filter(line__order__user_id__isnull=False)
+            .annotate(
+                r_owner=Value(ReachPeriod.Owner.USER, output_field=CharField()),
+                r_owner_id=F("line__order__user_id"),
+                r_period=Value(ALL_TIME, output_field=CharField()),
+                r_household=F("household_id"),
+                r_county=county,
+            )
+            .values("r_owner", "r_owner_id", "r_period", "r_household", "r_county")
+            .annotate(r_amount=Sum("amount")),
+            REACH_COLUMNS,
         )
-        HouseholdPeriodIncome.objects.bulk_create(
-            [HouseholdPeriodIncome(**row) for row in computed["households"]], batch_size=5000
+        counts["buyer_months"] = _insert_select(
+            BuyerMonth,
+            AttributionEntry.objects.filter(line__order__user_id__isnull=False)
+            .annotate(
+                r_user=F("line__order__user_id"),
+                r_month=TruncMonth(
+                    at, output_field=DateField(), tzinfo=timezone.get_current_timezone()
+                ),
+            )
+            .values("r_user", "r_month")
+            .annotate(r_amount=Sum("amount")),
+            {"user_id": "r_user", "month": "r_month", "amount": "r_amount"},
         )
-        ReachPeriod.objects.bulk_create(
-            [ReachPeriod(**row) for row in computed["reach"]], batch_size=5000
-        )
-        BuyerMonth.objects.bulk_create(
-            [BuyerMonth(**row) for row in computed["buyer_months"]], batch_size=5000
-        )
-    return {name: len(rows) for name, rows in computed.items()}
+    return counts
+
+
+REACH_COLUMNS = {
+    "owner": "r_owner",
+    "owner_id": "r_owner_id",
+    "period": "r_period",
+    "household_id": "r_household",
+    "county_id": "r_county",
+    "amount": "r_amount",
+}
 
 
 # Warning levels month by month -----------------------------------------------------------------

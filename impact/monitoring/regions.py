@@ -1,10 +1,13 @@
 """Administrative divisions: counties come from python-stdnum's national list."""
 
+from functools import lru_cache
+
 from stdnum import numdb
 
 from ..models import Region
 
 
+@lru_cache(maxsize=8192)  # the national list is fixed data: ~3,000 county codes in all
 def county_name_for_code(code: str) -> str | None:
     """The current name of a county-level division code, or None if the code never existed.
 

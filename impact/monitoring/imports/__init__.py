@@ -1,9 +1,11 @@
 """Imports of households, incomes, rigid expenditures and thresholds from staff's spreadsheets.
 
 One module per kind of file (its columns, row checks and writes) over the shared
-reader and row checks of ``base``. An import is all rows or none: every row is
-validated first, and a file with any bad row writes nothing and reports every
-error (``base.RowError``). Only then is everything written, in one transaction.
+reader and row checks of ``base``. An import is all rows or none: a file with any
+bad row writes nothing and reports every error (``base.RowError``). The file is
+streamed: households are checked and written a chunk at a time, in one transaction
+that rolls back if any row turns out wrong (once one has, the rest is only checked);
+the smaller kinds are checked whole before anything is written.
 ``impact_import`` is the one entry point, for the ``impact_import`` command and
 the back office's upload page.
 """
@@ -18,7 +20,7 @@ from django.utils import translation
 from common.spreadsheets import ImportFileError, read_spreadsheet
 
 from ..households import households_data_changed
-from .base import Importer, ImportResult, RowError, rows_by_header
+from .base import Importer, ImportResult, RowError, WriteOutcome, rows_streamed
 from .expenditures import ExpenditureImporter
 from .households import HouseholdImporter
 from .incomes import IncomeImporter
@@ -53,13 +55,21 @@ def impact_import(
     if not path.is_file():
         raise ImportFileError(f"找不到文件 {path}")
     errors: list[RowError] = []
-    with closing(read_spreadsheet(path)) as lines:
-        rows = rows_by_header(lines, importer.columns, errors, importer.optional_columns)
-    if errors:
-        return ImportResult(errors=errors, dry_run=dry_run)
-
-    with translation.override("zh-hans"):
-        cleaned = importer.validate(rows, errors)
+    # The file is read as it is checked and written (importers of big files go chunk by
+    # chunk), inside one transaction that rolls back if any row is wrong: all rows or none.
+    with (
+        closing(read_spreadsheet(path)) as lines,
+        translation.override("zh-hans"),
+        transaction.atomic(),
+    ):
+        rows = rows_streamed(lines, importer.columns, errors, importer.optional_columns)
+        outcome = WriteOutcome()
+        if not errors:
+            outcome = importer.run(rows, errors, dry_run=dry_run, user=None if dry_run else user)
+        if errors or dry_run:
+            transaction.set_rollback(True)  # a dry run writes nothing either
+        elif outcome.household_ids:
+            households_data_changed(household_ids=outcome.household_ids)
     if errors:
         order = {
             column: index
@@ -67,12 +77,4 @@ def impact_import(
         }
         errors.sort(key=lambda error: (error.row, order.get(error.column, 0), error.message))
         return ImportResult(errors=errors, dry_run=dry_run)
-
-    if dry_run:
-        outcome = importer.write(cleaned, dry_run=True)
-        return ImportResult(created=outcome.created, updated=outcome.updated, dry_run=True)
-    with transaction.atomic():
-        outcome = importer.write(cleaned, dry_run=False, user=user)
-        if outcome.household_ids:
-            households_data_changed(household_ids=outcome.household_ids)
-    return ImportResult(created=outcome.created, updated=outcome.updated)
+    return ImportResult(created=outcome.created, updated=outcome.updated, dry_run=dry_run)

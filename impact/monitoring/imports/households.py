@@ -1,11 +1,10 @@
 """Households (农户): one row per household, created or updated by its code."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from common.spreadsheets import ImportFileError, cell_text
 
@@ -14,13 +13,14 @@ from ..pii import pii_hash
 from ..regions import county_get_or_create, county_name_for_code, village_get_or_create
 from .base import (
     YES_NO,
+    Duplicates,
     Importer,
     Row,
     RowError,
     WriteOutcome,
     cell_shown,
     chunks,
-    duplicate_errors,
+    history_copy,
 )
 
 HOUSEHOLD_COLUMNS = (
@@ -57,6 +57,7 @@ HOUSEHOLD_FIELDS = [
     "updated",
 ]
 BATCH = 1000
+CHUNK = 2000  # rows read, checked and written at a time
 
 
 @dataclass
@@ -75,6 +76,14 @@ class HouseholdRow:
     basic_needs_met: bool
 
 
+def households_known(codes: Iterable[str]) -> set[str]:
+    """Which of the codes are households already (codes only: nothing decrypted)."""
+    found: set[str] = set()
+    for chunk in chunks(set(codes)):
+        found.update(Household.objects.filter(code__in=chunk).values_list("code", flat=True))
+    return found
+
+
 def households_by_code(codes: Iterable[str]) -> dict[str, Household]:
     found: dict[str, Household] = {}
     for chunk in chunks(set(codes)):
@@ -83,14 +92,51 @@ def households_by_code(codes: Iterable[str]) -> dict[str, Household]:
 
 
 class HouseholdImporter(Importer):
+    """Households, streamed: a county's 96,000 rows are read, checked and written
+    ``CHUNK`` rows at a time, so memory is bounded by the chunk rather than the file."""
+
     columns = HOUSEHOLD_COLUMNS
 
-    def validate(self, rows: list[Row], errors: list[RowError]) -> list[HouseholdRow]:
-        known_counties = set(
-            Region.objects.filter(level=Region.Level.COUNTY)
-            .exclude(code="")
-            .values_list("code", flat=True)
+    def __init__(self) -> None:
+        self._known_counties: set[str] | None = None
+
+    def run(
+        self, rows: Iterator[Row], errors: list[RowError], *, dry_run: bool, user: Any = None
+    ) -> WriteOutcome:
+        """Check each chunk and write it (in the caller's transaction) while no row so far has
+        been wrong; once one has, only check the rest, to report every error."""
+        codes = Duplicates()
+        outcome = WriteOutcome()
+        writer = _ChunkWriter(user=user, outcome=outcome)
+        for chunk in chunks(rows, CHUNK):
+            for row in chunk:
+                code = cell_text(row.raw("户编号"))
+                if code:
+                    codes.add(code, row.number)
+            cleaned = self.validate(chunk, errors)
+            if errors or codes.found:
+                continue  # nothing written will stay: the transaction rolls back
+            if dry_run:
+                known = households_known(row.code for row in cleaned)
+                updated = sum(1 for row in cleaned if row.code in known)
+                outcome.updated += updated
+                outcome.created += len(cleaned) - updated
+            else:
+                writer.write(cleaned)
+        errors.extend(
+            codes.errors(column="户编号", describe=lambda code: f"户编号「{cell_shown(code)}」")
         )
+        return outcome
+
+    def validate(self, rows: list[Row], errors: list[RowError]) -> list[HouseholdRow]:
+        """Check these rows (a chunk: codes repeated across the file are ``run``'s to find)."""
+        if self._known_counties is None:
+            self._known_counties = set(
+                Region.objects.filter(level=Region.Level.COUNTY)
+                .exclude(code="")
+                .values_list("code", flat=True)
+            )
+        known_counties = self._known_counties
         cleaned = []
         for row in rows:
             code = row.text("户编号", max_length=32)
@@ -138,46 +184,56 @@ class HouseholdImporter(Importer):
                         basic_needs_met,
                     )
                 )
-        coded = [row for row in rows if cell_text(row.raw("户编号"))]
-        errors.extend(
-            duplicate_errors(
-                coded,
-                key=lambda row: cell_text(row.raw("户编号")),
-                column="户编号",
-                describe=lambda code: f"户编号「{cell_shown(code)}」",
-            )
-        )
         return cleaned
 
     def write(
         self, cleaned: list[HouseholdRow], *, dry_run: bool, user: Any = None
     ) -> WriteOutcome:
-        existing = households_by_code(row.code for row in cleaned)
+        """Write (or count) rows already checked, all at once; ``run`` goes chunk by chunk."""
         outcome = WriteOutcome()
         if dry_run:
-            outcome.updated = sum(1 for row in cleaned if row.code in existing)
+            known = households_known(row.code for row in cleaned)
+            outcome.updated = sum(1 for row in cleaned if row.code in known)
             outcome.created = len(cleaned) - outcome.updated
             return outcome
-        counties: dict[str, Region] = {}
-        villages: dict[tuple[str, str, str], Region] = {}
+        for chunk in chunks(cleaned, CHUNK):
+            _ChunkWriter(user=user, outcome=outcome).write(chunk)
+        return outcome
+
+
+class _ChunkWriter:
+    """Writes checked rows a chunk at a time, remembering the regions it has found or made."""
+
+    def __init__(self, *, user: Any, outcome: WriteOutcome) -> None:
+        self.user = user
+        self.outcome = outcome
+        self.counties: dict[str, Region] = {}
+        self.villages: dict[tuple[str, str, str], Region] = {}
+
+    def _village(self, row: HouseholdRow) -> tuple[Region, Region]:
+        county = self.counties.get(row.county_code)
+        if county is None:
+            county = county_get_or_create(code=row.county_code)
+            if county is None:  # validated above; a code cannot vanish in between
+                raise ImportFileError(f"县区代码 {row.county_code} 不存在")
+            self.counties[row.county_code] = county
+        key = (row.county_code, row.township, row.village)
+        village = self.villages.get(key)
+        if village is None:
+            village = village_get_or_create(
+                county=county, township=row.township, village=row.village
+            )
+            self.villages[key] = village
+        return county, village
+
+    def write(self, cleaned: list[HouseholdRow]) -> None:
+        existing = households_by_code(row.code for row in cleaned)
         now = timezone.now()
         new: list[Household] = []
         changed: list[Household] = []
         for row in cleaned:
-            county = counties.get(row.county_code)
-            if county is None:
-                county = county_get_or_create(code=row.county_code)
-                if county is None:  # validated above; a code cannot vanish in between
-                    raise ImportFileError(f"县区代码 {row.county_code} 不存在")
-                counties[row.county_code] = county
-            key = (row.county_code, row.township, row.village)
-            village = villages.get(key)
-            if village is None:
-                village = village_get_or_create(
-                    county=county, township=row.township, village=row.village
-                )
-                villages[key] = village
-            household = outcome.counted(existing.get(row.code), Household, code=row.code)
+            county, village = self._village(row)
+            household = self.outcome.counted(existing.get(row.code), Household, code=row.code)
             values = {
                 "head_name": row.head_name,
                 "id_number": row.id_number,
@@ -192,7 +248,7 @@ class HouseholdImporter(Importer):
             if household.pk is not None and all(
                 getattr(household, name) == value for name, value in values.items()
             ):
-                outcome.household_ids.add(household.pk)
+                self.outcome.household_ids.add(household.pk)
                 continue  # the same as before: nothing to write, no history
             for name, value in values.items():
                 setattr(household, name, value)
@@ -200,10 +256,19 @@ class HouseholdImporter(Importer):
             household.id_number_hash = pii_hash(row.id_number)
             household.updated = now
             (changed if household.pk is not None else new).append(household)
-        # In bulk, each with its historical copy (修改记录) by the importing user.
-        bulk_create_with_history(new, Household, batch_size=BATCH, default_user=user)
-        bulk_update_with_history(
-            changed, Household, HOUSEHOLD_FIELDS, batch_size=BATCH, default_user=user
-        )
-        outcome.household_ids.update(household.pk for household in new + changed)
-        return outcome
+        if new:
+            Household.objects.bulk_create(new, batch_size=BATCH)
+            ids = [household.pk for household in new]
+            if None in ids:  # a database that does not return the keys of bulk inserts
+                ids = list(
+                    Household.objects.filter(code__in=[h.code for h in new]).values_list(
+                        "pk", flat=True
+                    )
+                )
+            history_copy(Household, ids, history_type="+", user=self.user, when=now)
+            self.outcome.household_ids.update(ids)
+        if changed:
+            Household.objects.bulk_update(changed, HOUSEHOLD_FIELDS, batch_size=BATCH)
+            ids = [household.pk for household in changed]
+            history_copy(Household, ids, history_type="~", user=self.user, when=now)
+            self.outcome.household_ids.update(ids)
