@@ -215,6 +215,7 @@ BY_NAME: dict[str, Policy] = {
     "impact_reassessment_runs": allow(ADMIN, own="area", own_roles=MONITORING),
     "impact_payout_follow_ups": allow(ADMIN, own="area", own_roles=MONITORING),
     "impact_payout_follow_up": allow(ADMIN, own="area", own_roles=MONITORING, post_only=True),
+    "impact_attribution_quarantine": allow(OPERATIONS),  # retries failed attribution jobs
     "impact_payouts": allow(ADMIN, note=PAYOUTS),
     "impact_payouts_upload": allow(ADMIN, post_only=True, note=PAYOUTS),
     "impact_payouts_template": allow(ADMIN, note=PAYOUTS),

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .ledger.arrears import arrears_suspension_refresh
 from .ledger.rollups import level_snapshot_take
-from .ledger.services import attribution_catch_up, attribution_run
+from .ledger.services import attribution_catch_up, attribution_jobs_drain
 from .models import Household
 from .monitoring.assessment import households_reassess
 from .monitoring.evaluations import evaluation_after_change, evaluation_periodic
@@ -64,9 +64,15 @@ def impact_reassess_year(year: int, why: str) -> dict[str, Any]:
 
 
 @shared_task(acks_late=True, max_retries=5, default_retry_delay=10)
-def impact_attribute_payment(payment_event_id: int) -> dict[str, Any]:
-    """Write a payment event's attribution (exactly once: the job row is locked and marked done)."""
-    return attribution_run(payment_event_id=payment_event_id)
+def impact_attribute_payment(payment_event_id: int | None = None) -> dict[str, Any]:
+    """After a payment event: run every ready attribution job, this event's among them, in
+    batches (claimed SKIP LOCKED, each job exactly once; a failing one quarantined).
+
+    Under a rush the first task takes the jobs of many payments at once and the
+    later ones find them done: a worker books a batch in a few queries, not one
+    payment at a time. ``payment_event_id`` says which event queued the task (logs).
+    """
+    return attribution_jobs_drain()
 
 
 @shared_task(acks_late=True)

@@ -1,12 +1,15 @@
+from typing import Any
+
+from django.http import HttpRequest
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import Menu, SubmenuMenuItem
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from common.backoffice import StaffMenuItem
 
-from .ledger import payout_views
+from .ledger import payout_views, quarantine_views
 from .ledger import views as ledger_views
 from .models import Threshold
 from .monitoring import run_views
@@ -105,6 +108,11 @@ def impact_admin_urls() -> list[URLPattern]:
             "impact/reports/arrears/", reporting_views.report_arrears, name="impact_report_arrears"
         ),
         *payout_urls(),
+        path(
+            "impact/attribution/quarantine/",
+            quarantine_views.attribution_quarantine,
+            name="impact_attribution_quarantine",
+        ),
     ]
 
 
@@ -210,3 +218,26 @@ def impact_menu() -> SubmenuMenuItem:
         ]
     )
     return SubmenuMenuItem(_("Poverty monitoring"), submenu, icon_name="group", order=250)
+
+
+# Attribution jobs in quarantine: platform operations' (impact.ledger.quarantine_views) -------
+
+
+class _QuarantineMenuItem(MenuItem):
+    def is_shown(self, request: Any) -> bool:
+        return quarantine_views.may_retry_attribution(request.user)
+
+
+@hooks.register("register_settings_menu_item")
+def attribution_quarantine_menu() -> MenuItem:
+    return _QuarantineMenuItem(
+        _("Attribution quarantine"),
+        reverse("impact_attribution_quarantine"),
+        icon_name="warning",
+        order=910,
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def attribution_quarantine_panel(request: HttpRequest, panels: list[Any]) -> None:
+    quarantine_views.quarantine_panel_add(request, panels)

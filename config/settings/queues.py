@@ -39,6 +39,16 @@ CELERY_TASK_ROUTES = {
     "producers.tasks.producers_certificates_daily": {"queue": "celery"},
 }
 
+# Attribution (impact.ledger.services.attribution_jobs_drain): each task claims ready jobs in
+# batches of ATTRIBUTION_BATCH_SIZE (one transaction each), at most ATTRIBUTION_BATCHES_PER_RUN
+# batches per task; what is left waits for the next task or the minute's catch-up.
+ATTRIBUTION_BATCH_SIZE = env.int("ATTRIBUTION_BATCH_SIZE", default=200)
+ATTRIBUTION_BATCHES_PER_RUN = env.int("ATTRIBUTION_BATCHES_PER_RUN", default=50)
+if ATTRIBUTION_BATCH_SIZE < 1 or ATTRIBUTION_BATCHES_PER_RUN < 1:
+    raise ImproperlyConfigured(
+        "ATTRIBUTION_BATCH_SIZE and ATTRIBUTION_BATCHES_PER_RUN must be ≥ 1."
+    )
+
 # Tasks acknowledge their message when they start (a worker lost mid-task loses the task),
 # except those marked acks_late=True in code because running them twice does no harm:
 # the attribution job row is locked and marked done with its entries; the outbox row is

@@ -196,6 +196,24 @@ def _upsert_add(
     )
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     items = sorted(rows.items())
+    conflict = f" ON CONFLICT ({', '.join(columns[: len(keys)])}) DO UPDATE SET {assignments}"
+    if connection.vendor == "postgresql":
+        # One array a column (unnest keeps their order): a short statement whatever the rows,
+        # rather than thousands of placeholders for the driver to parse and the server to plan.
+        fields = {field.column: field for field in model._meta.concrete_fields}
+        arrays = ", ".join(
+            f"%s::{fields[name].db_type(connection)}[]" for name in [*keys, *adds, *sets]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (names from meta)
+                f"SELECT * FROM unnest({arrays}){conflict}",
+                [
+                    list(column)
+                    for column in zip(*[(*key, *values) for key, values in items], strict=True)
+                ],
+            )
+        return
     with connection.cursor() as cursor:
         for start in range(0, len(items), 500):
             chunk = items[start : start + 500]
@@ -203,7 +221,7 @@ def _upsert_add(
             sql = (
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608
                 + ", ".join([placeholders] * len(chunk))
-                + f" ON CONFLICT ({', '.join(columns[: len(keys)])}) DO UPDATE SET {assignments}"
+                + conflict
             )
             params: list[Any] = []
             for key, values in chunk:

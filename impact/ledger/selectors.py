@@ -211,3 +211,19 @@ def paid_out_to_lines(**line_filter: object) -> tuple[Decimal, int]:
         .aggregate(amount=Sum("amount"), households=Count("payout__household_id", distinct=True))
     )
     return sum_fen(row["amount"] or ZERO), row["households"]
+
+
+# Attribution jobs that failed --------------------------------------------------------------
+
+
+def attribution_jobs_quarantined() -> QuerySet[AttributionJob]:
+    """Quarantined attribution jobs, the latest quarantined first, with their event and order."""
+    return (
+        AttributionJob.objects.filter(quarantined_at__isnull=False, done_at__isnull=True)
+        .select_related("payment_event__order_payment__order")
+        .order_by("-quarantined_at", "-pk")
+    )
+
+
+def attribution_jobs_quarantined_count() -> int:
+    return AttributionJob.objects.filter(quarantined_at__isnull=False, done_at__isnull=True).count()

@@ -80,7 +80,10 @@ class AttributionJob(models.Model):
 
     Written in the same transaction as the payment event, so a broker that is
     down when the payment is confirmed loses nothing: the catch-up task on the
-    beat schedule finds the job and runs it.
+    beat schedule finds the job and runs it. A job is *ready* while neither done
+    nor quarantined; workers claim ready jobs in batches (``SKIP LOCKED``). A job
+    that fails is quarantined with its error, so it never stalls the others, and
+    waits in the back office until platform operations retry it.
     """
 
     payment_event = models.OneToOneField(
@@ -89,14 +92,31 @@ class AttributionJob(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     outcome = models.JSONField(_("outcome"), default=dict, blank=True)
+    quarantined_at = models.DateTimeField(_("quarantined at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    retries = models.PositiveIntegerField(_("retries"), default=0)
 
     class Meta:
         verbose_name = _("attribution job")
         verbose_name_plural = _("attribution jobs")
-        indexes = [models.Index(fields=["done_at", "created_at"], name="attribution_job_todo")]
+        indexes = [
+            models.Index(fields=["done_at", "created_at"], name="attribution_job_todo"),
+            # What workers claim, oldest event first.
+            models.Index(
+                fields=["payment_event"],
+                condition=models.Q(done_at__isnull=True, quarantined_at__isnull=True),
+                name="attribution_job_ready",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"job {self.payment_event_id}: {'done' if self.done_at else 'to do'}"
+        if self.done_at:
+            state = "done"
+        elif self.quarantined_at:
+            state = "quarantined"
+        else:
+            state = "to do"
+        return f"job {self.payment_event_id}: {state}"
 
 
 class SalesLevelChange(models.Model):
