@@ -10,7 +10,8 @@ per request (this process's CPU time, so the database server's is not in it).
 
 Pages: the catalogue (a full page of 24 cards), a search with results, a product page
 (anonymous, then with a basket holding another product), adding to a new basket and to
-one with a line, and the navigation bar alone, warm.
+one with a line, placing an order (a guest paying by bank transfer, from the preview;
+tests/shop/checkout_flow.py), and the navigation bar alone, warm.
 
     .venv/bin/python bench/storefront_queries.py
     .venv/bin/python bench/storefront_queries.py --products 500 --repeat 50
@@ -144,6 +145,15 @@ def measure(repeat: int) -> list[tuple[str, int, float]]:
         lambda client: client.post(add_tea, {"quantity": 1}),
         fresh_client=buyer_with_a_line,
     )
+
+    from tests.shop.checkout_flow import checkout_to_preview, order_place
+
+    def buyer_at_the_preview() -> Client:
+        client = Client()
+        checkout_to_preview(client, upc="BENCH-000", quantity=1)
+        return client
+
+    run("place order (bank transfer)", order_place, fresh_client=buyer_at_the_preview)
 
     request = RequestFactory().get(catalogue)
     request.user = AnonymousUser()

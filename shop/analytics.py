@@ -18,7 +18,8 @@ How the counters are found again with the cache's API alone: the request that cr
 counter (``cache.add`` succeeds for exactly one) appends its name to an index
 (``seq`` + one key per entry); the flush moves new index entries into the list of known
 counters and takes each counter's value by decrementing it by what it read, so an
-increment made meanwhile is kept for the next flush. Counts waiting in the cache are lost
+increment made meanwhile is kept for the next flush. A counter found at 0 (idle for a
+run) is deleted and forgotten, so the list stays the size of a minute's activity. Counts waiting in the cache are lost
 if the cache is emptied; they are analytics, not money.
 """
 
@@ -131,22 +132,37 @@ def _known_counters() -> list[str]:
     return known
 
 
-def _take(names: list[str]) -> dict[str, int]:
-    """Each counter's value, taken out of the cache (decremented by what was read)."""
+def _take(names: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Each counter's value, taken out of the cache (decremented by what was read); and the
+    counters found at 0 or gone, idle since the last run."""
     taken: dict[str, int] = {}
+    idle: list[str] = []
     for start in range(0, len(names), _CHUNK):
         chunk = names[start : start + _CHUNK]
         values = cache.get_many([_key(name) for name in chunk])
         for name in chunk:
             value = values.get(_key(name))
             if not value:
+                idle.append(name)
                 continue
             try:
                 cache.decr(_key(name), value)
             except ValueError:  # evicted since it was read: it is gone either way
+                idle.append(name)
                 continue
             taken[name] = value
-    return taken
+    return taken, idle
+
+
+def _forget(known: list[str], idle: list[str]) -> None:
+    """Idle counters leave the cache and the known list, so both stay the size of a minute's
+    activity; the next increment of one starts it (and indexes it) again. An increment made
+    between the read and the delete is lost: a few microseconds, once a minute at most."""
+    if not idle:
+        return
+    cache.delete_many([_key(name) for name in idle])
+    gone = set(idle)
+    cache.set(_KNOWN, [name for name in known if name not in gone], timeout=None)
 
 
 def _give_back(taken: dict[str, int]) -> None:
@@ -164,7 +180,9 @@ def analytics_counters_flush() -> dict[str, int]:
     if not cache.add(_LOCK, 1, timeout=300):
         return {"products": 0, "users": 0, "views": 0}
     try:
-        taken = _take(_known_counters())
+        known = _known_counters()
+        taken, idle = _take(known)
+        _forget(known, idle)
         if not taken:
             return {"products": 0, "users": 0, "views": 0}
         try:

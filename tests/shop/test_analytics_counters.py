@@ -2,10 +2,11 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.urls import reverse
 from oscar.core.loading import get_model
 
-from shop.analytics import PRODUCT_VIEWS, analytics_count
+from shop.analytics import PRODUCT_VIEWS, _key, analytics_count
 from shop.tasks import analytics_flush
 
 Product = get_model("catalogue", "Product")
@@ -92,3 +93,18 @@ def test_counts_for_a_product_deleted_since_are_dropped(flushed):
     assert analytics_flush() == {"products": 0, "users": 0, "views": 0}
     assert not ProductRecord.objects.filter(product_id=gone).exists()
     assert analytics_flush() == {"products": 0, "users": 0, "views": 0}  # taken all the same
+
+
+def test_an_idle_counter_is_forgotten_and_starts_again_when_counted(client, flushed):
+    tea = Product.objects.get(upc="YX-DC-004")
+    before = _record(tea)
+    counter = _key(f"{PRODUCT_VIEWS}:{tea.pk}")
+    client.get(tea.get_absolute_url())
+    assert analytics_flush()["products"] == 1
+    assert cache.get(counter) == 0  # taken, kept until a run finds it idle
+    assert analytics_flush()["products"] == 0
+    assert cache.get(counter) is None
+    client.get(tea.get_absolute_url())
+    client.get(tea.get_absolute_url())
+    assert analytics_flush()["products"] == 1
+    assert _record(tea) == (before[0] + 3, before[1])
