@@ -170,6 +170,14 @@ def child(products: int, repeat: int) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+    from django.test.utils import setup_test_environment
+
+    # The test client keeps each response's context (the checkout steps read it), as in the
+    # tests; the e-mail backend stays the project's (the outbox), as conftest.py keeps it.
+    email_backend = settings.EMAIL_BACKEND
+    setup_test_environment()
+    settings.EMAIL_BACKEND = email_backend
     products_top_up(products)
     for name, queries, cpu_ms in measure(repeat):
         print(f"{name:<36} {queries:>4} queries  {cpu_ms:7.1f} ms CPU")
@@ -193,7 +201,7 @@ def main() -> None:
     try:
         database_create(url)
         manage(env, "migrate", "--noinput")
-        manage(env, "load_demo")
+        manage(env, "load_demo", "--force")  # DEBUG is off; a throw-away database
         print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
         subprocess.run(
             [
