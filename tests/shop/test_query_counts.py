@@ -49,7 +49,7 @@ CATALOGUE_PAGE = 7 + SEARCH_INDEX
 # catalogue figure, the same card and search handler), 24 for the 3 results below.
 SEARCH_PAGE = 7 + SEARCH_INDEX
 BASKET_ADD_FIRST = 19  # a new basket
-BASKET_ADD_SECOND = 25  # a basket with a line already; 2 of them are the test's SAVEPOINTs
+BASKET_ADD_SECOND = 25  # a basket with a line already
 NAVIGATION_WARM = 0
 
 
