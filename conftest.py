@@ -44,3 +44,12 @@ def _email_through_celery(settings):
     task), and the task delivers to locmem (EMAIL_DELIVERY_BACKEND in test settings).
     """
     settings.EMAIL_BACKEND = "config.email.CeleryEmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _shop_navigation_fresh():
+    """Each test builds the cached navigation from its own data (another test's rolled-back
+    category or page must not linger in the cache; shop/navigation.py)."""
+    from shop.navigation import navigation_cache_clear
+
+    navigation_cache_clear()

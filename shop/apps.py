@@ -8,3 +8,6 @@ class ShopConfig(AppConfig):
 
     def ready(self) -> None:
         from . import receivers  # noqa: F401
+        from .analytics import analytics_receivers_connect
+
+        analytics_receivers_connect()

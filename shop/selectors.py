@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from oscar.core.loading import get_class, get_model
 
 if TYPE_CHECKING:
@@ -12,22 +12,42 @@ if TYPE_CHECKING:
     from impact.models import Region
     from producers.models import Producer
 
-# Product cards show the producer and its county, and whether the product can
-# be bought (the partner strategy reads the producer and the certificates):
-# fetch them with the products so a page of cards costs the same number of
-# queries however long it is.
-PRODUCT_CARD_PREFETCH = "stockrecords__partner__producer__region__parent__parent"
-PRODUCT_CARD_PREFETCHES = (PRODUCT_CARD_PREFETCH, "certificates")
+# Product cards and the product page show the producer and its county, and whether the
+# product can be bought (the partner strategy reads the producer and the certificates):
+# the stock records come with partner, producer and region in one joined query, the
+# certificates in one more, so a page of cards costs the same number of queries however
+# long it is, and a product page reads them once (shop.partner.strategy).
+STOCKRECORD_RELATED = "partner__producer__region__parent__parent"
+
+
+def stockrecords_prefetch() -> Prefetch:
+    """``product.stockrecords`` with partner, producer and region (to the county) joined in."""
+    StockRecord = get_model("partner", "StockRecord")
+    return Prefetch(
+        "stockrecords", queryset=StockRecord.objects.select_related(STOCKRECORD_RELATED)
+    )
+
+
+def product_card_prefetches() -> tuple[str | Prefetch, ...]:
+    """Oscar's ``base_queryset`` prefetches, its plain ``stockrecords`` replaced by ours."""
+    return (
+        "children",
+        "product_options",
+        "product_class__options",
+        stockrecords_prefetch(),
+        "images",
+        "certificates",
+    )
+
+
+def with_product_cards(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """A ``base_queryset()`` of products, prefetching what a product card shows."""
+    return queryset.prefetch_related(None).prefetch_related(*product_card_prefetches())
 
 
 def product_card_queryset() -> QuerySet[Any]:
     Product = get_model("catalogue", "Product")
-    return (
-        Product.objects.browsable()
-        .base_queryset()
-        .filter(is_public=True)
-        .prefetch_related(*PRODUCT_CARD_PREFETCHES)
-    )
+    return with_product_cards(Product.objects.browsable().base_queryset().filter(is_public=True))
 
 
 class ProductOrigin(TypedDict):

@@ -303,6 +303,19 @@ OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
 OSCAR_SEARCH_FACETS: dict[str, dict[str, Any]] = {"fields": {}, "queries": {}}
 OSCAR_PRODUCTS_PER_PAGE = 24
 
+# Storefront speed (README "Storefront speed"). Oscar's analytics counters (product views and
+# basket additions): "batched" counts them in the cache and the beat task shop.tasks.analytics_flush
+# writes them every minute, one UPDATE per product and per user; "off" records none; "oscar"
+# updates the rows on every request as Oscar does (shop/analytics.py).
+SHOP_ANALYTICS = env("SHOP_ANALYTICS", default="batched")
+if SHOP_ANALYTICS not in ("batched", "off", "oscar"):
+    raise ImproperlyConfigured(
+        f"SHOP_ANALYTICS must be batched, off or oscar, not {SHOP_ANALYTICS!r}."
+    )
+# The navigation bar and category tree are cached until a category or page changes, and at
+# most this long (shop/navigation.py).
+SHOP_NAVIGATION_CACHE_SECONDS = env.int("SHOP_NAVIGATION_CACHE_SECONDS", default=3600)
+
 
 def _platform_finance(
     user: "User | AnonymousUser",
@@ -439,6 +452,11 @@ CELERY_BEAT_SCHEDULE = {
     "impact-arrears-daily": {
         "task": "impact.tasks.impact_arrears_daily",
         "schedule": crontab(hour="0", minute="15"),
+    },
+    # Product views and basket additions counted in the cache, into Oscar's analytics rows.
+    "shop-analytics-flush": {
+        "task": "shop.tasks.analytics_flush",
+        "schedule": crontab(minute="*"),
     },
     # Unpaid orders past their hold (30 minutes Stripe, 7 days transfer): cancel, release stock.
     "payments-expire-reservations": {

@@ -5,17 +5,19 @@ from haystack import indexes
 from oscar.apps.search import search_indexes as oscar_indexes
 
 from shop.search.documents import document_text
-from shop.selectors import PRODUCT_CARD_PREFETCHES
-
-INDEX_PREFETCHES = (*PRODUCT_CARD_PREFETCHES, "categories")
+from shop.selectors import stockrecords_prefetch, with_product_cards
 
 
 class ProductIndex(oscar_indexes.ProductIndex, indexes.Indexable):
     def read_queryset(self, using: str | None = None) -> QuerySet[Any]:
-        return super().read_queryset(using).prefetch_related(*PRODUCT_CARD_PREFETCHES)
+        return with_product_cards(super().read_queryset(using))
 
     def index_queryset(self, using: str | None = None) -> QuerySet[Any]:
-        return super().index_queryset(using).prefetch_related(*INDEX_PREFETCHES)
+        return (
+            super()
+            .index_queryset(using)
+            .prefetch_related(stockrecords_prefetch(), "certificates", "categories")
+        )
 
     def prepare_text(self, obj: Any) -> str:
         # The text a product is found by: UPC and title, producer and county, categories,

@@ -15,6 +15,7 @@ def test_every_beat_entry_runs_a_registered_task():
         "impact.tasks.impact_level_snapshot",
         "producers.tasks.producers_certificates_daily",
         "shop.payments.tasks.payments_expire_reservations",
+        "shop.tasks.analytics_flush",
         "config.tasks.email_outbox_catch_up",
     }
     assert scheduled <= set(app.tasks)

@@ -45,6 +45,7 @@ def test_tasks_are_published_to_their_queue():
         "impact.tasks.impact_level_snapshot": "long",
         "shop.search.tasks.search_rebuild": "long",
         "shop.search.tasks.product_reindex": "celery",
+        "shop.tasks.analytics_flush": "celery",
         "producers.tasks.producers_certificates_daily": "celery",
     }
 
