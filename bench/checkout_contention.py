@@ -1,19 +1,25 @@
-"""Benchmark: M guests press "place order" at the same instant for a product with N in stock.
+"""Benchmark: M guests press "place order" at the same instant, for one hot product and spread out.
 
-Builds a throw-away PostgreSQL database (``yixiang_bench_checkout`` on the server
-of DATABASE_URL, default postgres://postgres@127.0.0.1:5432), migrates it and
-loads the demo data, sets the stock of 东川七彩花生 1kg (YX-DC-003) to N with
-nothing allocated, and serves the site with gunicorn on a free loopback port.
-Then M guests, each with its own HTTP session, walk through the checkout up to
-the order preview (product page, basket, guest e-mail, address, shipping,
-payment details, preview), and all M "place order" submissions are fired at
-once from M threads. It prints how many orders were created, how many buyers
-were told the product had sold out, errors, wall time, submissions per second
-and the p50/p95 latency of the submissions, and checks the stock record:
-allocated == min(N, M), never more than in stock.
+Builds a throw-away PostgreSQL database (``yixiang_bench_checkout``, or ``--database``,
+on the server of DATABASE_URL, default postgres://postgres@127.0.0.1:5432), migrates it
+and loads the demo data, and serves the site with gunicorn on a free loopback port.
+Then, for each demand:
 
-    .venv/bin/python bench/checkout_contention.py                  # N=200, M=400
-    .venv/bin/python bench/checkout_contention.py --stock 50 --buyers 300 --workers 4 --threads 8
+- hot: the stock of 东川七彩花生 1kg (YX-DC-003) is set to N with nothing allocated,
+  and all M guests want it;
+- spread: the same N units and M guests shared out over every product a guest can buy.
+
+M guests, each with its own HTTP session, walk through the checkout up to the order
+preview (product page, basket, guest e-mail, address, shipping, payment details,
+preview), and all M "place order" submissions are fired at once from M threads. It
+prints how many orders were created, how many buyers were told the product had sold
+out, errors, wall time, orders and submissions per second, the p50/p95 latency of the
+submissions (and of the orders alone), the CPU the gunicorn workers used per order, the
+load average, and checks every stock record: allocated == min(its stock, its buyers),
+never more than in stock.
+
+    .venv/bin/python bench/checkout_contention.py                  # N=200, M=400, both
+    .venv/bin/python bench/checkout_contention.py --demand hot --stock 50 --buyers 300 --workers 4 --threads 8
 
 The database and the scratch folder (media, search index, gunicorn's log) are
 removed at the end; ``--keep`` leaves both for a look, and a run with errors
@@ -33,6 +39,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
 import requests
 from _postgres import (
     ROOT,
@@ -71,9 +78,9 @@ class Guest:
             raise RuntimeError(f"guest {self.number}: {what} gave {response.status_code}")
         return response
 
-    def to_preview(self, urls: dict) -> None:
-        self.expect(self.session.get(self.base + urls["product"], timeout=120), 200, "product")
-        self.expect(self.post(urls["basket_add"], {"quantity": 1}), 302, "basket add")
+    def to_preview(self, urls: dict, product: dict) -> None:
+        self.expect(self.session.get(self.base + product["page"], timeout=120), 200, "product")
+        self.expect(self.post(product["basket_add"], {"quantity": 1}), 302, "basket add")
         email = f"buyer{self.number}@bench.example"
         self.expect(
             self.post(urls["index"], {"username": email, "options": "anonymous"}), 302, "e-mail"
@@ -112,9 +119,8 @@ class Guest:
         return f"error: {response.status_code} {location}", seconds
 
 
-def prepare(env: dict, stock: int) -> dict:
-    """The URLs the guests need, the address they give, the sold-out message they should see,
-    and stock set to N."""
+def prepare(env: dict) -> dict:
+    """The URLs the guests need and the address they give."""
     os.environ.update(env)
     # A child process with its own database settings: Django is set up here, and the
     # project's modules can only be imported after that (not to dodge an import cycle).
@@ -122,23 +128,10 @@ def prepare(env: dict, stock: int) -> dict:
 
     django.setup()
     from django.urls import reverse
-    from django.utils import translation
-    from oscar.core.loading import get_model
 
-    from shop.partner.exceptions import InsufficientStock
     from tests.shop.checkout_flow import ADDRESS
 
-    product = get_model("catalogue", "Product").objects.get(upc=UPC)
-    get_model("partner", "StockRecord").objects.filter(product=product).update(
-        num_in_stock=stock, num_allocated=0
-    )
-    with translation.override("zh-hans"):
-        sold_out = str(
-            InsufficientStock(product_title=product.get_title(), requested=1, available=0)
-        )
     return {
-        "product": product.get_absolute_url(),
-        "basket_add": reverse("basket:add", kwargs={"pk": product.pk}),
         "basket": reverse("basket:summary"),
         "index": reverse("checkout:index"),
         "address": reverse("checkout:shipping-address"),
@@ -146,9 +139,58 @@ def prepare(env: dict, stock: int) -> dict:
         "preview": reverse("checkout:preview"),
         "thank_you": reverse("checkout:thank-you"),
         "shipping_address": ADDRESS,  # the form the guests post to "address"
-        "sold_out": sold_out,
-        "product_id": product.pk,
     }
+
+
+def products_stock(demand: str, *, stock: int, buyers: int) -> list[dict]:
+    """The products the guests buy, each with its stock set (nothing allocated), its share of
+    the buyers, its URLs and the sold-out message its late buyers should see.
+
+    hot: every buyer wants YX-DC-003, with N in stock. spread: the same N units and M
+    buyers shared out over every product a guest can buy, so no one row is hot.
+    """
+    from django.urls import reverse
+    from django.utils import translation
+    from oscar.core.loading import get_class, get_model
+
+    from shop.partner.exceptions import InsufficientStock
+
+    Product = get_model("catalogue", "Product")
+    StockRecord = get_model("partner", "StockRecord")
+    if demand == "hot":
+        chosen = [Product.objects.get(upc=UPC)]
+    else:
+        strategy = get_class("partner.strategy", "Selector")().strategy()
+        chosen = [
+            product
+            for product in Product.objects.filter(stockrecords__isnull=False).order_by("upc")
+            if strategy.fetch_for_product(product).availability.is_available_to_buy
+        ]
+
+    def share(total: int, index: int) -> int:
+        return total // len(chosen) + (index < total % len(chosen))
+
+    plan = []
+    for index, product in enumerate(chosen):
+        StockRecord.objects.filter(product=product).update(
+            num_in_stock=share(stock, index), num_allocated=0
+        )
+        with translation.override("zh-hans"):
+            sold_out = str(
+                InsufficientStock(product_title=product.get_title(), requested=1, available=0)
+            )
+        plan.append(
+            {
+                "product_id": product.pk,
+                "upc": product.upc,
+                "stock": share(stock, index),
+                "buyers": share(buyers, index),
+                "page": product.get_absolute_url(),
+                "basket_add": reverse("basket:add", kwargs={"pk": product.pk}),
+                "sold_out": sold_out,
+            }
+        )
+    return plan
 
 
 def stock_after(product_id: int) -> tuple[int, int, int, int]:
@@ -174,16 +216,76 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn master's worker processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # the parent's pid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+class LockWaits(threading.Thread):
+    """Samples, every 20 ms until stopped, how many of the database's sessions are waiting
+    for a lock (a row lock, here: the stock record's) and how many are running a statement."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.samples: list[tuple[int, int]] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        name = self.url.rsplit("/", 1)[1]
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            while not self.stopped.is_set():
+                row = connection.execute(
+                    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'),"
+                    " count(*) FILTER (WHERE state = 'active') - 1"
+                    " FROM pg_stat_activity WHERE datname = %s",
+                    (name,),
+                ).fetchone()
+                self.samples.append((row[0], row[1]))
+                time.sleep(0.02)
+
+    def summary(self) -> str:
+        self.stopped.set()
+        self.join(timeout=10)
+        if not self.samples:
+            return "no samples"
+        waiting = [w for w, _ in self.samples]
+        active = [a for _, a in self.samples]
+        return (
+            f"mean {statistics.mean(waiting):.1f}, max {max(waiting)} waiting for a lock;"
+            f" mean {statistics.mean(active):.1f} statements running"
+            f" ({len(self.samples)} samples)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stock", type=int, default=200, help="N, units in stock (200)")
     parser.add_argument("--buyers", type=int, default=400, help="M, simultaneous buyers (400)")
+    parser.add_argument(
+        "--demand",
+        choices=("hot", "spread", "both"),
+        default="both",
+        help="one hot product, spread over every product, or both in turn (both)",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--database", default=DATABASE, help=f"the throw-away database's name ({DATABASE})"
+    )
     args = parser.parse_args()
 
-    url = bench_database_url(DATABASE)
+    url = bench_database_url(args.database)
     scratch = Path(tempfile.mkdtemp(prefix="yixiang-bench-checkout-"))
     env = bench_env(
         url,
@@ -195,9 +297,12 @@ def main() -> None:
     try:
         ok, clean = run(args, env=env, log=scratch / "gunicorn.log")
     finally:
-        from django.db import connections
+        from django.conf import settings
 
-        connections.close_all()
+        if settings.configured:  # not when the database was never reached
+            from django.db import connections
+
+            connections.close_all()
         if not args.keep:
             database_drop(url)
         if ok and clean and not args.keep:
@@ -210,12 +315,12 @@ def run(args: argparse.Namespace, *, env: dict, log: Path) -> tuple[bool, bool]:
     """Returns whether the stock is right, and whether every submission had an answer."""
     started = time.perf_counter()
     manage(env, "migrate", "--noinput")
-    manage(env, "load_demo")
-    urls = prepare(env, args.stock)
-    # The demo data may hold orders of its own: count only what this run adds.
-    _in_stock, _allocated, orders_before, units_before = stock_after(urls["product_id"])
+    # A throw-away database on loopback that nobody else reaches: the demo's published
+    # logins are harmless here (load_demo refuses them without --force when DEBUG is off).
+    manage(env, "load_demo", "--force")
+    urls = prepare(env)
     print(
-        f"database {DATABASE} migrated with the demo data in {time.perf_counter() - started:.0f} s"
+        f"database {args.database} migrated with the demo data in {time.perf_counter() - started:.0f} s"
     )
 
     port = free_port()
@@ -224,47 +329,94 @@ def run(args: argparse.Namespace, *, env: dict, log: Path) -> tuple[bool, bool]:
     )
     base = f"http://127.0.0.1:{port}"
     print(f"gunicorn config.wsgi on {base}: {args.workers} workers x {args.threads} threads")
+    ok = clean = True
     try:
-        guests = [Guest(base, number) for number in range(args.buyers)]
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=args.workers * args.threads) as pool:
-            list(pool.map(lambda guest: guest.to_preview(urls), guests))
-        print(f"{len(guests)} guests at the order preview in {time.perf_counter() - started:.1f} s")
-
-        barrier = threading.Barrier(len(guests) + 1)
-        results: list[tuple[str, float]] = [("error: no answer", 0.0)] * len(guests)
-
-        for guest in guests:
-            guest.session.close()  # the connections only; the cookies stay
-
-        def submit(index: int) -> None:
-            barrier.wait()
-            results[index] = guests[index].place_order(urls, urls["sold_out"])
-
-        threads = [threading.Thread(target=submit, args=(i,)) for i in range(len(guests))]
-        for thread in threads:
-            thread.start()
-        barrier.wait()
-        fired = time.perf_counter()
-        for thread in threads:
-            thread.join(timeout=300)
-        wall = time.perf_counter() - fired
+        for demand in ("hot", "spread") if args.demand == "both" else (args.demand,):
+            right, answered = scenario(
+                demand, args, urls=urls, base=base, master=server.pid, url=env["DATABASE_URL"]
+            )
+            ok, clean = ok and right, clean and answered
     finally:
         server.terminate()
         server.wait(timeout=30)
+    if not clean:
+        print(f"gunicorn log: {log}")
+    return ok, clean
+
+
+def scenario(
+    demand: str, args: argparse.Namespace, *, urls: dict, base: str, master: int, url: str
+) -> tuple[bool, bool]:
+    """M guests to the preview, then every "place order" at once; prints the figures.
+    Returns whether the stock is right, and whether every submission had an answer."""
+    plan = products_stock(demand, stock=args.stock, buyers=args.buyers)
+    # The demo data and an earlier scenario hold orders of their own: count what this one adds.
+    before = {item["product_id"]: stock_after(item["product_id"]) for item in plan}
+    wants = [item for item in plan for _ in range(item["buyers"])]
+    offset = 0 if demand == "hot" else args.buyers  # a fresh e-mail address per guest
+    guests = [Guest(base, offset + number) for number in range(len(wants))]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.workers * args.threads) as pool:
+        list(
+            pool.map(
+                lambda pair: pair[0].to_preview(urls, pair[1]), zip(guests, wants, strict=True)
+            )
+        )
+    print(
+        f"\n{len(guests)} guests at the order preview in {time.perf_counter() - started:.1f} s"
+        f" ({demand}: {len(plan)} product(s))"
+    )
+
+    barrier = threading.Barrier(len(guests) + 1)
+    results: list[tuple[str, float]] = [("error: no answer", 0.0)] * len(guests)
+    for guest in guests:
+        guest.session.close()  # the connections only; the cookies stay
+
+    def submit(index: int) -> None:
+        barrier.wait()
+        results[index] = guests[index].place_order(urls, wants[index]["sold_out"])
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(len(guests))]
+    for thread in threads:
+        thread.start()
+    cpu_before = workers_cpu_seconds(master)
+    load_before = Path("/proc/loadavg").read_text().split()[0]
+    lock_waits = LockWaits(url)
+    lock_waits.start()
+    barrier.wait()
+    fired = time.perf_counter()
+    for thread in threads:
+        thread.join(timeout=300)
+    wall = time.perf_counter() - fired
+    locks = lock_waits.summary()
+    cpu = workers_cpu_seconds(master) - cpu_before
+    load_after = Path("/proc/loadavg").read_text().split()[0]
 
     outcomes = [outcome for outcome, _ in results]
     latencies = [seconds for _, seconds in results]
+    order_latencies = [seconds for outcome, seconds in results if outcome == "order"]
     orders = outcomes.count("order")
     sold_out = outcomes.count("sold out")
     basket_check = outcomes.count("sold out (basket check)")
     errors = [outcome for outcome in outcomes if outcome.startswith("error")]
-    in_stock, allocated, orders_in_db, units = stock_after(urls["product_id"])
-    orders_in_db -= orders_before
-    units -= units_before
-    expected = min(args.stock, args.buyers)
+    right = True
+    in_stock = allocated = orders_in_db = units = 0
+    for item in plan:
+        n, a, o, u = stock_after(item["product_id"])
+        _, a0, o0, u0 = before[item["product_id"]]
+        expected = min(item["stock"], item["buyers"])
+        right = right and a - a0 == o - o0 == u - u0 == expected and a <= n
+        in_stock, allocated, orders_in_db, units = (
+            in_stock + n,
+            allocated + a - a0,
+            orders_in_db + o - o0,
+            units + u - u0,
+        )
+    expected = sum(min(item["stock"], item["buyers"]) for item in plan)
+    right = right and orders == expected
 
-    print(f"\n== {args.buyers} buyers, {args.stock} in stock")
+    what = f"one hot product ({UPC})" if demand == "hot" else f"spread over {len(plan)} products"
+    print(f"== {demand}: {len(guests)} buyers, {args.stock} in stock, {what}")
     print(f"submissions:        {len(results)}")
     print(
         f"orders created:     {orders} (in the database: {orders_in_db}, {units} units on their lines)"
@@ -273,17 +425,31 @@ def run(args: argparse.Namespace, *, env: dict, log: Path) -> tuple[bool, bool]:
         f"sold-out answers:   {sold_out + basket_check} ({sold_out} at placing, {basket_check} by Oscar's basket check before it)"
     )
     print(f"errors:             {len(errors)}" + (f" {sorted(set(errors))[:5]}" if errors else ""))
-    print(f"wall time:          {wall:.2f} s")
+    print(
+        f"wall time:          {wall:.2f} s (load average {load_before} before, {load_after} after)"
+    )
+    print(f"orders/s:           {orders / wall:.1f}")
     print(f"submissions/s:      {len(results) / wall:.1f}")
     print(
-        f"latency p50 / p95:  {statistics.median(latencies) * 1000:.0f} ms / {percentile(latencies, 0.95) * 1000:.0f} ms"
+        f"latency p50 / p95:  {statistics.median(latencies) * 1000:.0f} ms / {percentile(latencies, 0.95) * 1000:.0f} ms (every submission)"
     )
-    print(f"stock record:       num_in_stock={in_stock}, num_allocated={allocated}")
-    ok = allocated == expected == orders == orders_in_db == units and allocated <= in_stock
-    print(f"allocated == min(N, M) == {expected} and no oversell: {'yes' if ok else 'NO'}")
-    if errors:
-        print(f"gunicorn log: {log}")
-    return ok, not errors
+    if order_latencies:
+        print(
+            f"                    {statistics.median(order_latencies) * 1000:.0f} ms / {percentile(order_latencies, 0.95) * 1000:.0f} ms (the orders)"
+        )
+    print(
+        f"gunicorn CPU:       {cpu:.1f} s, {cpu / max(orders, 1) * 1000:.0f} ms per order"
+        f" ({cpu / len(results) * 1000:.0f} ms per submission)"
+    )
+    print(f"database sessions:  {locks}")
+    print(
+        f"stock records:      num_in_stock={in_stock}, allocated by this run={allocated}"
+        + (f" (YX-DC-003: {stock_after(plan[0]['product_id'])[:2]})" if demand == "hot" else "")
+    )
+    print(
+        f"allocated == min(N, M) == {expected} per product and no oversell: {'yes' if right else 'NO'}"
+    )
+    return right, not errors
 
 
 if __name__ == "__main__":

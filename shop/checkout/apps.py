@@ -5,3 +5,9 @@ class CheckoutConfig(apps.CheckoutConfig):
     """Fork: the buyer chooses how to pay, and an order placed holds its stock until paid."""
 
     name = "shop.checkout"
+
+    def ready(self) -> None:
+        super().ready()
+        from .receivers import purchases_receiver_connect
+
+        purchases_receiver_connect()

@@ -21,6 +21,7 @@ from shop.payments.selectors import MethodOffer, payment_methods_for
 from shop.payments.services import PAY_LATER_STATUS, order_payment_open
 
 from .forms import PaymentMethodForm
+from .ordering import OrderCreator
 from .signals import order_placing
 
 if TYPE_CHECKING:
@@ -82,16 +83,56 @@ class PaymentDetailsView(views.PaymentDetailsView):
             raise UnableToTakePayment(_("Choose how you will pay."))
         self._offer = offer
 
-    def place_order(self, **kwargs: Any) -> Order:
-        # The order, its stock allocation, its payment record and what other apps keep
-        # about it (the campaign it came from, the work unit it is for) are written
-        # together or not at all: a receiver of ``order_placing`` may refuse the order.
+    def place_order(
+        self,
+        order_number: str,
+        user: User | AnonymousUser,
+        basket: Basket,
+        shipping_address: Any,
+        shipping_method: Any,
+        shipping_charge: Price,
+        order_total: Price,
+        billing_address: Any = None,
+        surcharges: Any = None,
+        **kwargs: Any,
+    ) -> Order:
+        # The order, its payment record, what other apps keep about it (the campaign it
+        # came from, the work unit it is for: a receiver of ``order_placing`` may refuse
+        # the order) and its stock allocation are written together or not at all. The
+        # stock comes last: its UPDATEs lock the rows of what is bought until the commit
+        # right after them, so buyers of a product everyone wants queue for one statement,
+        # not for the whole order. Oscar's mixin, with our OrderCreator and those steps.
+        creator = OrderCreator()
         with transaction.atomic():
-            order = super().place_order(**kwargs)
+            shipping_address = self.create_shipping_address(user, shipping_address)
+            billing_address = self.create_billing_address(
+                user, billing_address, shipping_address, **kwargs
+            )
+            if "status" in kwargs:
+                status = kwargs.pop("status")
+            else:
+                status = self.get_initial_order_status(basket)
+            request = kwargs.pop("request") if "request" in kwargs else self.request
+            order = creator.place_order(
+                user=user,
+                order_number=order_number,
+                basket=basket,
+                shipping_address=shipping_address,
+                shipping_method=shipping_method,
+                shipping_charge=shipping_charge,
+                total=order_total,
+                billing_address=billing_address,
+                status=status,
+                request=request,
+                surcharges=surcharges,
+                **kwargs,
+            )
+            self.save_payment_details(order)
             order_payment_open(
                 order=order, method=self._offer.method, terms_days=self._offer.terms_days
             )
             order_placing.send(sender=type(self), order=order, request=self.request)
+            creator.allocate_stock()
         return order
 
     def handle_order_placement(

@@ -4,7 +4,9 @@ Oscar checks availability without a lock and allocates afterwards with an
 unconditional update, so two buyers can both get the last unit. Here the
 allocation is a conditional UPDATE (the row lock makes a concurrent buyer
 wait and re-read the row), and the database refuses any write that would
-allocate more than is in stock.
+allocate more than is in stock. Checkout allocates an order's stock as the last
+statements of its transaction (``shop.partner.services.stock_allocate``), so the
+row lock is held only until the commit right after.
 """
 
 from django.core.exceptions import ValidationError
@@ -61,22 +63,35 @@ class StockRecord(AbstractStockRecord):
         if not self.can_track_allocations:
             return
         self.pre_save_signal()
+        self.allocate_row(quantity)
+        self.refresh_from_db(fields=["num_in_stock", "num_allocated"])
+        self.post_save_signal()
+
+    allocate.alters_data = True  # type: ignore[attr-defined]  # Django's flag on a method
+
+    def allocate_row(self, quantity: int) -> None:
+        """The allocation itself: one conditional UPDATE of this row, nothing read before it.
+
+        On success nothing else is read or sent (``allocate`` and
+        ``shop.partner.services.stock_allocate`` do the rest); when fewer than
+        `quantity` units are left, the row is read to say how many, and
+        InsufficientStock is raised with nothing written.
+        """
         allocated = Coalesce(F("num_allocated"), 0)
         updated = (
             type(self)
             .objects.filter(pk=self.pk, num_in_stock__gte=allocated + quantity)
             .update(num_allocated=allocated + quantity)
         )
-        self.refresh_from_db(fields=["num_in_stock", "num_allocated"])
         if not updated:
+            self.refresh_from_db(fields=["num_in_stock", "num_allocated"])
             raise InsufficientStock(
                 product_title=self.product.get_title(),
                 requested=quantity,
                 available=self.net_stock_level,
             )
-        self.post_save_signal()
 
-    allocate.alters_data = True  # type: ignore[attr-defined]  # Django's flag on a method
+    allocate_row.alters_data = True  # type: ignore[attr-defined]  # Django's flag on a method
 
     def consume_allocation(self, quantity: int) -> None:
         """Ship `quantity` allocated units: both counts go down, checked in the UPDATE itself.

@@ -14,14 +14,17 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.db.models.signals import pre_save
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from oscar.apps.checkout.signals import pre_payment
 from oscar.apps.partner.exceptions import InvalidStockAdjustment
 from oscar.core.loading import get_class, get_model
 
+from shop.checkout.signals import order_placing
 from shop.dashboard.catalogue.forms import StockRecordForm
 from shop.partner.exceptions import InsufficientStock
+from shop.payments.models import OrderPayment
 from tests.shop.checkout_flow import basket_add, checkout_to_preview
 
 User = get_user_model()
@@ -30,6 +33,9 @@ Line = get_model("order", "Line")
 Order = get_model("order", "Order")
 Product = get_model("catalogue", "Product")
 StockRecord = get_model("partner", "StockRecord")
+StockAlert = get_model("partner", "StockAlert")
+ProductRecord = get_model("analytics", "ProductRecord")
+UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 OrderCreator = get_class("order.utils", "OrderCreator")
 OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
 Selector = get_class("partner.strategy", "Selector")
@@ -263,6 +269,152 @@ def test_a_short_second_line_fails_the_whole_checkout_and_allocates_nothing(
     assert Order.objects.count() == 0
     assert counts("YX-DC-001") == (300, None)
     assert counts("YX-DC-002") == (5, 4)
+
+
+# ---------------------------------------------------------------- the stock is the order's last write
+
+
+def statements_of_placing(client) -> list[str]:
+    """The SQL of pressing "place order" on the client's preview, up to the basket's submission."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    statements = [query["sql"] for query in captured.captured_queries]
+    submitted = next(
+        i
+        for i, sql in enumerate(statements)
+        if sql.startswith('UPDATE "basket_basket"') and "'Submitted'" in sql
+    )
+    return statements[:submitted]
+
+
+def order_transaction(statements: list[str]) -> list[str]:
+    """The statements of the order's own transaction: a savepoint in a test's transaction,
+    opened right after the basket is frozen and released (committed) before it is submitted."""
+    frozen = next(
+        i
+        for i, sql in enumerate(statements)
+        if sql.startswith('UPDATE "basket_basket"') and "'Frozen'" in sql
+    )
+    opened = statements[frozen + 1]
+    assert opened.startswith("SAVEPOINT ")
+    released = statements.index(opened.replace("SAVEPOINT", "RELEASE SAVEPOINT", 1))
+    return statements[frozen + 1 : released + 1]
+
+
+@pytest.mark.django_db
+def test_the_stock_update_is_the_last_statement_before_the_order_commits(client):
+    stock_set("YX-DC-003", num_in_stock=10, num_allocated=4)
+    checkout_to_preview(client, upc="YX-DC-003", quantity=2, email="last@example.com")
+
+    written = order_transaction(statements_of_placing(client))
+
+    stock_updates = [sql for sql in written if sql.startswith('UPDATE "partner_stockrecord"')]
+    assert len(stock_updates) == 1
+    # Nothing between the row lock and the commit: the UPDATE, then the end of the transaction.
+    assert written[-2] == stock_updates[0]
+    assert written[-1].startswith("RELEASE SAVEPOINT ")
+    # The order, its lines and its payment record were all written before it.
+    assert [sql.split(" (")[0] for sql in written if sql.startswith("INSERT")] == [
+        'INSERT INTO "order_shippingaddress"',
+        'INSERT INTO "order_order"',
+        'INSERT INTO "order_line"',
+        'INSERT INTO "order_lineprice"',
+        'INSERT INTO "payments_orderpayment"',
+        'INSERT INTO "payment_sourcetype"',
+        'INSERT INTO "payment_source"',
+    ]
+    assert counts("YX-DC-003") == (10, 6)
+
+
+@pytest.mark.django_db
+def test_two_lines_are_allocated_last_in_stock_record_order_whatever_the_basket_order(client):
+    noodles, potato = stock("YX-DC-002"), stock("YX-DC-001")
+    assert potato.pk < noodles.pk
+    basket_add(client, upc="YX-DC-002", quantity=3)  # the noodles first in the basket
+    checkout_to_preview(client, upc="YX-DC-001", quantity=2, email="order@example.com")
+
+    written = order_transaction(statements_of_placing(client))
+
+    assert written[-3].startswith('UPDATE "partner_stockrecord"')
+    assert written[-3].endswith(f'"partner_stockrecord"."id" = {potato.pk})')
+    assert written[-2].startswith('UPDATE "partner_stockrecord"')
+    assert written[-2].endswith(f'"partner_stockrecord"."id" = {noodles.pk})')
+    assert written[-1].startswith("RELEASE SAVEPOINT ")
+    assert counts("YX-DC-001") == (300, 2)
+    assert counts("YX-DC-002") == (200, 3)
+
+
+@pytest.fixture
+def refusing_receiver():
+    """A receiver of checkout's ``order_placing`` that refuses the order, noting the stock
+    counts it saw when it ran (inside the order's transaction)."""
+    seen: list[tuple[int | None, int | None]] = []
+
+    def refuse(sender, order, request, **kwargs):
+        seen.append(counts("YX-DC-003"))
+        raise UnableToPlaceOrder("本单位本月采购额度已用完。")
+
+    order_placing.connect(refuse, dispatch_uid="test-stock-refuse")
+    yield seen
+    order_placing.disconnect(dispatch_uid="test-stock-refuse")
+
+
+@pytest.mark.django_db
+def test_an_order_refused_before_its_stock_is_taken_leaves_no_allocation(client, refusing_receiver):
+    stock_set("YX-DC-003", num_in_stock=5, num_allocated=1)
+    checkout_to_preview(client, upc="YX-DC-003", quantity=2, email="refused@example.com")
+
+    response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+
+    assert response.status_code == 200
+    assert "本单位本月采购额度已用完。" in response.content.decode()
+    assert refusing_receiver == [(5, 1)]  # nothing allocated yet when the order was refused
+    assert Order.objects.count() == 0
+    assert OrderPayment.objects.count() == 0
+    assert counts("YX-DC-003") == (5, 1)
+
+
+@pytest.mark.django_db
+def test_purchases_are_counted_for_the_product_once_the_order_commits(
+    client, django_capture_on_commit_callbacks
+):
+    product = Product.objects.get(upc="YX-DC-003")
+    ProductRecord.objects.update_or_create(product=product, defaults={"num_purchases": 7})
+    checkout_to_preview(client, upc="YX-DC-003", quantity=2, email="counted@example.com")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+    assert response.status_code == 302
+    # Inside the order's transaction the product's row was not touched (nor locked).
+    assert ProductRecord.objects.get(product=product).num_purchases == 7
+
+    for callback in callbacks:
+        callback()
+
+    assert ProductRecord.objects.get(product=product).num_purchases == 9
+
+
+@pytest.mark.django_db
+def test_an_order_that_takes_the_stock_below_its_threshold_raises_the_alert_after_commit(
+    client, django_capture_on_commit_callbacks
+):
+    record = stock_set("YX-DC-003", num_in_stock=6, num_allocated=0)
+    StockRecord.objects.filter(pk=record.pk).update(low_stock_threshold=5)
+    checkout_to_preview(client, upc="YX-DC-003", quantity=2, email="alert@example.com")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+    assert response.status_code == 302
+    assert StockAlert.objects.filter(stockrecord=record).count() == 0
+
+    for callback in callbacks:
+        callback()
+
+    assert list(
+        StockAlert.objects.filter(stockrecord=record).values_list("threshold", "status")
+    ) == [(5, StockAlert.OPEN)]
+    assert counts("YX-DC-003") == (6, 2)
 
 
 # ---------------------------------------------------------------- concurrent checkouts (PostgreSQL)
