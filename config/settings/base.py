@@ -306,8 +306,12 @@ OSCAR_PRODUCTS_PER_PAGE = 24
 # Storefront speed (README "Storefront speed"). Oscar's analytics counters (product views and
 # basket additions): "batched" counts them in the cache and the beat task shop.tasks.analytics_flush
 # writes them every minute, one UPDATE per product and per user; "off" records none; "oscar"
-# updates the rows on every request as Oscar does (shop/analytics.py).
-SHOP_ANALYTICS = env("SHOP_ANALYTICS", default="batched")
+# updates the rows on every request as Oscar does (shop/analytics.py). Batched needs a beat,
+# so the default is "batched" with a broker (real services) and "oscar" without (the embedded
+# default, where no beat runs and the counts would wait in the cache for ever).
+SHOP_ANALYTICS = env(
+    "SHOP_ANALYTICS", default="batched" if env("CELERY_BROKER_URL", default="") else "oscar"
+)
 if SHOP_ANALYTICS not in ("batched", "off", "oscar"):
     raise ImproperlyConfigured(
         f"SHOP_ANALYTICS must be batched, off or oscar, not {SHOP_ANALYTICS!r}."
