@@ -204,7 +204,7 @@ def main() -> None:
         else:
             started = time.perf_counter()
             manage(env, "migrate", "--noinput")
-            manage(env, "load_demo")
+            manage(env, "load_demo", "--force")  # DEBUG is off; a throw-away database
             print(
                 f"database {DATABASE} migrated with the demo data in {time.perf_counter() - started:.0f} s"
             )
