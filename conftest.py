@@ -8,8 +8,9 @@ server) load it again themselves.
 Under pytest-xdist (pyproject's addopts) each worker process is a session of its own:
 its own test database (pytest-django suffixes the name with _gw0, _gw1...), its own
 media folders (config/settings/test.py makes them per process), its own demo load and
-its own cache key prefix. Tests that must not share the machine with each other carry
-``@pytest.mark.xdist_group`` and run one after another in one worker (``--dist loadgroup``).
+its own cache key prefix (on Redis). Tests that share something outside their worker are
+given ``xdist_group`` marks (XDIST_GROUPS below) and run one after another in one worker
+(``--dist loadgroup``).
 """
 
 from pathlib import Path
@@ -31,7 +32,7 @@ XDIST_GROUPS = (
     # Real Celery workers and beats: the suite's broker (CELERY_BROKER_URL: its queues are
     # purged and inspected), subprocesses on the test database, timings of their own.
     ("services", lambda item: item.get_closest_marker("integration") is not None),
-    # Every URL x every role: one long series, its demo additions made once per worker.
+    # Every URL x every role: one long series, kept together in one worker.
     ("authorisation_matrix", lambda item: item.get_closest_marker("authorisation_matrix")),
     # /readyz against Redis databases 4 and 5 of the machine's Redis, named in the module.
     ("health", lambda item: item.path == TESTS / "config" / "test_health.py"),
