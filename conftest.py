@@ -16,7 +16,9 @@ given ``xdist_group`` marks (XDIST_GROUPS below) and run one after another in on
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 from tests.live_server import OwnLiveServer
 
@@ -68,6 +70,19 @@ def live_server(transactional_db):
     server = OwnLiveServer("localhost")
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (zh-hans), whatever ran before it.
+
+    A request in English (LocaleMiddleware) leaves English active in the thread after
+    the test client returns; with the tests spread over xdist workers, which test runs
+    before which changes from run to run.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
