@@ -4,27 +4,50 @@ The demo data is loaded once per test session into the test database (it is
 what the storefront tests browse), and every test runs in a transaction that
 is rolled back. Tests that need committed data (browser tests against a live
 server) load it again themselves.
+
+Under pytest-xdist (pyproject's addopts) each worker process is a session of its own:
+its own test database (pytest-django suffixes the name with _gw0, _gw1...), its own
+media folders (config/settings/test.py makes them per process), its own demo load and
+its own cache key prefix (on Redis). Tests that share something outside their worker are
+given ``xdist_group`` marks (XDIST_GROUPS below) and run one after another in one worker
+(``--dist loadgroup``).
 """
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.db.backends.signals import connection_created
-from django.dispatch import receiver
+from django.utils import translation
+
+from tests.live_server import OwnLiveServer
 
 pytest_plugins = ["tests.stripe_fixtures"]
 
+TESTS = Path(__file__).resolve().parent / "tests"
 
-@receiver(connection_created, dispatch_uid="tests_sqlite_wal")
-def _sqlite_wal(sender, connection, **kwargs):
-    """SQLite's test database (a file, see config/settings/test.py) in WAL mode.
 
-    A test reading while the live server writes then sees the last commit instead of
-    an error; nothing here needs to survive a power cut, so writes are not synced.
-    """
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=OFF")
+# Tests that run one after another in one xdist worker ("--dist loadgroup"), by what they share.
+XDIST_GROUPS = (
+    # One Chromium at a time, and live servers beside it: the browser tests take turns.
+    ("browser", lambda item: item.path.is_relative_to(TESTS / "browser")),
+    # Real Celery workers and beats: the suite's broker (CELERY_BROKER_URL: its queues are
+    # purged and inspected), subprocesses on the test database, timings of their own.
+    ("services", lambda item: item.get_closest_marker("integration") is not None),
+    # Every URL x every role: one long series, kept together in one worker.
+    ("authorisation_matrix", lambda item: item.get_closest_marker("authorisation_matrix")),
+    # /readyz against Redis databases 4 and 5 of the machine's Redis, named in the module.
+    ("health", lambda item: item.path == TESTS / "config" / "test_health.py"),
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup reads the marks
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for group, member in XDIST_GROUPS:
+            if member(item):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +57,32 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         demo_load()
         call_command("rebuild_index", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def live_server(transactional_db):
+    """A live server of the test's own, in place of pytest-django's session-wide one.
+
+    Torn down before ``transactional_db`` (it depends on it): every request it was
+    serving has finished and its threads are joined before the database is flushed, so
+    nothing from this test reaches the next one's data (tests/live_server.py).
+    """
+    server = OwnLiveServer("localhost")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (zh-hans), whatever ran before it.
+
+    A request in English (LocaleMiddleware) leaves English active in the thread after
+    the test client returns; with the tests spread over xdist workers, which test runs
+    before which changes from run to run.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,14 @@
 
 localstripe (a Stripe-compatible server from PyPI) is started once per test
 session on a free loopback port; ``STRIPE_API_BASE`` sends every SDK call there.
-Registered for the whole suite in the root conftest.py.
+No webhook is ever registered with that one: it sends nothing to anybody.
+
+A test that wants localstripe's webhooks (``localstripe_webhook``) gets a localstripe of
+its own, registered to send them to its live server. localstripe cannot forget a webhook
+and sends each a second after the event, so at teardown that process is stopped (the
+deliveries it still holds die with it) before the live server drains the ones already in
+its hands and stops, before the database is flushed: no webhook of one test ever reaches
+another's database. Registered for the whole suite in the root conftest.py.
 """
 
 from __future__ import annotations
@@ -11,9 +18,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import pytest
 import requests
+from django.urls import reverse
 
 SECRET_KEY = "sk_test_yixiang"
 PUBLISHABLE_KEY = "pk_test_yixiang"
@@ -26,36 +35,61 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class LocalStripe:
+    """A localstripe process on a free loopback port, started and stopped by its owner."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "localstripe", "--port", str(self.port), "--from-scratch"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        while self.process.poll() is None:
+            try:
+                requests.get(f"{self.url}/v1/balance", auth=(SECRET_KEY, ""), timeout=5)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        pytest.fail(f"localstripe exited at start with status {self.process.returncode}")
+
+    def webhook_to(self, url: str) -> None:
+        requests.post(
+            f"{self.url}/_config/webhooks/yixiang",
+            data={"url": url, "secret": WEBHOOK_SECRET},
+            timeout=5,
+        ).raise_for_status()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.process = None
+
+
+def _stripe_settings(settings, url: str) -> None:
+    settings.STRIPE_SECRET_KEY = SECRET_KEY
+    settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = url
+
+
 @pytest.fixture(scope="session")
-def localstripe_url():
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(f"{url}/v1/balance", auth=(SECRET_KEY, ""), timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("localstripe did not start")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+def localstripe_url() -> Iterator[str]:
+    stripe = LocalStripe()
+    stripe.start()
+    yield stripe.url
+    stripe.stop()
 
 
 @pytest.fixture
 def stripe_on(settings, localstripe_url):
-    """Stripe keys set and every Stripe call going to localstripe."""
-    settings.STRIPE_SECRET_KEY = SECRET_KEY
-    settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = localstripe_url
+    """Stripe keys set and every Stripe call going to the session's localstripe (no webhooks)."""
+    _stripe_settings(settings, localstripe_url)
     return localstripe_url
 
 
@@ -104,3 +138,20 @@ class Buyer:
 @pytest.fixture
 def stripe_buyer(stripe_on) -> Buyer:
     return Buyer(stripe_on)
+
+
+@pytest.fixture
+def localstripe_webhook(live_server, settings) -> Iterator[Buyer]:
+    """A localstripe of the test's own that delivers every event, signed, to its live server.
+
+    Stripe calls go to it (the keys set as in ``stripe_on``); the test pays through the
+    ``Buyer`` returned. Stopped at teardown before the live server is (see the module's text).
+    """
+    stripe = LocalStripe()
+    stripe.start()
+    try:
+        stripe.webhook_to(f"{live_server.url}{reverse('payments:stripe-webhook')}")
+        _stripe_settings(settings, stripe.url)
+        yield Buyer(stripe.url)
+    finally:
+        stripe.stop()

@@ -5,6 +5,7 @@ runs the suite on PostgreSQL and Redis. Tasks run eagerly unless a test
 starts a real worker (see tests/test_celery_worker.py).
 """
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -25,6 +26,14 @@ EMAIL_DELIVERY_BACKEND = env(
 )
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=tempfile.gettempdir())
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://yixiang-test")}
+# pytest-xdist's workers (pyproject's addopts) are processes of their own: a locmem cache,
+# the media folders and the SQLite file below are theirs already. A Redis cache (CI's
+# CACHE_URL) is one database they share: each keeps its keys under its own prefix, and
+# clears only those (tests/worker_cache.py).
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER and CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "tests.worker_cache.WorkerRedisCache"
+    CACHES["default"]["KEY_PREFIX"] = XDIST_WORKER
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="yixiang-test-media-"))
@@ -44,12 +53,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A test database in a file, not Django's shared in-memory one: an in-memory database
     # is one connection shared by the test and the live server's threads, and two threads
     # using one SQLite connection at once fail with "database table is locked". In a file,
-    # each thread has its own connection; conftest.py turns on WAL so a reader never waits
-    # for a writer, and IMMEDIATE transactions make writers queue instead of failing.
+    # each thread has its own connection, with base.py's WAL, busy timeout and IMMEDIATE
+    # transactions; nothing here must survive a power cut, so writes are not synced. One
+    # folder per process: each xdist worker's database is its own.
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.mkdtemp(prefix="yixiang-test-db-")) / "test.sqlite3")
     }
-    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    DATABASES["default"]["OPTIONS"]["init_command"] = (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+    )
 
 # Tests count queries with analytics off the request path, as production runs it (with a
 # broker), whichever database and broker the run has.

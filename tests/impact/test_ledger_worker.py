@@ -238,7 +238,7 @@ def test_a_worker_killed_mid_attribution_leaves_nothing_and_the_next_does_it_exa
         event = PaymentEvent.objects.get(order_payment__order=order, kind="confirmed")
         stuck = wait_for(
             lambda: blocked_on_status(lock_pid),
-            seconds=30,
+            seconds=120,
             what="the worker to block on the summary row after writing entries",
         )
         os.killpg(first.pid, signal.SIGKILL)
@@ -250,7 +250,7 @@ def test_a_worker_killed_mid_attribution_leaves_nothing_and_the_next_does_it_exa
 
     # The killed worker's transaction never commits: no entry, the job still to do.
     wait_for(
-        lambda: not backend_alive(stuck), seconds=15, what="the killed worker's backend to end"
+        lambda: not backend_alive(stuck), seconds=120, what="the killed worker's backend to end"
     )
     assert not AttributionEntry.objects.filter(line__order=order).exists()
     job = AttributionJob.objects.get(payment_event=event)
@@ -259,7 +259,7 @@ def test_a_worker_killed_mid_attribution_leaves_nothing_and_the_next_does_it_exa
     start_worker()
     wait_for(
         lambda: AttributionJob.objects.filter(pk=job.pk, done_at__isnull=False).exists(),
-        seconds=30,
+        seconds=120,
         what="the second worker to do the job (the unacknowledged task, redelivered)",
     )
 
@@ -279,5 +279,5 @@ def test_a_worker_killed_mid_attribution_leaves_nothing_and_the_next_does_it_exa
 
     # The same task delivered once more: the job is done, nothing is written twice.
     impact_attribute_payment.delay(event.pk)
-    wait_for(lambda: broker_idle(queue), seconds=30, what="the duplicate task to be acknowledged")
+    wait_for(lambda: broker_idle(queue), seconds=120, what="the duplicate task to be acknowledged")
     assert ledger() == expected

@@ -512,7 +512,9 @@ def place_all_at_once(
     ]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + 60
+    deadline = (
+        time.monotonic() + 300
+    )  # a hang guard (a deadlock), not a timing: PG breaks one in 1 s
     for thread in threads:
         thread.join(timeout=max(deadline - time.monotonic(), 0))
     assert not any(thread.is_alive() for thread in threads), "a checkout hung (deadlock?)"
@@ -556,7 +558,7 @@ def test_a_hundred_buyers_at_once_get_exactly_the_ten_units_in_stock(committed_d
     assert Order.objects.count() == 10
     assert Line.objects.filter(stockrecord=record).aggregate(units=Sum("quantity")) == {"units": 10}
     assert counts("YX-DC-003") == (10, 10)
-    assert max(seconds for _, seconds in outcomes) < 30
+    # How long they waited is bench/checkout_contention.py's to measure, not a test's.
 
 
 @on_postgresql

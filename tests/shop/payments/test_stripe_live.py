@@ -3,22 +3,23 @@
 Also the webhook under duplicate delivery: 20 copies of one event at once, each
 on its own connection, change the order's state once. Committed data, so these
 tests clear the database afterwards and load the demo data themselves.
+
+The live server and the localstripe sending to it are this test's own
+(``localstripe_webhook``): both are stopped, and the live server's requests finished,
+before the database is cleared.
 """
 
 import json
 import threading
-import time
 from decimal import Decimal
 
 import pytest
-import requests
-from django.db import OperationalError, connection
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from shop.payments.models import OrderPayment, PaymentEvent, StripeEvent
 from tests.producers.factories import staff_user
-from tests.stripe_fixtures import WEBHOOK_SECRET
 
 from .conftest import allocated, checkout, deliver, stripe_event
 
@@ -30,54 +31,20 @@ def committed_demo(transactional_db):
     demo_load()
 
 
-def wait_for(condition, *, seconds: float = 15.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return True
-        except OperationalError as exc:
-            # SQLite's shared in-memory test database locks a whole table while the live
-            # server's webhook transaction writes it: that means "not yet", ask again.
-            if connection.vendor != "sqlite" or "locked" not in str(exc):
-                raise
-        time.sleep(0.2)
-    return False
-
-
-@pytest.fixture
-def localstripe_webhook(live_server, stripe_buyer):
-    """localstripe delivers every event, signed with our endpoint secret, to the live server.
-
-    localstripe lives for the whole session and cannot forget a webhook: afterwards it is
-    pointed at a closed port, so later tests' payments send nothing to the live server.
-    """
-
-    def point_to(url: str) -> None:
-        requests.post(
-            f"{stripe_buyer.base}/_config/webhooks/yixiang",
-            data={"url": url, "secret": WEBHOOK_SECRET},
-            timeout=5,
-        ).raise_for_status()
-
-    point_to(f"{live_server.url}{reverse('payments:stripe-webhook')}")
-    yield
-    point_to("http://127.0.0.1:9/nowhere")
-
-
 def test_stripe_checkout_end_to_end_with_localstripe_webhooks(
-    committed_demo, localstripe_webhook, stripe_buyer, django_capture_on_commit_callbacks
+    committed_demo, live_server, localstripe_webhook, django_capture_on_commit_callbacks
 ):
-
+    stripe_buyer = localstripe_webhook
     client = Client()
     order, placed = checkout(client, lines=[("YX-DC-004", 2)], method="stripe")
     assert client.get(placed["Location"]).status_code == 200
     payment = OrderPayment.objects.get(order=order)
     assert stripe_buyer.pays(payment.stripe_payment_intent).status_code == 200
 
-    # (On SQLite the live server shares the test's connection: wait for the stored outcome,
-    # which is written last in the webhook's transaction.)
-    assert wait_for(
+    # localstripe sends its webhooks a second later: each time the live server has answered
+    # one, look for the stored outcome (written in the webhook's transaction, committed
+    # before the answer).
+    live_server.wait_until(
         lambda: StripeEvent.objects.filter(type="payment_intent.succeeded", outcome="paid").exists()
     )
     order.refresh_from_db()
