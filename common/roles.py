@@ -144,6 +144,12 @@ def is_platform_finance(user: User | AnonymousUser) -> bool:
     return bool(roles_of(user) & {Role.ADMINISTRATOR, Role.FINANCE})
 
 
+def is_platform_operations(user: User | AnonymousUser) -> bool:
+    """Platform operations or a superuser: who runs the platform day to day (lockouts,
+    quarantined attribution jobs)."""
+    return bool(roles_of(user) & {Role.ADMINISTRATOR, Role.OPERATIONS})
+
+
 def is_platform_staff(user: User | AnonymousUser) -> bool:
     """Platform operations, platform finance or a superuser: the platform's own people
     (not county, township or village monitoring staff, who are staff only for monitoring)."""

@@ -28,7 +28,7 @@ from wagtail.admin.ui.components import Component
 
 from common.backoffice import forbidden_as_403
 from common.filters import filter_page
-from common.roles import OPERATIONS_GROUP
+from common.roles import is_platform_operations
 
 from ..tasks import impact_attribute_payment
 from .selectors import attribution_jobs_quarantined, attribution_jobs_quarantined_count
@@ -38,19 +38,13 @@ logger = logging.getLogger("yixiang.impact")
 
 
 def may_retry_attribution(user: Any) -> bool:
-    """Platform operations (or a superuser): who sees and retries quarantined jobs
-    (``common.roles``: staff in the operations group; one query a request)."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if not user.is_staff:
-        return False
+    """Platform operations (or a superuser): who sees and retries quarantined jobs. The menu
+    and the home page both ask on one request: the answer is kept on the user for it."""
     cached: bool | None = getattr(user, "_yx_operations", None)
-    if cached is None:  # the menu and the home page ask on one request: remembered for it
-        cached = user.groups.filter(name=OPERATIONS_GROUP).exists()
+    if cached is None:
+        cached = is_platform_operations(user)
         setattr(user, "_yx_operations", cached)  # noqa: B010 (a request-long memo)
-    return bool(cached)
+    return cached
 
 
 @forbidden_as_403

@@ -214,3 +214,30 @@ def test_platform_operations_see_every_producer_to_approve_it():
     assert list(response.context["producers"].order_by("pk")) == list(
         Producer.objects.order_by("pk")
     )
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [
+        ("ops", 200),
+        ("admin", 200),
+        # other roles the back office admits (the campaign host too): refused
+        *[
+            (name, 403)
+            for name in ("finance", "dongchuan", "dc-county", "dc-township", "dc-village", "zhibo")
+        ],
+        # no back office: sent to its login
+        *[(name, 302) for name in ("hongtudi", "canteen")],
+    ],
+)
+def test_only_platform_operations_see_the_quarantined_attribution_jobs(username, status):
+    response = as_user(username).get(reverse("impact_attribution_quarantine"))
+    assert response.status_code == status
+    if status == 302:
+        assert response["Location"].startswith(reverse("wagtailadmin_login"))
+
+
+def test_a_visitor_is_sent_to_log_in_for_the_quarantined_attribution_jobs():
+    response = as_user(None).get(reverse("impact_attribution_quarantine"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("wagtailadmin_login"))
