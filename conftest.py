@@ -60,6 +60,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def committed_demo(transactional_db):
+    """The demo data, committed, so that other threads' and processes' connections see it.
+
+    A transactional test before this one may have emptied the tables; a flushed database has
+    also lost the default locale Wagtail's migration made, which the demo's pages need.
+    """
+    from oscar.core.loading import get_model
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale
+
+    from demo.services import demo_load
+
+    if not get_model("catalogue", "Product").objects.filter(upc="YX-DC-001").exists():
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
+        demo_load()
+
+
+@pytest.fixture
 def live_server(transactional_db):
     """A live server of the test's own, in place of pytest-django's session-wide one.
 

@@ -555,6 +555,8 @@ def two_hosts(work: Path, processes: Processes) -> None:
     django.setup()
     from oscar.core.loading import get_model
 
+    from tests.shop.checkout_flow import ADDRESS  # the address the checkout tests use
+
     product_model = get_model("catalogue", "Product")
     stock_model = get_model("partner", "StockRecord")
     order_line_model = get_model("order", "Line")
@@ -693,15 +695,7 @@ def two_hosts(work: Path, processes: Processes) -> None:
         response = browser.post(
             next(turn),
             "/shop/checkout/shipping-address/",
-            {
-                "last_name": "李四",
-                "line1": "红土地镇花沟村 12 号",
-                "line4": "昆明市",
-                "state": "云南省",
-                "postcode": "654100",
-                "phone_number": "13800138000",
-                "country": "CN",
-            },
+            ADDRESS,
         )
         check(
             response.status == 302,

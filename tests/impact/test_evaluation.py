@@ -207,22 +207,6 @@ def _in_own_thread(work, results, index, barrier):
     return threading.Thread(target=run)
 
 
-@pytest.fixture
-def committed_demo(transactional_db):
-    """The demo data, committed (a transactional test before this one may have flushed it)."""
-    from django.conf import settings
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale
-
-    from demo.services import demo_load
-
-    if not Household.objects.exists():
-        Locale.objects.get_or_create(
-            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-        )
-        demo_load()
-
-
 def _below_the_line(count: int) -> list[Household]:
     Threshold.objects.update_or_create(
         year=THIS_YEAR,

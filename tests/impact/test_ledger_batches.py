@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -243,21 +242,6 @@ postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="row locks and SKIP LOCKED need PostgreSQL (SQLite locks the whole database)",
 )
-
-
-@pytest.fixture
-def committed_demo(transactional_db):
-    """The demo data, committed (a transactional test before this one may have flushed it)."""
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale
-
-    from demo.services import demo_load
-
-    if not get_model("catalogue", "Product").objects.filter(upc="YX-DC-001").exists():
-        Locale.objects.get_or_create(
-            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-        )
-        demo_load()
 
 
 def other_connection():

@@ -32,7 +32,6 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from oscar.core.loading import get_model
 
 from config.celery_app import app as celery_app
 from impact.ledger.attribution import line_split
@@ -90,21 +89,6 @@ def wait_for(condition: Callable[[], object], *, seconds: float, what: str) -> o
             return value
         time.sleep(0.1)
     raise AssertionError(f"waited {seconds:.0f} s for {what}")
-
-
-@pytest.fixture
-def committed_demo(transactional_db):
-    """The demo data, committed (a transactional test before this one may have flushed it)."""
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale
-
-    from demo.services import demo_load
-
-    if not get_model("catalogue", "Product").objects.filter(upc="YX-DC-001").exists():
-        Locale.objects.get_or_create(
-            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-        )
-        demo_load()
 
 
 @pytest.fixture

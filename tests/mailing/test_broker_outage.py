@@ -20,7 +20,6 @@ from config.celery_app import app as celery_app
 from config.tasks import email_outbox_catch_up, email_send
 from mailing.models import OutgoingEmail
 from shop.payments.models import OrderPayment
-from tests.impact.test_ledger_worker import committed_demo  # noqa: F401 (a fixture)
 from tests.producers.factories import staff_user
 from tests.services import REDIS_SERVER, RedisServer, database_url, free_port
 from tests.shop.payments.paying import awaiting_transfer, pay_in_full
@@ -66,7 +65,7 @@ def wait_for(condition, *, seconds: float, what: str):
 
 
 def test_an_order_paid_while_the_broker_is_down_is_emailed_once_when_it_returns(
-    committed_demo,  # noqa: F811
+    committed_demo,
     broker,
     tmp_path,
 ):

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
@@ -418,26 +417,6 @@ def test_an_order_that_takes_the_stock_below_its_threshold_raises_the_alert_afte
 
 
 # ---------------------------------------------------------------- concurrent checkouts (PostgreSQL)
-
-
-@pytest.fixture
-def committed_demo(transactional_db):
-    """The demo data, committed, so that every thread's connection sees it.
-
-    A transactional test before this one may have emptied the tables.
-    """
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale
-
-    from demo.services import demo_load
-
-    if not Product.objects.filter(upc="YX-DC-001").exists():
-        # A flushed database has lost the default locale Wagtail's migration made,
-        # which the demo's pages need.
-        Locale.objects.get_or_create(
-            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-        )
-        demo_load()
 
 
 def in_own_thread(work):
