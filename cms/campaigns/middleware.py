@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from common.caching import is_fresh
+
 from .pagecache import CampaignPageCacheMiddleware, counters_key
+from .selectors import campaign_counters_cached
 from .services import campaign_visit_remember
 
 __all__ = ["CampaignCodeMiddleware", "CampaignCountersMiddleware", "CampaignPageCacheMiddleware"]
@@ -27,8 +32,10 @@ class CampaignCountersMiddleware:
     """The counters the campaign page polls, answered from the cache before anything else runs.
 
     Thousands of viewers poll them every few seconds during a stream: a cached
-    answer needs no session, user, basket or URL routing. On a miss the request
-    goes on to the view, which computes the figures and caches them.
+    answer needs no session, user, basket or URL routing. A copy grown old is
+    recomputed here by one process while the others answer with it
+    (``campaign_counters_cached``); with no copy at all the request goes on to the
+    view, which computes the figures (or waits for the process computing them).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -38,9 +45,13 @@ class CampaignCountersMiddleware:
         if request.method == "GET":
             match = COUNTERS_PATH.match(request.path_info)
             if match:
-                counters = cache.get(counters_key(campaign_id=int(match[1])))
-                if counters is not None:
-                    return counters_response(counters)
+                campaign_id = int(match[1])
+                entry = cache.get(counters_key(campaign_id=campaign_id))
+                if is_fresh(entry):
+                    return counters_response(entry[1])
+                if entry is not None:
+                    with suppress(ObjectDoesNotExist):  # a campaign deleted since: the view's 404
+                        return counters_response(campaign_counters_cached(campaign_id=campaign_id))
         return self.get_response(request)
 
 

@@ -30,6 +30,8 @@ CSRF_PLACEHOLDER = "yx-csrf-placeholder-0c6f"
 NONCE_PLACEHOLDER = "yx-csp-nonce-placeholder-5e2a"
 PAGE_SECONDS = 10
 COUNTERS_SECONDS = 3
+# How long an old copy of the counters is still served while one process recomputes them.
+COUNTERS_STALE_SECONDS = 60
 SHAREABLE_COOKIES = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
 
 

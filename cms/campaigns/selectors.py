@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import CharField, Count, DecimalField, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce, Lower, TruncHour
 from django.utils import timezone
@@ -20,6 +19,7 @@ from oscar.core.loading import get_model
 from wagtail.models import Page
 from wagtail.query import PageQuerySet
 
+from common.caching import cache_read_refreshed
 from common.money import ZERO, sum_fen, yuan
 from impact.models import AttributionEntry
 from shop.payments.models import Refund, RefundLine
@@ -186,13 +186,18 @@ def credited_sales(
 
 
 def campaign_counters_cached(*, campaign_id: int) -> dict[str, Any]:
-    """The counters from the cache; computed at most once every few seconds per campaign."""
-    key = pagecache.counters_key(campaign_id=campaign_id)
-    counters = cache.get(key)
-    if counters is None:
-        counters = campaign_counters(campaign_id=campaign_id)
-        cache.set(key, counters, pagecache.COUNTERS_SECONDS)
-    return counters
+    """The counters from the cache; recomputed every few seconds by one process at a time.
+
+    While one process recomputes them, the others answer with the copy they have
+    (``common.caching``), so a rush of viewers puts one counting query on the
+    database every ``COUNTERS_SECONDS``, not one per web worker.
+    """
+    return cache_read_refreshed(
+        key=pagecache.counters_key(campaign_id=campaign_id),
+        compute=lambda: campaign_counters(campaign_id=campaign_id),
+        fresh_seconds=pagecache.COUNTERS_SECONDS,
+        stale_seconds=pagecache.COUNTERS_STALE_SECONDS,
+    )
 
 
 def _buyers_count(prefix: str) -> Count:

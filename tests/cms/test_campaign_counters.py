@@ -14,6 +14,7 @@ from oscar.core.loading import get_model
 from cms.campaigns import pagecache
 from cms.campaigns.selectors import campaign_counters
 from cms.campaigns.services import campaign_sharer_add
+from common.caching import refreshing_lock_key
 from impact.models import AttributionEntry
 from shop.payments.services import RefundLineRequest, order_refund_request
 from tests.shop.payments.paying import pay_in_full
@@ -176,3 +177,20 @@ def test_counters_selector_without_orders_is_all_zero():
         "buyers": 0,
         "households": 0,
     }
+
+
+def test_an_old_copy_is_served_without_a_query_while_another_process_recounts(client):
+    campaign = make_campaign(code="COUNT4")
+    url = reverse("campaigns:counters", args=[campaign.pk])
+    assert client.get(url).json()["orders"] == 0
+    bulk_paid_orders(campaign=campaign, count=2, buyers=2)
+    key = pagecache.counters_key(campaign_id=campaign.pk)
+    _fresh_until, counters = cache.get(key)
+    cache.set(key, (time.time() - 1, counters), 60)  # grown old
+    cache.add(refreshing_lock_key(key), 1, 60)  # and another process is recounting
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).json()["orders"] == 0
+    assert len(queries) == 0
+
+    cache.delete(refreshing_lock_key(key))  # that process died: the next request recounts
+    assert client.get(url).json()["orders"] == 2
