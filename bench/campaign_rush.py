@@ -5,8 +5,10 @@ DATABASE_URL, default postgres://postgres@127.0.0.1:5432), migrates it, loads th
 data, publishes a campaign that is live now and writes N paid campaign orders (10,000
 by default) with their payment events, lines and attribution entries, in bulk. Then it
 serves the site with gunicorn on a free loopback port and drives it with wrk (Debian's
-``wrk`` package) from many concurrent connections: first the campaign page as anonymous
-viewers get it, then the counters endpoint the page polls. It prints requests per
+``wrk`` package) from many concurrent connections: the campaign page as anonymous
+viewers get it, the same page as a signed-in buyer gets it (the demo's canteen buyer's
+session cookie), the small request that fetches that buyer's own account links and
+basket, then the counters endpoint the page polls. It prints requests per
 second, p50/p95/p99 latency and errors for each, and the number of SQL queries one
 computation of the counters costs (the same with 10 orders as with 10,000).
 
@@ -123,6 +125,15 @@ def reused(env: dict) -> dict:
 def target() -> dict:
     """The rush campaign's page and counters URLs, its counters, and the SQL queries one
     computation of the counters costs with 10 orders and with all of them."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -131,6 +142,13 @@ def target() -> dict:
 
     campaign = CampaignPage.objects.get(slug=RUSH)
     small = CampaignPage.objects.get(slug=SMALL)
+    # A signed-in buyer (the demo's canteen buyer): the session their cookie names.
+    buyer = get_user_model().objects.get(username="canteen")
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(buyer.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = buyer.get_session_auth_hash()
+    session.create()
     with CaptureQueriesContext(connection) as large_queries:
         figures = campaign_counters(campaign_id=campaign.pk)
     with CaptureQueriesContext(connection) as small_queries:
@@ -140,10 +158,15 @@ def target() -> dict:
         "counters": f"/campaigns/{campaign.pk}/counters.json",
         "figures": figures,
         "queries": (len(small_queries), len(large_queries)),
+        "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}",
+        "personal": f"/campaigns/personal.json?path={campaign.url}",
     }
 
 
-def wrk(url: str, *, connections: int, seconds: int, threads: int, script: Path) -> dict:
+def wrk(
+    url: str, *, connections: int, seconds: int, threads: int, script: Path, cookie: str = ""
+) -> dict:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     result = subprocess.run(
         [
             "wrk",
@@ -151,6 +174,7 @@ def wrk(url: str, *, connections: int, seconds: int, threads: int, script: Path)
             f"-c{connections}",
             f"-d{seconds}s",
             "--timeout=10s",
+            *headers,
             "-s",
             str(script),
             url,
@@ -240,7 +264,13 @@ def main() -> None:
         )
         try:
             results = {}
-            for name, path in (("campaign page", target["page"]), ("counters", target["counters"])):
+            runs = (
+                ("campaign page", target["page"], ""),
+                ("page, signed in", target["page"], target["cookie"]),
+                ("their own parts", target["personal"], target["cookie"]),
+                ("counters", target["counters"], ""),
+            )
+            for name, path, cookie in runs:
                 # A short warm-up fills each worker's caches, then the measured run.
                 wrk(
                     base + path,
@@ -248,6 +278,7 @@ def main() -> None:
                     seconds=3,
                     threads=args.wrk_threads,
                     script=script,
+                    cookie=cookie,
                 )
                 results[name] = wrk(
                     base + path,
@@ -255,6 +286,7 @@ def main() -> None:
                     seconds=args.seconds,
                     threads=args.wrk_threads,
                     script=script,
+                    cookie=cookie,
                 )
         finally:
             server.terminate()
@@ -264,7 +296,7 @@ def main() -> None:
         )
         for name, figures in results.items():
             print(
-                f"{name:14s} {figures['rps']:8.0f} requests/s   "
+                f"{name:16s} {figures['rps']:8.0f} requests/s   "
                 f"p50 {figures['p50-us'] / 1000:6.1f} ms   p95 {figures['p95-us'] / 1000:6.1f} ms   "
                 f"p99 {figures['p99-us'] / 1000:6.1f} ms   "
                 f"{figures['requests']} requests, {figures['errors']} errors ({figures['non2xx']} non-2xx)"

@@ -32,7 +32,7 @@ from .campaigns.models import (
     CampaignSharer,
 )
 from .campaigns.offers import CampaignPriceBenefit
-from .campaigns.pagecache import CSRF_PLACEHOLDER, campaign_page_serve
+from .campaigns.pagecache import CSRF_PLACEHOLDER, PERSONAL_LOAD_PLACEHOLDER, campaign_page_serve
 from .campaigns.selectors import campaign_page_context, campaigns_by_state, campaigns_now_and_next
 from .campaigns.services import campaign_code_new, campaign_code_taken
 from .choosers import product_chooser_viewset
@@ -346,8 +346,10 @@ class CampaignPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(campaign_page_context(campaign=self))
         if getattr(request, "yx_csrf_placeholder", False):
-            # Rendered for the anonymous page cache: each answer puts its visitor's token here.
+            # Rendered for the shared page cache: each answer puts its visitor's token here,
+            # and whether their own account links and basket are to be fetched.
             context["csrf_token"] = CSRF_PLACEHOLDER
+            context["personal_load"] = PERSONAL_LOAD_PLACEHOLDER
         return context
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

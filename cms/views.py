@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .campaigns.middleware import counters_response
+from .campaigns.personal import personal_parts_render
 from .campaigns.selectors import campaign_counters_cached
 from .campaigns.services import campaign_visit_remember
 from .models import CampaignIndexPage, CampaignPage
@@ -30,3 +32,12 @@ def campaign_counters_json(request: HttpRequest, pk: int) -> HttpResponse:
     except CampaignPage.DoesNotExist:
         raise Http404 from None
     return counters_response(counters)
+
+
+@require_GET
+@never_cache
+def campaign_personal_parts(request: HttpRequest) -> HttpResponse:
+    """The visitor's own account links and basket for a page served from the shared cache."""
+    return JsonResponse(
+        {"parts": personal_parts_render(request=request, path=request.GET.get("path", "/"))}
+    )

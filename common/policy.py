@@ -111,6 +111,7 @@ BY_NAME: dict[str, Policy] = {
     "impact:mine": MEMBERS,
     "campaigns:short-link": PUBLIC,
     "campaigns:counters": PUBLIC,
+    "campaigns:personal": PUBLIC,
     "producers:list": PUBLIC,
     "producers:detail": PUBLIC,
     "producers:apply": MEMBERS,

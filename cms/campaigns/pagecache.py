@@ -1,9 +1,14 @@
-"""The campaign page for anonymous visitors, served from the cache during the rush.
+"""The campaign page, served to every viewer from the cache during the rush.
 
-A livestream sends thousands of viewers to one page at once, nearly all of them
-anonymous with nothing in their basket. For those (no cookie but the CSRF and
-language ones, no query string) the rendered page is kept in the cache for a
-few seconds; the middleware answers from it before Wagtail routes the request.
+A livestream sends thousands of viewers to one page at once. The page is rendered
+as an anonymous visitor with nothing in their basket sees it, kept in the cache for
+a few seconds, and the middleware answers every GET without a query string from
+it before Wagtail routes the request, signed-in buyers and basket holders included.
+Their own parts of the page (account links, basket, unit link: ``{% personal_part %}``)
+are then fetched by one small request (``cms/campaigns/personal.py``): the answer
+tells the page's script to do so when the request carries a session or basket
+cookie. A visitor with a message waiting (the messages cookie) gets the page
+rendered for them, so the message is shown once, to them.
 The page is rendered with a placeholder where the CSRF token goes, and each
 answer puts the visitor's own token in its place, so no two visitors share one. The
 Content-Security-Policy nonce of the page's scripts is kept the same way: the cached page
@@ -15,9 +20,11 @@ Host actions and publication clear the cached page at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -28,11 +35,12 @@ from .models import campaign_pages
 
 CSRF_PLACEHOLDER = "yx-csrf-placeholder-0c6f"
 NONCE_PLACEHOLDER = "yx-csp-nonce-placeholder-5e2a"
+PERSONAL_LOAD_PLACEHOLDER = "yx-personal-load-placeholder-93d1"
 PAGE_SECONDS = 10
 COUNTERS_SECONDS = 3
 # How long an old copy of the counters is still served while one process recomputes them.
 COUNTERS_STALE_SECONDS = 60
-SHAREABLE_COOKIES = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
+MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
 
 
 def page_key(*, path: str, language: str) -> str:
@@ -44,16 +52,29 @@ def counters_key(*, campaign_id: int) -> str:
 
 
 def cacheable(request: HttpRequest) -> bool:
-    """An anonymous visitor with nothing of their own: no session, basket or messages."""
+    """A GET without a query string from a visitor with no message waiting."""
     return (
         request.method == "GET"
         and not request.META.get("QUERY_STRING")
-        and set(request.COOKIES) <= SHAREABLE_COOKIES
+        and MESSAGES_COOKIE not in request.COOKIES
+    )
+
+
+def has_own_parts(request: HttpRequest) -> bool:
+    """Whether the visitor may be signed in or hold a basket: their parts are to be fetched."""
+    return (
+        settings.SESSION_COOKIE_NAME in request.COOKIES
+        or getattr(settings, "OSCAR_BASKET_COOKIE_OPEN", "oscar_open_basket") in request.COOKIES
     )
 
 
 def with_token(request: HttpRequest, content: bytes) -> bytes:
-    """The cached page with this visitor's CSRF token and this answer's CSP nonce in it."""
+    """The cached page with this visitor's CSRF token and this answer's CSP nonce in it,
+    and told whether to fetch the visitor's own parts."""
+    if PERSONAL_LOAD_PLACEHOLDER.encode() in content:
+        content = content.replace(
+            PERSONAL_LOAD_PLACEHOLDER.encode(), b"1" if has_own_parts(request) else b"0"
+        )
     if NONCE_PLACEHOLDER.encode() in content:
         content = content.replace(NONCE_PLACEHOLDER.encode(), str(request.csp_nonce).encode())  # type: ignore[attr-defined]  # django-csp's
     if CSRF_PLACEHOLDER.encode() not in content:
@@ -72,13 +93,18 @@ def without_nonce(request: HttpRequest, content: bytes) -> bytes:
 def campaign_page_serve(
     *, page: Page, request: HttpRequest, serve: Callable[[], HttpResponse]
 ) -> HttpResponse:
-    """Wagtail's serve, keeping the rendered page for the next anonymous visitors."""
+    """Wagtail's serve, keeping the rendered page for the next visitors.
+
+    The page is rendered as an anonymous visitor with an empty basket and no
+    messages sees it, whoever asked for it: that copy is the one everyone shares.
+    """
     if not cacheable(request):
         return serve()
     request.yx_csrf_placeholder = True  # type: ignore[attr-defined]  # our marker, read by CampaignPage.get_context
-    response = serve()
-    if hasattr(response, "render"):
-        response.render()
+    with rendered_as_anonymous(request):
+        response = serve()
+        if hasattr(response, "render"):
+            response.render()
     content = without_nonce(request, response.content)
     if response.status_code == 200:
         cache.set(
@@ -88,6 +114,31 @@ def campaign_page_serve(
         )
     response.content = with_token(request, content)
     return response
+
+
+@contextmanager
+def rendered_as_anonymous(request: HttpRequest) -> Iterator[None]:
+    """The request as an anonymous visitor's with an empty basket and no messages, for a while."""
+    from oscar.core.loading import get_class, get_model
+
+    missing = object()
+    saved = {name: request.__dict__.get(name, missing) for name in ("user", "basket", "_messages")}
+    anonymous = AnonymousUser()
+    basket = get_model("basket", "Basket")()
+    basket.strategy = get_class("partner.strategy", "Selector")().strategy(
+        request=request, user=anonymous
+    )
+    request.user = anonymous
+    request.basket = basket  # type: ignore[attr-defined]  # Oscar's
+    request._messages = []  # type: ignore[attr-defined]  # read by django.contrib.messages' get_messages
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                request.__dict__.pop(name, None)
+            else:
+                request.__dict__[name] = value
 
 
 def campaign_caches_clear(*, campaign_id: int, page: bool = True) -> None:
@@ -102,7 +153,7 @@ def campaign_caches_clear(*, campaign_id: int, page: bool = True) -> None:
 
 
 class CampaignPageCacheMiddleware:
-    """Answers an anonymous visitor's GET of a campaign page from the cache when it is there.
+    """Answers a GET of a campaign page from the cache when it is there (``cacheable``).
 
     Sits after the CSRF middleware (it hands out the visitor's token) and the
     language middleware (the cached page is per language).

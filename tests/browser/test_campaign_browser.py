@@ -14,7 +14,7 @@ from cms.models import CampaignOrder, CampaignPage
 from tests.cms.campaigns import make_campaign
 from tests.shop.payments.paying import pay_in_full
 
-from .conftest import guest_to_payment, order_place, screenshot
+from .conftest import guest_to_payment, log_in, order_place, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -77,3 +77,31 @@ def test_a_viewer_buys_through_a_sharer_link_and_the_counter_moves(demo_site, pa
     assert page.locator("[data-counter=buyers]").inner_text() == "1"
     assert page.locator("[data-counter=households]").inner_text() == "3"
     screenshot(page, "campaign-live-after")
+
+
+def test_a_signed_in_buyer_gets_the_shared_page_with_their_own_account_and_basket(
+    demo_site, page, browser
+):
+    cache.clear()
+    campaign, _code = live_campaign()
+    # An anonymous viewer's visit puts the page in the shared cache.
+    other = browser.new_context()
+    other.new_page().goto(demo_site.url + campaign.url)
+    other.close()
+
+    log_in(
+        page,
+        demo_site.url,
+        then=campaign.url,
+        username="canteen@yixiang.example",
+        password="yixiang-demo",
+    )
+    page.wait_for_url("**" + campaign.url)
+    page.locator(".yx-campaign-product form button[type=submit]").first.click()
+    page.wait_for_selector(".alert-success")  # the message: this visit was rendered for them
+
+    page.goto(demo_site.url + campaign.url)  # the shared page, from the cache
+    page.wait_for_selector("html[data-yx-personal='filled']")
+    assert page.locator("#logout_link").count() == 1  # their own account links
+    assert page.locator(".yx-mini-basket .badge").first.inner_text() == "1"  # their basket
+    screenshot(page, "campaign-signed-in-from-cache")

@@ -5,9 +5,11 @@ import datetime
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
+from oscar.core.loading import get_model
 
 from cms.campaigns import services
 from cms.campaigns.pagecache import campaign_caches_clear
@@ -117,12 +119,75 @@ def test_a_host_action_clears_the_cached_page(client):
     assert 'data-state="paused"' in client.get(campaign.url).content.decode()
 
 
-def test_logged_in_visitors_are_never_served_the_shared_page(client, django_user_model):
-    campaign = make_campaign(code="CACHE3")
-    client.get(campaign.url)  # cached for anonymous visitors
-    user = django_user_model.objects.create_user(username="fan", password="fan-pass-123")
+def _signed_in_buyer_with_a_basket(client, django_user_model):
+    user = django_user_model.objects.create_user(
+        username="fan", email="fan@example.com", password="fan-pass-123"
+    )
     client.force_login(user)
+    peanuts = get_model("catalogue", "Product").objects.get(upc="YX-DC-003")
+    assert client.post(f"/shop/basket/add/{peanuts.pk}/", {"quantity": 3}).status_code == 302
+    client.get("/shop/basket/")  # read the flash message: no messages cookie left
+    client.cookies.pop("messages", None)
+    return user
+
+
+def test_signed_in_buyers_get_the_shared_page_and_fetch_their_own_parts(client, django_user_model):
+    campaign = make_campaign(code="CACHE3", products=[("YX-DC-003", "35.80")])
+    Client().get(campaign.url)  # rendered and cached for an anonymous visitor
+    _signed_in_buyer_with_a_basket(client, django_user_model)
+
     with CaptureQueriesContext(connection) as queries:
         response = client.get(campaign.url)
     assert response.status_code == 200
-    assert len(queries) > 0  # rendered for this visitor, not taken from the cache
+    assert len(queries) == 0  # the shared page, from the cache
+    html = response.content.decode()
+    assert 'id="logout_link"' not in html  # the anonymous visitor's links...
+    assert 'data-load="1"' in html  # ...and the script is told to fetch this buyer's own
+
+    parts = client.get("/campaigns/personal.json", {"path": campaign.url}).json()["parts"]
+    assert 'id="logout_link"' in parts["oscar/partials/nav_accounts.html"]
+    basket = parts["oscar/partials/mini_basket.html"]
+    assert '<span class="badge badge-light ml-1">3</span>' in basket
+    # The language selector sends the buyer back to the campaign page.
+    assert (
+        f'name="next" type="hidden" value="{campaign.url}"'
+        in (parts["oscar/partials/nav_accounts.html"])
+    )
+
+
+def test_the_page_rendered_for_a_signed_in_buyer_is_the_anonymous_one(client, django_user_model):
+    campaign = make_campaign(code="CACHE4", products=[("YX-DC-003", "35.80")])
+    _signed_in_buyer_with_a_basket(client, django_user_model)
+    mine = client.get(campaign.url).content.decode()  # nothing cached yet: rendered now
+    assert 'id="logout_link"' not in mine
+    assert 'data-load="1"' in mine
+
+    anonymous = Client()
+    with CaptureQueriesContext(connection) as queries:
+        theirs = anonymous.get(campaign.url).content.decode()
+    assert len(queries) == 0
+    assert 'data-load="0"' in theirs
+    assert 'id="logout_link"' not in theirs
+    assert "badge-light" not in theirs  # nobody's basket count
+    assert "fan" not in theirs
+
+
+def test_a_visitor_with_a_message_waiting_gets_the_page_rendered_for_them(
+    client, django_user_model
+):
+    campaign = make_campaign(code="CACHE5", products=[("YX-DC-003", "35.80")])
+    Client().get(campaign.url)  # cached
+    peanuts = get_model("catalogue", "Product").objects.get(upc="YX-DC-003")
+    client.post(f"/shop/basket/add/{peanuts.pk}/", {"quantity": 1})
+    assert "messages" in client.cookies
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(campaign.url)
+    assert len(queries) > 0  # rendered for this visitor
+    assert "alert-success" in response.content.decode()  # the message, shown to them once
+
+
+def test_the_personal_parts_never_send_a_visitor_to_another_site(client):
+    parts = client.get("/campaigns/personal.json", {"path": "//evil.example/x"}).json()["parts"]
+    assert 'name="next" type="hidden" value="/"' in parts["oscar/partials/nav_accounts.html"]
+    response = client.get("/campaigns/personal.json")
+    assert "no-store" in response["Cache-Control"]

@@ -1,0 +1,37 @@
+"""The visitor's own parts of a page served from the shared cache (account links, basket).
+
+A campaign page in a rush is rendered once for everyone as an anonymous visitor
+would see it (``pagecache``). The parts of the page that belong to one visitor
+(the account links, the basket, the unit link) are wrapped by the
+``{% personal_part %}`` tag; a signed-in buyer's or a basket holder's copy of the
+cached page asks ``/campaigns/personal.json`` for those parts, rendered for them,
+and ``static/js/personal-parts.js`` puts them in place. One small request (the
+session, the user and the basket) instead of the whole page.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
+
+# The templates a page may mark as the visitor's own: the only ones the endpoint renders.
+PERSONAL_PARTS = (
+    "oscar/partials/nav_accounts.html",
+    "oscar/partials/mini_basket.html",
+    "oscar/partials/nav_primary.html",
+)
+
+
+def personal_parts_render(*, request: HttpRequest, path: str) -> dict[str, str]:
+    """Each personal part rendered for this visitor, as it would be on the page at ``path``."""
+    if not path.startswith("/") or not url_has_allowed_host_and_scheme(path, allowed_hosts=None):
+        path = "/"
+    context = {
+        # Oscar's language selector sends the visitor back to the page, not to this endpoint.
+        "language_neutral_url_path": path,
+    }
+    return {
+        template: render_to_string(template, context, request=request)
+        for template in PERSONAL_PARTS
+    }
