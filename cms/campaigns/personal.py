@@ -12,7 +12,7 @@ session, the user and the basket) instead of the whole page.
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.template.loader import render_to_string
+from django.template import engines
 from django.utils.http import url_has_allowed_host_and_scheme
 
 # The templates a page may mark as the visitor's own: the only ones the endpoint renders.
@@ -21,6 +21,12 @@ PERSONAL_PARTS = (
     "oscar/partials/mini_basket.html",
     "oscar/partials/nav_primary.html",
 )
+# All the parts in one render, so the context processors (user, permissions, the unread
+# notifications count) run once, not once per part.
+_SEPARATOR = "<!--yx-personal-part-->"
+_ALL_PARTS = engines["django"].from_string(
+    "{% for name in personal_parts %}{% include name %}" + _SEPARATOR + "{% endfor %}"
+)
 
 
 def personal_parts_render(*, request: HttpRequest, path: str) -> dict[str, str]:
@@ -28,10 +34,9 @@ def personal_parts_render(*, request: HttpRequest, path: str) -> dict[str, str]:
     if not path.startswith("/") or not url_has_allowed_host_and_scheme(path, allowed_hosts=None):
         path = "/"
     context = {
+        "personal_parts": PERSONAL_PARTS,
         # Oscar's language selector sends the visitor back to the page, not to this endpoint.
         "language_neutral_url_path": path,
     }
-    return {
-        template: render_to_string(template, context, request=request)
-        for template in PERSONAL_PARTS
-    }
+    rendered = _ALL_PARTS.render(context, request).split(_SEPARATOR)
+    return dict(zip(PERSONAL_PARTS, rendered, strict=False))
