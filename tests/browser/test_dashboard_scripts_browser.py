@@ -68,6 +68,13 @@ def test_no_dashboard_page_logs_a_script_error(database_put_back, demo_site, bro
     context, page, problems = signed_in(browser, base, "hongtudi")
     visit(page, base + "/shop/dashboard/", ready="#producer-todo")
     assert "20 天后到期" in page.locator("#todo-certificates").inner_text()
+    # 益享's mark and name, not Oscar's logo (drawn by Oscar's CSS as the brand's background).
+    brand = page.locator(".yx-dashboard-brand")
+    assert "益享" in brand.inner_text()
+    assert "商家后台" in brand.inner_text()
+    assert brand.evaluate("e => getComputedStyle(e).textIndent") == "0px"
+    assert brand.evaluate("e => getComputedStyle(e).backgroundImage") == "none"
+    assert brand.evaluate("e => e.getBoundingClientRect().left") >= 0
     screenshot(page, "coop-dashboard-home")
     visit(page, base + "/shop/dashboard/orders/", ready="table")
     visit(page, base + f"/shop/dashboard/orders/{placed.number}/", ready=".yx-order-lines")
@@ -86,7 +93,7 @@ def test_no_dashboard_page_logs_a_script_error(database_put_back, demo_site, bro
     context, page, problems = signed_in(browser, base, "admin")
     visit(page, base + "/shop/dashboard/", ready=".yx-dashboard-logo")
     visit(page, base + "/shop/dashboard/orders/", ready="table")
-    visit(page, base + f"/shop/dashboard/orders/{placed.number}/", ready="#order_lines")
+    visit(page, base + f"/shop/dashboard/orders/{placed.number}/", ready="#attributions")
     screenshot(page, "coop-dashboard-staff-order")
     visit(page, base + "/shop/dashboard/certificates/", ready="#certificates-awaiting-review")
     found += problems
@@ -110,5 +117,6 @@ def test_a_refused_dashboard_page_is_the_sites_styled_403(database_put_back, dem
     )
     screenshot(page, "coop-403")
     context.close()
-    # A 403 is reported on the console as a failed resource; nothing else may be.
-    assert [p for p in problems if "403" not in p] == []
+    # The 403 itself is reported on the console as a failed resource; nothing else may be
+    # (no stylesheet, icon or script of the page missing).
+    assert [p for p in problems if "status of 403" not in p] == []
