@@ -158,10 +158,6 @@ def certificate_renew(
     """
     if not certificate.producer.partner.users.filter(pk=by.pk).exists():
         raise PermissionDenied
-    if certificate.status != Certificate.Status.APPROVED:
-        raise ValidationError(_("Only an approved certificate can be renewed."))
-    if certificate.renewals.filter(status=Certificate.Status.PENDING).exists():
-        raise ValidationError(_("A renewal of this certificate is already awaiting review."))
     errors: dict[str, list[str]] = {}
     if not number.strip():
         errors.setdefault("number", []).append(_("Enter the new certificate's number."))
@@ -192,6 +188,12 @@ def certificate_renew(
     )
     renewal.full_clean(exclude=["document"])
     with transaction.atomic():
+        # One renewal awaiting review at a time: two uploads at once queue on this row.
+        current = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if current.status != Certificate.Status.APPROVED:
+            raise ValidationError(_("Only an approved certificate can be renewed."))
+        if current.renewals.filter(status=Certificate.Status.PENDING).exists():
+            raise ValidationError(_("A renewal of this certificate is already awaiting review."))
         renewal.document.save("upload", document, save=False)  # checked and named by content
         renewal.save()
     return renewal

@@ -343,3 +343,18 @@ def test_the_certificates_page_refuses_a_visitor(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("dashboard:login"))
+
+
+def test_a_second_renewal_waits_for_the_first_to_be_reviewed(client):
+    tea = _tea_certificate()
+    client.force_login(_user("hongtudi"))
+    url = reverse("dashboard:producer-certificates-renew", kwargs={"pk": tea.pk})
+    assert client.post(url, _renewal_data(tea)).status_code == 302
+    count = Certificate.objects.count()
+
+    response = client.post(url, _renewal_data(tea, number="FP2027-AGAIN"))
+
+    assert response.status_code == 400
+    assert "该证书已有一份续期在等待审核" in response.content.decode()
+    assert Certificate.objects.count() == count
+    assert not Certificate.objects.filter(number="FP2027-AGAIN").exists()
