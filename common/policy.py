@@ -171,6 +171,11 @@ BY_NAME: dict[str, Policy] = {
     "dashboard:producer-payouts-upload": allow(own="producer", own_roles=PRODUCER, post_only=True),
     "dashboard:producer-payouts-template": allow(own="producer", own_roles=PRODUCER),
     "dashboard:producer-payouts-reverse": allow(own="producer", own_roles=PRODUCER, post_only=True),
+    "dashboard:producer-certificates": allow(PLATFORM, own="producer", own_roles=PRODUCER),
+    "dashboard:producer-certificates-renew": allow(
+        own="producer", own_roles=PRODUCER, post_only=True
+    ),
+    "dashboard:producer-certificates-review": allow(FINANCE, post_only=True),
     "dashboard:order-list": allow(ADMIN, own="producer", own_roles=PRODUCER),
     "dashboard:order-detail": allow(ADMIN, own="producer", own_roles=PRODUCER),
     # ------------------------------------------------------------- back office: monitoring

@@ -78,7 +78,9 @@ def certification_expired_on(*, product: "Product", on: datetime.date) -> dateti
     ended = [
         certificate.valid_to
         for certificate in product.certificates.all()
-        if certificate.kind == Certificate.Kind.CERTIFICATION and certificate.valid_to < on
+        if certificate.kind == Certificate.Kind.CERTIFICATION
+        and certificate.status == Certificate.Status.APPROVED
+        and certificate.valid_to < on
     ]
     return max(ended, default=None)
 
@@ -87,8 +89,13 @@ def certification_expired_on(*, product: "Product", on: datetime.date) -> dateti
 
 
 def _renewed(certificate: Certificate) -> bool:
-    """Another certificate of the same kind, for the same product, carries on where this one ends."""
-    same = Certificate.objects.filter(producer_id=certificate.producer_id, kind=certificate.kind)
+    """Another approved certificate of the same kind, for the same product, carries on where
+    this one ends (a renewal still awaiting review does not: the reminders go on)."""
+    same = Certificate.objects.filter(
+        producer_id=certificate.producer_id,
+        kind=certificate.kind,
+        status=Certificate.Status.APPROVED,
+    )
     same = (
         same.filter(product_id=certificate.product_id)
         if certificate.product_id is not None
@@ -161,7 +168,9 @@ def certificates_remind_and_expire(*, today: datetime.date) -> dict:
     latest = today + datetime.timedelta(days=max(LEAD_TIMES))
     earliest = today - datetime.timedelta(days=EXPIRED_NOTICE_WITHIN_DAYS)
     candidates = (
-        Certificate.objects.filter(valid_to__gte=earliest, valid_to__lte=latest)
+        Certificate.objects.filter(
+            valid_to__gte=earliest, valid_to__lte=latest, status=Certificate.Status.APPROVED
+        )
         .exclude(Q(reminders__days_before=EXPIRED))
         .select_related("producer__partner", "product")
         .prefetch_related("reminders")

@@ -86,3 +86,25 @@ class BenefitLinkForm(forms.Form):
         if household is None:
             raise ValidationError(_("There is no household with this code."))
         return household
+
+
+class CertificateRenewalForm(forms.Form):
+    """The renewal of a certificate: the new document and its dates (producers.services.certificate_renew)."""
+
+    number = forms.CharField(label=_("New certificate number"), max_length=64)
+    issuer = forms.CharField(label=_("Issuing body"), max_length=128)
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    valid_to = forms.DateField(
+        label=_("Valid to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    # Parsed for real (common.uploads): a PDF that opens, or a JPEG/PNG/WebP that decodes.
+    document = DocumentFormField(label=_("New certificate (PDF or image, at most 5 MB)"))
+
+
+class CertificateReviewForm(forms.Form):
+    action = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    note = forms.CharField(
+        label=_("Note or reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

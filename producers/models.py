@@ -109,6 +109,11 @@ class Certificate(models.Model):
         LICENCE = "licence", _("Business or food licence")
         TEST_REPORT = "test_report", _("Product test report")
 
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
     producer = models.ForeignKey(Producer, on_delete=models.PROTECT, related_name="certificates")
     product = models.ForeignKey(
         "catalogue.Product",
@@ -126,6 +131,37 @@ class Certificate(models.Model):
     # Its scan (a PDF or picture), private like the licence: producers.views.certificate_file.
     document = DocumentField(_("scan or document"), upload_to="producers/certificates/", blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # A renewal the producer uploads waits for platform finance (producers.services.
+    # certificate_renew / certificate_review); only an approved certificate counts.
+    status = models.CharField(
+        _("review status"), max_length=12, choices=Status.choices, default=Status.APPROVED
+    )
+    renews = models.ForeignKey(
+        "self",
+        verbose_name=_("renews"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewals",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
 
     class Meta:
         verbose_name = _("certificate")
@@ -153,7 +189,12 @@ class Certificate(models.Model):
             raise ValidationError({"product": _("A certification names the product it certifies.")})
 
     def is_current(self, on: datetime.date) -> bool:
-        return self.valid_from <= on <= self.valid_to
+        """Approved and valid on the day: a renewal awaiting review does not count yet."""
+        return self.status == self.Status.APPROVED and self.valid_from <= on <= self.valid_to
+
+    def days_left(self, on: datetime.date) -> int:
+        """Days from ``on`` to the last valid day (0 on that day, negative once run out)."""
+        return (self.valid_to - on).days
 
 
 class CertificateReminder(models.Model):

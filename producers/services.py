@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import Permission
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
@@ -138,6 +138,91 @@ def certificate_save(*, certificate: Certificate) -> Certificate:
     certificate.full_clean()
     certificate.save()
     return certificate
+
+
+def certificate_renew(
+    *,
+    certificate: Certificate,
+    number: str,
+    issuer: str,
+    valid_from: datetime.date,
+    valid_to: datetime.date,
+    document: Any,
+    by: "User",
+) -> Certificate:
+    """The producer uploads the renewal of one of its certificates: a new certificate of the
+    same kind and product, awaiting platform finance's review (``certificate_review``).
+
+    Until approved it counts for nothing: the old certificate stays the one in force, its
+    reminders go on, and a product whose certification ran out stays off sale.
+    """
+    if not certificate.producer.partner.users.filter(pk=by.pk).exists():
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    if not number.strip():
+        errors.setdefault("number", []).append(_("Enter the new certificate's number."))
+    if not issuer.strip():
+        errors.setdefault("issuer", []).append(_("Enter the issuing body."))
+    if valid_to < valid_from:
+        errors.setdefault("valid_to", []).append(_("A certificate cannot end before it starts."))
+    elif valid_to <= certificate.valid_to:
+        errors.setdefault("valid_to", []).append(
+            _("A renewal must be valid after %(date)s, when the current one ends.")
+            % {"date": certificate.valid_to.isoformat()}
+        )
+    if not document:
+        errors.setdefault("document", []).append(_("Upload the new certificate (PDF or picture)."))
+    if errors:
+        raise ValidationError(errors)
+    renewal = Certificate(
+        producer=certificate.producer,
+        product=certificate.product,
+        kind=certificate.kind,
+        number=number.strip(),
+        issuer=issuer.strip(),
+        valid_from=valid_from,
+        valid_to=valid_to,
+        status=Certificate.Status.PENDING,
+        renews=certificate,
+        submitted_by=by,
+    )
+    renewal.full_clean(exclude=["document"])
+    with transaction.atomic():
+        # One renewal awaiting review at a time: two uploads at once queue on this row.
+        current = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if current.status != Certificate.Status.APPROVED:
+            raise ValidationError(_("Only an approved certificate can be renewed."))
+        if current.renewals.filter(status=Certificate.Status.PENDING).exists():
+            raise ValidationError(_("A renewal of this certificate is already awaiting review."))
+        renewal.document.save("upload", document, save=False)  # checked and named by content
+        renewal.save()
+    return renewal
+
+
+def certificate_review(
+    *, certificate: Certificate, approve: bool, by: "User", note: str = ""
+) -> Certificate:
+    """Platform finance approves a certificate awaiting review, or rejects it with a reason.
+
+    An approved renewal counts from its first valid day: the product stays (or goes back)
+    on sale, and the old certificate's reminders stop.
+    """
+    from common.roles import is_platform_finance
+
+    if not is_platform_finance(by):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if locked.status != Certificate.Status.PENDING:
+            raise ValidationError(_("This certificate is not awaiting review."))
+        if not approve and not note.strip():
+            raise ValidationError({"note": [_("Give the reason for the rejection.")]})
+        locked.status = Certificate.Status.APPROVED if approve else Certificate.Status.REJECTED
+        locked.reviewed_by = by
+        locked.reviewed_at = timezone.now()
+        locked.review_note = note.strip()
+        locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    return locked
 
 
 def product_certification(

@@ -353,6 +353,45 @@ for _section in OSCAR_DASHBOARD_NAVIGATION:
             },
         )
 
+
+def _producer_user(
+    user: "User | AnonymousUser",
+    url_name: str,
+    url_args: list[Any] | None = None,
+    url_kwargs: dict[str, Any] | None = None,
+) -> bool:
+    """A producer's own users only (payouts are recorded by the producer that paid)."""
+    from common.roles import Role, roles_of
+
+    return Role.PRODUCER in roles_of(user)
+
+
+# A producer's own pages (issue #19): its sales, impact, arrears, payouts and certificates, after
+# Fulfilment. Oscar's default access function shows each to whoever its permissions let in.
+_fulfilment = next(
+    index
+    for index, section in enumerate(OSCAR_DASHBOARD_NAVIGATION)
+    if any(child.get("url_name") == "dashboard:order-list" for child in section.get("children", []))
+)
+OSCAR_DASHBOARD_NAVIGATION.insert(
+    _fulfilment + 1,
+    {
+        "label": _("Producer"),
+        "icon": "fas fa-seedling",
+        "children": [
+            {"label": _("Sales figures"), "url_name": "dashboard:producer-sales"},
+            {"label": _("Households reached"), "url_name": "dashboard:producer-impact"},
+            {"label": _("Due and unpaid"), "url_name": "dashboard:producer-arrears"},
+            {
+                "label": _("Payouts to households"),
+                "url_name": "dashboard:producer-payouts",
+                "access_fn": _producer_user,
+            },
+            {"label": _("Certificates"), "url_name": "dashboard:producer-certificates"},
+        ],
+    },
+)
+
 # Product search: PostgreSQL full-text when the database is PostgreSQL, Whoosh otherwise.
 # SEARCH_BACKEND (postgres | whoosh) overrides the choice. PostgreSQL's index is a table in
 # the shared database (every web host sees a saved product at once); Whoosh's is a folder on

@@ -37,6 +37,8 @@ PAYOUT_URL_NAMES = (
     "producer-payouts-reverse",
 )
 PRODUCER_ARREARS_VIEW = "impact.reporting.producer_views.ProducerArrearsView"
+# A producer's certificates and their renewals (producers' dashboard views).
+PRODUCER_CERTIFICATE_VIEWS = "producers.dashboard_views"
 #: Open to everyone: signing in and out of the dashboard.
 UNGUARDED = ("login", "logout")
 
@@ -74,6 +76,7 @@ class DashboardConfig(apps.DashboardConfig):
     producer_impact_view: Any  # a view class, resolved in ready()
     payout_views: Any  # a module of views, resolved in ready()
     producer_arrears_view: Any  # a view class, resolved in ready()
+    certificate_views: Any  # a module of views, resolved in ready()
 
     def configure_permissions(self) -> None:
         super().configure_permissions()
@@ -87,12 +90,23 @@ class DashboardConfig(apps.DashboardConfig):
         for name in PAYOUT_URL_NAMES:
             self.permissions_map[name] = (DashboardPermission.partner_dashboard_access,)
         self.permissions_map["producer-arrears"] = self.permissions_map["producer-impact"]
+        # Its own certificates: its users upload renewals; the platform's staff read the page
+        # and finance reviews renewals (the views refuse anyone else with 403).
+        self.permissions_map["producer-certificates"] = (
+            DashboardPermission.staff,
+            DashboardPermission.partner_dashboard_access,
+        )
+        self.permissions_map["producer-certificates-renew"] = (
+            DashboardPermission.partner_dashboard_access,
+        )
+        self.permissions_map["producer-certificates-review"] = (DashboardPermission.staff,)
 
     def ready(self) -> None:
         super().ready()
         self.producer_impact_view = import_string(PRODUCER_IMPACT_VIEW)
         self.payout_views = import_module(PRODUCER_PAYOUT_VIEWS)
         self.producer_arrears_view = import_string(PRODUCER_ARREARS_VIEW)
+        self.certificate_views = import_module(PRODUCER_CERTIFICATE_VIEWS)
 
     def get_urls(self) -> list[URLPattern | URLResolver]:
         # Before Oscar's "orders/" include, whose "<number>/" would take the path for an order.
@@ -127,6 +141,21 @@ class DashboardConfig(apps.DashboardConfig):
                 "orders/producer-arrears/",
                 self.producer_arrears_view.as_view(),
                 name="producer-arrears",
+            ),
+            path(
+                "certificates/",
+                self.certificate_views.producer_certificates,
+                name="producer-certificates",
+            ),
+            path(
+                "certificates/<int:pk>/renew/",
+                self.certificate_views.producer_certificate_renew,
+                name="producer-certificates-renew",
+            ),
+            path(
+                "certificates/<int:pk>/review/",
+                self.certificate_views.producer_certificate_review,
+                name="producer-certificates-review",
             ),
         ]
         patterns = self.post_process_urls(urls) + super().get_urls()

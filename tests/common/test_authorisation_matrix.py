@@ -178,6 +178,8 @@ def samples() -> dict[str, dict[str, Any]]:
         "producers:detail": {"pk": producer.pk},
         "producers:licence-file": {"pk": producer.pk},
         "producers:certificate-file": {"pk": certificate.pk},
+        "dashboard:producer-certificates-renew": {"pk": certificate.pk},
+        "dashboard:producer-certificates-review": {"pk": certificate.pk},
         "producers_admin_detail": {"pk": producer.pk},
         "producers_admin_review": {"pk": producer.pk},
         "producers_admin_add_link": {"pk": producer.pk},
