@@ -15,11 +15,12 @@ import pytest
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from demo.data import CERTIFIER, DEMO_SALE_NUMBER
+from demo.data import CERTIFIER
 from impact.ledger.receipts import product_unit_projection
-from impact.ledger.services import attribution_catch_up
 from impact.models import AttributionEntry
 from producers.models import BenefitLink, Certificate
+from tests.producers.factories import staff_user
+from tests.shop.payments.paying import awaiting_transfer, pay_in_full
 
 Product = get_model("catalogue", "Product")
 
@@ -73,25 +74,27 @@ def test_the_page_projects_what_one_unit_makes_due_to_households(client):
     assert "¥6.89" in projection
 
 
-def test_the_projection_is_what_the_ledger_booked_for_the_demo_sale():
-    # The demo sale paid for 2 of YX-DC-004 at ¥58.00; the ledger splits that line (its job is
-    # run here if the demo's load left it queued).
-    attribution_catch_up(older_than=datetime.timedelta(0))
-    booked = AttributionEntry.objects.filter(
-        line__order__number=DEMO_SALE_NUMBER, line__product__upc="YX-DC-004"
-    )
-    total = sum(entry.amount for entry in booked)
-    households = {entry.household_id for entry in booked}
-    tea = Product.objects.get(upc="YX-DC-004")
+@pytest.mark.parametrize(("upc", "price"), [("YX-DC-004", "58.00"), ("YX-DC-001", "29.90")])
+def test_the_projection_is_what_the_ledger_books_for_one_unit_paid(
+    django_capture_on_commit_callbacks, upc, price
+):
+    # One unit bought and paid by bank transfer; the ledger writes its attribution on commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        order = awaiting_transfer([(upc, 1)])
+        pay_in_full(order, by=staff_user())
+    line = order.lines.get()
+    assert line.line_price_incl_tax == Decimal(price)
+    booked = AttributionEntry.objects.filter(line=line)
+    product = Product.objects.get(upc=upc)
     projection = product_unit_projection(
-        partner_id=tea.stockrecords.get().partner_id,
-        product_id=tea.pk,
-        price=Decimal("58.00"),
+        partner_id=line.partner_id,
+        product_id=product.pk,
+        price=Decimal(price),
         on=timezone.localdate(),
     )
-    assert total == Decimal("38.28") == 2 * projection.amount
-    assert projection.amount == Decimal("19.14")
-    assert projection.households == len(households) == 3
+    assert projection.amount == sum(entry.amount for entry in booked)
+    assert projection.households == len({entry.household_id for entry in booked}) == 3
+    assert projection.amount == {"YX-DC-004": Decimal("19.14"), "YX-DC-001": Decimal("6.89")}[upc]
 
 
 def test_a_link_that_has_ended_is_not_projected():

@@ -12,6 +12,7 @@ joined query), its certificates, its options, attributes, review count and recom
 """
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -48,6 +49,8 @@ CATALOGUE_PAGE = 7 + SEARCH_INDEX
 # Plain Oscar renders the same cards with no prefetching: about 6 + 6 per result (issue #20's
 # catalogue figure, the same card and search handler), 24 for the 3 results below.
 SEARCH_PAGE = 7 + SEARCH_INDEX
+# The same page filtered by county and producer: the filters narrow the search, at no query.
+CATALOGUE_FILTERED = CATALOGUE_PAGE
 BASKET_ADD_FIRST = 19  # a new basket
 BASKET_ADD_SECOND = 25  # a basket with a line already
 NAVIGATION_WARM = 0
@@ -130,6 +133,31 @@ def test_catalogue_page_at_two_sizes(client, django_assert_num_queries, indexed_
     with django_assert_num_queries(CATALOGUE_PAGE):
         full_page = client.get(url)
     assert len(full_page.context["page_obj"].object_list) == 24
+
+
+def test_filtered_catalogue_page_at_two_sizes(client, django_assert_num_queries, indexed_products):
+    # The county and producer filters (Oscar's facets, counted by the search backend): the
+    # added products are the 东川 cooperative's, so the filtered page grows from 5 to 24.
+    url = (
+        reverse("catalogue:index")
+        + "?"
+        + urlencode(
+            [
+                ("selected_facets", "county:东川区"),
+                ("selected_facets", "producer:东川红土地生态农业专业合作社"),
+            ]
+        )
+    )
+    client.get(url)
+    with django_assert_num_queries(CATALOGUE_FILTERED):
+        five = client.get(url)
+    assert len(five.context["page_obj"].object_list) == 5
+    indexed_products(20)
+    client.get(url)
+    with django_assert_num_queries(CATALOGUE_FILTERED):
+        full_page = client.get(url)
+    assert len(full_page.context["page_obj"].object_list) == 24
+    assert full_page.context["paginator"].count == 25
 
 
 def test_search_results_page(client, django_assert_num_queries):
