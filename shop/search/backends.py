@@ -264,6 +264,8 @@ class PostgresSearchBackend(BaseSearchBackend):
 
 _RANGE = re.compile(r"^\[\s*(?P<low>\S+)\s+TO\s+(?P<high>\S+)\s*\]$")
 _NARROW = re.compile(r"^(?P<field>\w+):\((?P<values>.*)\)$", re.S)
+# A narrow's values: "quoted" (backslash escapes inside), [low TO high], or a bare word.
+_NARROW_VALUE = re.compile(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\S+')
 
 
 def _contains(key: str, value: Any) -> Q:
@@ -418,8 +420,12 @@ class _QueryTranslator:
         field = self.field(match["field"])
         key = f"fields__{field.index_fieldname}"
         condition = Q(pk__in=[])
-        for value in re.split(r"\s+OR\s+", match["values"].strip()):
-            value = value.strip()
+        for value in _NARROW_VALUE.findall(match["values"]):
+            if value == "OR":
+                continue
+            if value.startswith('"'):
+                # A quoted value is one value, whatever it holds (Oscar escapes its quotes).
+                value = '"' + re.sub(r"\\(.)", r"\1", value[1:-1]) + '"'
             ranged = _RANGE.match(value)
             if ranged:
                 part = Q()
