@@ -309,8 +309,21 @@ OSCAR_ORDER_STATUS_PIPELINE = {
     "Cancelled": (),
 }
 OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
-OSCAR_SEARCH_FACETS: dict[str, dict[str, Any]] = {"fields": {}, "queries": {}}
+# The catalogue's and search's filters (issue #19): by county, producer and category, with
+# counts, combinable, in the URL (?selected_facets=county:东川区); shop/search/ indexes them.
+OSCAR_SEARCH_FACETS: dict[str, dict[str, Any]] = {
+    "fields": {
+        "county": {"name": _("County"), "field": "county"},
+        "producer": {"name": _("Producer"), "field": "producer"},
+        "category_name": {"name": _("Category"), "field": "category_name"},
+    },
+    "queries": {},
+}
 OSCAR_PRODUCTS_PER_PAGE = 24
+# Readable slugs: 东川老鹰茶-250g, not Oscar's escaped u4e1cu5ddd… (Django's slugify keeps Chinese
+# characters). Product and category URLs carry the pk, so an old slug still reaches its page,
+# redirected to the new one; shop/migrations/0001_readable_slugs.py rewrote the old ones.
+OSCAR_SLUG_ALLOW_UNICODE = True
 
 # Storefront speed (README "Storefront speed"). Oscar's analytics counters (product views and
 # basket additions): "batched" counts them in the cache and the beat task shop.tasks.analytics_flush

@@ -14,6 +14,7 @@ The number of queries does not depend on the number of lines or links.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -159,3 +160,47 @@ def order_impact_receipt(*, order: Any) -> Receipt:
                 order.total_incl_tax, *_tally(parts), paid=True, recorded=True, paid_out=paid_out
             )
     return Receipt(order.total_incl_tax, *_tally(_projected(order)), paid=paid, recorded=False)
+
+
+@dataclass(frozen=True)
+class UnitProjection:
+    """What one unit sold today at ``price`` would make due to households (应兑付): a projection."""
+
+    amount: Decimal
+    households: int
+
+    @property
+    def reaches_anyone(self) -> bool:
+        return self.amount > ZERO
+
+
+def product_unit_projection(
+    *, partner_id: int, product_id: int, price: Decimal, on: datetime.date
+) -> UnitProjection:
+    """A paid line of one unit at ``price``, sold ``on``, split as the ledger would split it.
+
+    The links are those the ledger would take for that line (the producer's, on all its
+    products or on this one, in force on the day, in link order), and the split is the
+    ledger's own (``attribution.line_split``), so the figure is what would be booked as due.
+    One query.
+    """
+    links = (
+        BenefitLink.objects.filter(producer__partner_id=partner_id, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .filter(Q(product__isnull=True) | Q(product_id=product_id))
+        .order_by("pk")
+        .values_list("pk", "household_id", "kind", "per_unit", "share")
+    )
+    rules = [
+        attribution.LinkRule(
+            link_id=pk,
+            household_id=household_id,
+            income_source=BenefitLink.INCOME_SOURCE[BenefitLink.Kind(kind)],
+            per_unit=per_unit,
+            share_percent=share,
+        )
+        for pk, household_id, kind, per_unit, share in links
+    ]
+    parts = attribution.line_split(quantity=1, net=price, links=rules)
+    amount, households, _counties = _tally([(part.household_id, 0, part.amount) for part in parts])
+    return UnitProjection(amount=amount, households=households)

@@ -27,10 +27,12 @@ from haystack.backends import (
 from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from haystack.exceptions import SearchBackendError, SkipDocument
+from haystack.fields import FacetField
 from haystack.inputs import BaseInput, Exact, Not
 from haystack.models import SearchResult
 from haystack.query import SQ
 from oscar.core.loading import get_model
+from whoosh.fields import ID as WHOOSH_ID
 from whoosh.fields import TEXT
 
 
@@ -47,9 +49,20 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
     def build_schema(self, fields: dict) -> tuple[str, Any]:
         content_field_name, schema = super().build_schema(fields)
         analyzer = chinese_analyzer()
+        # A faceted field (county, producer: the catalogue's filters) is counted and narrowed by
+        # its whole value, never cut into words: "东川区" must not count as 东川 and 东川区.
+        facets: set[str] = set()
+        for field in fields.values():
+            if isinstance(field, FacetField) and field.field_type == "string":
+                facets.add(field.index_fieldname)
+                if field.facet_for:
+                    facets.add(fields[field.facet_for].index_fieldname)
         for name in list(schema.names()):
             field = schema[name]
-            if isinstance(field, TEXT):
+            if name in facets:
+                schema.remove(name)
+                schema.add(name, WHOOSH_ID(stored=True))
+            elif isinstance(field, TEXT):
                 schema.remove(name)
                 schema.add(
                     name,
@@ -61,6 +74,16 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
                     ),
                 )
         return content_field_name, schema
+
+    def search(self, query_string: Any, **kwargs: Any) -> dict[str, Any]:
+        # Haystack narrows by each query in turn and filters the results by the last set it
+        # got; when two filters (a county and another county's producer) share no product,
+        # Whoosh takes that empty filter for no filter and returns everything. One query
+        # ANDing them all narrows as meant.
+        narrow = kwargs.get("narrow_queries")
+        if narrow and len(narrow) > 1:
+            kwargs["narrow_queries"] = {" AND ".join(f"({query})" for query in sorted(narrow))}
+        return super().search(query_string, **kwargs)
 
 
 class ChineseWhooshEngine(WhooshEngine):
@@ -241,6 +264,8 @@ class PostgresSearchBackend(BaseSearchBackend):
 
 _RANGE = re.compile(r"^\[\s*(?P<low>\S+)\s+TO\s+(?P<high>\S+)\s*\]$")
 _NARROW = re.compile(r"^(?P<field>\w+):\((?P<values>.*)\)$", re.S)
+# A narrow's values: "quoted" (backslash escapes inside), [low TO high], or a bare word.
+_NARROW_VALUE = re.compile(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\S+')
 
 
 def _contains(key: str, value: Any) -> Q:
@@ -395,8 +420,12 @@ class _QueryTranslator:
         field = self.field(match["field"])
         key = f"fields__{field.index_fieldname}"
         condition = Q(pk__in=[])
-        for value in re.split(r"\s+OR\s+", match["values"].strip()):
-            value = value.strip()
+        for value in _NARROW_VALUE.findall(match["values"]):
+            if value == "OR":
+                continue
+            if value.startswith('"'):
+                # A quoted value is one value, whatever it holds (Oscar escapes its quotes).
+                value = '"' + re.sub(r"\\(.)", r"\1", value[1:-1]) + '"'
             ranged = _RANGE.match(value)
             if ranged:
                 part = Q()

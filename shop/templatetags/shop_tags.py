@@ -4,8 +4,9 @@ from django import template
 from django.conf import settings
 
 from shop import navigation as shop_navigation_selectors
-from shop.selectors import ProductOrigin
+from shop.selectors import ProductOrigin, ProductProof
 from shop.selectors import product_origin as select_product_origin
+from shop.selectors import product_proof as select_product_proof
 
 if TYPE_CHECKING:
     from oscar.apps.catalogue.models import Product
@@ -24,6 +25,17 @@ def product_origin(context: Any, product: "Product") -> ProductOrigin:
     if prepare is not None:
         prepare([product])
     return select_product_origin(product=product)
+
+
+@register.simple_tag(takes_context=True)
+def product_proof(context: Any, product: "Product") -> ProductProof:
+    """{% product_proof product as proof %}: proof.certification, .producer, .county, .story_url
+    and .projection (what one unit bought today makes due to households; None if not on sale)."""
+    request = context.get("request")
+    prepare = getattr(getattr(request, "strategy", None), "products_prepare", None)
+    if prepare is not None:
+        prepare([product])
+    return select_product_proof(product=product, request=request)
 
 
 @register.simple_tag

@@ -12,6 +12,7 @@ joined query), its certificates, its options, attributes, review count and recom
 """
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -35,19 +36,24 @@ pytestmark = pytest.mark.django_db
 PLAIN_OSCAR_PRODUCT_PAGE = 17
 PLAIN_OSCAR_BASKET_ADD = 24
 
-PRODUCT_PAGE = 12
+PRODUCT_PAGE = 14  # + the benefit links (the projection) and the producer's story page
 # + the basket (basket, 2 line counts, vouchers, offers, lines, their options and images,
 # the lines' product class, stock records and certificates), for a basket holding another product
-PRODUCT_PAGE_WITH_BASKET = 23
+PRODUCT_PAGE_WITH_BASKET = 25
 # The PostgreSQL search index is a table: a catalogue or search page reads its count and its
 # page of documents, twice (Haystack's paginator and Oscar's view); Whoosh's index is files.
 SEARCH_INDEX = 4 if settings.SEARCH_BACKEND == "postgres" else 0
+# The filters' counts (county, producer, category: Oscar's facets): PostgreSQL reads the
+# matching documents' stored fields once with each of those two reads; Whoosh counts in its files.
+FACET_COUNTS = 2 if settings.SEARCH_BACKEND == "postgres" else 0
 # Products of the page, their options (2), stock records with partner, producer and region,
 # images, certificates: at 14 products and at a full page of 24.
-CATALOGUE_PAGE = 7 + SEARCH_INDEX
+CATALOGUE_PAGE = 7 + SEARCH_INDEX + FACET_COUNTS
 # Plain Oscar renders the same cards with no prefetching: about 6 + 6 per result (issue #20's
 # catalogue figure, the same card and search handler), 24 for the 3 results below.
-SEARCH_PAGE = 7 + SEARCH_INDEX
+SEARCH_PAGE = 7 + SEARCH_INDEX + FACET_COUNTS
+# The same page filtered by county and producer: the filters narrow the search, at no query.
+CATALOGUE_FILTERED = CATALOGUE_PAGE
 BASKET_ADD_FIRST = 19  # a new basket
 BASKET_ADD_SECOND = 25  # a basket with a line already
 NAVIGATION_WARM = 0
@@ -130,6 +136,31 @@ def test_catalogue_page_at_two_sizes(client, django_assert_num_queries, indexed_
     with django_assert_num_queries(CATALOGUE_PAGE):
         full_page = client.get(url)
     assert len(full_page.context["page_obj"].object_list) == 24
+
+
+def test_filtered_catalogue_page_at_two_sizes(client, django_assert_num_queries, indexed_products):
+    # The county and producer filters (Oscar's facets, counted by the search backend): the
+    # added products are the 东川 cooperative's, so the filtered page grows from 5 to 24.
+    url = (
+        reverse("catalogue:index")
+        + "?"
+        + urlencode(
+            [
+                ("selected_facets", "county:东川区"),
+                ("selected_facets", "producer:东川红土地生态农业专业合作社"),
+            ]
+        )
+    )
+    client.get(url)
+    with django_assert_num_queries(CATALOGUE_FILTERED):
+        five = client.get(url)
+    assert len(five.context["page_obj"].object_list) == 5
+    indexed_products(20)
+    client.get(url)
+    with django_assert_num_queries(CATALOGUE_FILTERED):
+        full_page = client.get(url)
+    assert len(full_page.context["page_obj"].object_list) == 24
+    assert full_page.context["paginator"].count == 25
 
 
 def test_search_results_page(client, django_assert_num_queries):
