@@ -131,11 +131,21 @@ def basket_in_view(page: Page, count: int | None = None) -> int:
     return shown
 
 
+def two_a_row_on_a_phone(page: Page) -> None:
+    """On a phone the first two product cards sit side by side."""
+    if not on_phone(page):
+        return
+    cards = page.locator("article.yx-card")
+    first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
+    assert first and second
+    assert first["y"] == second["y"] and second["x"] > first["x"] + first["width"]
+
+
 # ---------------------------------------------------------------- the journeys
 
 
 def consumer(walk: Journey) -> None:
-    """Home → catalogue → a product → basket → guest checkout → the order's status page."""
+    """Home → catalogue → search → a product → basket → guest checkout → the order's status page."""
     page = walk.page
     walk.visit("/")
     basket_in_view(page, 0)
@@ -146,13 +156,15 @@ def consumer(walk: Journey) -> None:
     page.locator("#yx-nav-list a", has_text="全部商品").click()
     page.wait_for_url("**/shop/catalogue/")
     walk.check()
-    cards = page.locator("article.yx-card")
-    if on_phone(page):
-        first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
-        assert first and second
-        assert first["y"] == second["y"] and second["x"] > first["x"] + first["width"]
+    two_a_row_on_a_phone(page)
     basket_in_view(page, 0)
     shot(walk, "catalogue")
+
+    page.fill("#id_q", "东川")
+    page.locator("#id_q").press("Enter")
+    page.wait_for_url("**/shop/search/**")
+    walk.check()
+    two_a_row_on_a_phone(page)
 
     page.locator("article.yx-card", has_text="东川老鹰茶 250g").locator("h3 a").click()
     page.wait_for_selector("#add_to_basket_form")
