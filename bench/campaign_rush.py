@@ -163,7 +163,7 @@ def target() -> dict:
         "figures": figures,
         "queries": (len(small_queries), len(large_queries)),
         "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}",
-        "personal": f"/campaigns/personal.json?path={campaign.url}",
+        "personal": "/campaigns/personal.json",
     }
 
 

@@ -38,6 +38,4 @@ def campaign_counters_json(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def campaign_personal_parts(request: HttpRequest) -> HttpResponse:
     """The visitor's own account links and basket for a page served from the shared cache."""
-    return JsonResponse(
-        {"parts": personal_parts_render(request=request, path=request.GET.get("path", "/"))}
-    )
+    return JsonResponse({"parts": personal_parts_render(request=request)})

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.template import engines
-from django.utils.http import url_has_allowed_host_and_scheme
 
 # The templates a page may mark as the visitor's own: the only ones the endpoint renders.
 PERSONAL_PARTS = (
-    "oscar/partials/nav_accounts.html",
+    "oscar/partials/account_link.html",
     "oscar/partials/mini_basket.html",
     "oscar/partials/nav_primary.html",
 )
@@ -29,14 +28,7 @@ _ALL_PARTS = engines["django"].from_string(
 )
 
 
-def personal_parts_render(*, request: HttpRequest, path: str) -> dict[str, str]:
-    """Each personal part rendered for this visitor, as it would be on the page at ``path``."""
-    if not path.startswith("/") or not url_has_allowed_host_and_scheme(path, allowed_hosts=None):
-        path = "/"
-    context = {
-        "personal_parts": PERSONAL_PARTS,
-        # Oscar's language selector sends the visitor back to the page, not to this endpoint.
-        "language_neutral_url_path": path,
-    }
-    rendered = _ALL_PARTS.render(context, request).split(_SEPARATOR)
+def personal_parts_render(*, request: HttpRequest) -> dict[str, str]:
+    """Each personal part rendered for this visitor."""
+    rendered = _ALL_PARTS.render({"personal_parts": PERSONAL_PARTS}, request).split(_SEPARATOR)
     return dict(zip(PERSONAL_PARTS, rendered, strict=False))

@@ -9,7 +9,7 @@
     var url = script.getAttribute("data-url");
     if (!url) { return; }
     var request = new XMLHttpRequest();
-    request.open("GET", url + "?path=" + encodeURIComponent(window.location.pathname));
+    request.open("GET", url);
     request.setRequestHeader("Accept", "application/json");
     request.onload = function () {
         if (request.status !== 200) { return; }
