@@ -71,7 +71,7 @@ OSCAR_APPS = [
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
     "shop.checkout.apps.CheckoutConfig",  # fork: choosing how to pay (see shop/FORKS.md)
-    "oscar.apps.address.apps.AddressConfig",
+    "shop.address.apps.AddressConfig",  # fork: the Chinese address form (see shop/FORKS.md)
     "oscar.apps.shipping.apps.ShippingConfig",
     "oscar.apps.catalogue.apps.CatalogueConfig",
     "oscar.apps.catalogue.reviews.apps.CatalogueReviewsConfig",
