@@ -4,6 +4,8 @@ import json
 
 import phonenumbers
 import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.test import Client
@@ -13,10 +15,17 @@ from stdnum import numdb
 
 from shop.address import divisions
 from shop.address.forms import mobile_normalise
-from tests.shop.checkout_flow import ADDRESS, basket_add, checkout_to_payment
+from tests.shop.checkout_flow import (
+    ADDRESS,
+    basket_add,
+    checkout_to_payment,
+    checkout_to_preview,
+    order_place,
+)
 
 UserAddress = get_model("address", "UserAddress")
 ShippingAddress = get_model("order", "ShippingAddress")
+Order = get_model("order", "Order")
 
 
 # ---------------------------------------------------------------- the mobile number rule
@@ -296,3 +305,42 @@ def test_an_address_prints_in_chinese_order():
     assert "北京市 东城区 景山前街 4 号 (100009)" in html  # the municipality once
     text = render_to_string("oscar/partials/address_cn.txt", {"address": address})
     assert text == "张三 138 0013 8000\n北京市 东城区 景山前街 4 号 (100009)\n"
+
+
+@pytest.mark.django_db
+def test_the_order_email_and_the_dashboard_print_and_edit_the_chinese_address(
+    client: Client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        checkout_to_preview(client, upc="YX-DC-004")
+        order_place(client)
+    order = Order.objects.get()
+    body = mail.outbox[0].body
+    assert "李四 138 0013 8000\n云南省 昆明市 东川区 红土地镇花沟村 12 号 (654100)" in body
+
+    staff = Client()
+    staff.force_login(get_user_model().objects.get(username="admin"))
+    url = reverse("dashboard:order-shipping-address", kwargs={"number": order.number})
+    form = staff.get(url).context["form"]
+    assert (form.initial["province"], form.initial["city"], form.initial["district"]) == (
+        "530000",
+        "530100",
+        "530113",
+    )
+    refused = staff.post(url, {**ADDRESS, "phone_number": "010-12345678", "line1": "别处"})
+    assert refused.status_code == 200
+    order.shipping_address.refresh_from_db()
+    assert order.shipping_address.line1 == "红土地镇花沟村 12 号"
+
+    moved = {**ADDRESS, "province": "110000", "city": "110100", "district": "110101"}
+    assert staff.post(url, {**moved, "line1": "景山前街 4 号"}).status_code == 302
+    order.shipping_address.refresh_from_db()
+    saved = order.shipping_address
+    assert (saved.state, saved.line4, saved.line3, saved.line1) == (
+        "北京市",
+        "北京市",
+        "东城区",
+        "景山前街 4 号",
+    )
+    page = staff.get(reverse("dashboard:order-detail", kwargs={"number": order.number}))
+    assert "北京市 东城区 景山前街 4 号 (654100)" in page.content.decode()
