@@ -344,3 +344,16 @@ def test_the_order_email_and_the_dashboard_print_and_edit_the_chinese_address(
     )
     page = staff.get(reverse("dashboard:order-detail", kwargs={"number": order.number}))
     assert "北京市 东城区 景山前街 4 号 (654100)" in page.content.decode()
+
+
+def test_a_saved_address_sums_itself_up_in_chinese_order():
+    """Oscar's messages ("地址 '…' 已创建") print the saved address's summary."""
+    address = UserAddress(
+        last_name="王五",
+        state="云南省",
+        line4="昆明市",
+        line3="东川区",
+        line1="铜都街道 8 号",
+        postcode="654100",
+    )
+    assert address.summary == "王五 云南省 昆明市 东川区 铜都街道 8 号 (654100)"
