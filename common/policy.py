@@ -106,6 +106,7 @@ BY_NAME: dict[str, Policy] = {
     "home": PUBLIC,
     "media": PUBLIC,  # /media/ with SERVE_MEDIA=true on one host (config/media.py)
     "search:search": PUBLIC,
+    "address:divisions": PUBLIC,  # the address form's 省/市/区 list (public data, cached a day)
     "impact:declare": PUBLIC,
     "impact:public": PUBLIC,
     "impact:mine": MEMBERS,

@@ -25,6 +25,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("shop/dashboard/payments/", include("shop.payments.dashboard_urls")),
     path("shop/producers/", include("producers.urls")),
     path("shop/unit/", include("shop.units.urls")),  # work units (#8): account, bulk orders
+    path("shop/address/", include("shop.address.urls")),  # the address form's 省/市/区 data
     path("shop/", include(oscar_shop.urls[0])),
     path("", include("impact.urls")),
     path("", include("cms.urls")),  # livestream campaigns: /c/<code>/, counters

@@ -422,9 +422,11 @@ DEMO_SALE_NUMBER = "YX-DEMO-0001"
 DEMO_SALE_LINES = [("YX-DC-001", 10), ("YX-DC-002", 5), ("YX-DC-004", 2)]  # ¥299 + ¥160 + ¥116
 DEMO_SALE_BANK_REFERENCE = "DEMO-ICBC-0001"
 DEMO_SALE_ADDRESS = {
+    # The Chinese address (shop/address/forms.py): 收货人 in last_name, 省/市/区 in state/line4/line3.
     "first_name": "",
     "last_name": "东川区第一中学食堂",
     "line1": "铜都街道东川区第一中学",
+    "line3": "东川区",
     "line4": "昆明市",
     "state": "云南省",
     "postcode": "654100",

@@ -71,7 +71,7 @@ OSCAR_APPS = [
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
     "shop.checkout.apps.CheckoutConfig",  # fork: choosing how to pay (see shop/FORKS.md)
-    "oscar.apps.address.apps.AddressConfig",
+    "shop.address.apps.AddressConfig",  # fork: the Chinese address form (see shop/FORKS.md)
     "oscar.apps.shipping.apps.ShippingConfig",
     "oscar.apps.catalogue.apps.CatalogueConfig",
     "oscar.apps.catalogue.reviews.apps.CatalogueReviewsConfig",
@@ -296,7 +296,15 @@ OSCAR_DEFAULT_CURRENCY = "CNY"
 OSCAR_ALLOW_ANON_CHECKOUT = True
 OSCAR_ALLOW_GUEST_CHECKOUT_WITH_ACCOUNT = True
 OSCAR_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@yixiang.example")
-OSCAR_REQUIRED_ADDRESS_FIELDS = ("last_name", "line1", "line4", "state", "country")
+OSCAR_REQUIRED_ADDRESS_FIELDS = (
+    "last_name",
+    "phone_number",
+    "line1",
+    "line3",
+    "line4",
+    "state",
+    "country",
+)
 OSCAR_INITIAL_ORDER_STATUS = "Pending payment"
 OSCAR_INITIAL_LINE_STATUS = "Pending payment"
 OSCAR_ORDER_STATUS_PIPELINE = {

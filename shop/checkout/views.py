@@ -9,11 +9,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from oscar.apps.checkout import views
 from oscar.apps.payment.exceptions import UnableToTakePayment
+from oscar.core.loading import get_model
 
 from shop.partner.exceptions import InsufficientStock
 from shop.payments.models import OrderPayment
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from oscar.apps.basket.models import Basket
     from oscar.apps.order.models import Order
     from oscar.core.prices import Price
+
+UserAddress = get_model("address", "UserAddress")
 
 logger = logging.getLogger("yixiang.checkout")
 
@@ -160,3 +163,29 @@ class PaymentDetailsView(views.PaymentDetailsView):
         if order is not None and self._offer.method == OrderPayment.Method.STRIPE:
             return reverse("payments:stripe-pay", kwargs={"number": order.number})
         return super().get_success_url()
+
+
+class ShippingAddressView(views.ShippingAddressView):
+    """Oscar's, with the buyer's saved addresses offered as one choice, the default chosen."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        addresses = list(ctx.get("addresses") or ())
+        chosen = self.checkout_session.shipping_user_address_id()
+        ctx["addresses"] = addresses
+        ctx["chosen_address_id"] = chosen or next(
+            (a.pk for a in addresses if a.is_default_for_shipping),
+            addresses[0].pk if addresses else None,
+        )
+        return ctx
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and "address_id" in request.POST:
+            # Oscar answers an unknown or another buyer's address with a server error.
+            address_id = request.POST["address_id"]
+            if (
+                not address_id.isdigit()
+                or not UserAddress.objects.filter(pk=address_id, user=request.user).exists()
+            ):
+                raise Http404
+        return super().post(request, *args, **kwargs)

@@ -102,8 +102,12 @@ def basket_add(page: Page, base: str, *, upc: str) -> None:
 def ship_to(page: Page, *, name: str = ADDRESS["last_name"], line1: str = ADDRESS["line1"]) -> None:
     """Fill in the shipping address, in Kunming, and go on to the choice of how to pay."""
     address = {**ADDRESS, "last_name": name, "line1": line1}
-    for field in ("last_name", "line1", "line4", "state", "postcode", "phone_number"):
+    for field in ("last_name", "phone_number", "line1", "postcode"):
         page.fill(f"#id_{field}", address[field])
+    # 省 → 市 → 区: each select is filled by static/js/address-cascade.js from the one above.
+    page.wait_for_selector("[data-address-cascade-ready]", state="attached")
+    for field in ("province", "city", "district"):
+        page.select_option(f"#id_{field}", address[field])
     page.locator("#new_shipping_address button[type=submit]").click()
     page.wait_for_selector(".yx-payment-methods")
 

@@ -14,14 +14,15 @@ from oscar.core.loading import get_model
 
 Product = get_model("catalogue", "Product")
 
+# The Chinese address form (shop/address/forms.py): 省/市/区 by division code.
 ADDRESS = {
     "last_name": "李四",
-    "line1": "红土地镇花沟村 12 号",
-    "line4": "昆明市",
-    "state": "云南省",
-    "postcode": "654100",
     "phone_number": "13800138000",
-    "country": "CN",
+    "province": "530000",  # 云南省
+    "city": "530100",  # 昆明市
+    "district": "530113",  # 东川区
+    "line1": "红土地镇花沟村 12 号",
+    "postcode": "654100",
 }
 
 

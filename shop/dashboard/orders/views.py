@@ -27,6 +27,7 @@ from common.money import ZERO
 from common.spreadsheets import Sheet, spreadsheet_bytes, spreadsheet_response
 from config.http import AuthenticatedHttpRequest
 from producers.services import order_ship
+from shop.checkout.forms import ShippingAddressForm
 from shop.payments.services import (
     PAYMENT_STATUSES,
     order_lines_status_change,
@@ -339,6 +340,8 @@ class LineDetailView(oscar_views.LineDetailView):
 
 
 class ShippingAddressUpdateView(oscar_views.ShippingAddressUpdateView):
+    form_class = ShippingAddressForm  # the Chinese address, as at checkout
+
     def get_object(self, queryset: QuerySet[Any] | None = None) -> "ShippingAddress":
         order = get_order_for_user_or_403(self.request.user, self.kwargs["number"])
         return get_object_or_404(self.model, order=order)
