@@ -44,6 +44,7 @@ ORDER_LIST = "商品编码,数量,商品名称\r\nYX-DC-001,10,东川红土地�
 LAPTOP: ViewportSize = {"width": 1366, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
+
 @pytest.fixture(autouse=True)
 def _django_db_marker() -> None:
     """In place of pytest-django's: the mark only asks for the test database (see above)."""
