@@ -37,9 +37,9 @@ PLAIN_OSCAR_PRODUCT_PAGE = 17
 PLAIN_OSCAR_BASKET_ADD = 24
 
 PRODUCT_PAGE = 14  # + the benefit links (the projection) and the producer's story page
-# + the basket (basket, 2 line counts, vouchers, offers, lines, their options and images,
+# + the basket (basket, a line count, vouchers, offers, lines, their options and images,
 # the lines' product class, stock records and certificates), for a basket holding another product
-PRODUCT_PAGE_WITH_BASKET = 25
+PRODUCT_PAGE_WITH_BASKET = 24
 # The PostgreSQL search index is a table: a catalogue or search page reads its count and its
 # page of documents, twice (Haystack's paginator and Oscar's view); Whoosh's index is files.
 SEARCH_INDEX = 4 if settings.SEARCH_BACKEND == "postgres" else 0
