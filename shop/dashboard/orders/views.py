@@ -27,6 +27,7 @@ from common.money import ZERO
 from common.spreadsheets import Sheet, spreadsheet_bytes, spreadsheet_response
 from config.http import AuthenticatedHttpRequest
 from producers.services import order_ship
+from shop.order_status import order_status_name
 from shop.payments.services import (
     PAYMENT_STATUSES,
     order_lines_status_change,
@@ -140,7 +141,10 @@ class OrderListView(oscar_views.OrderListView):
             messages.error(
                 request,
                 _("Order %(number)s: “%(status)s” cannot be set here.")
-                % {"number": order.number, "status": request.POST.get("new_status", "")},
+                % {
+                    "number": order.number,
+                    "status": order_status_name(request.POST.get("new_status", "")),
+                },
             )
             return
         super().change_order_status(request, order)
@@ -274,7 +278,11 @@ class OrderDetailView(oscar_views.OrderDetailView):
         if changed:
             message = "\n".join(
                 _("Status of line #%(line_id)d changed from '%(old_status)s' to '%(new_status)s'")
-                % {"line_id": line.pk, "old_status": old, "new_status": new_status}
+                % {
+                    "line_id": line.pk,
+                    "old_status": order_status_name(old),
+                    "new_status": order_status_name(new_status),
+                }
                 for line, old in changed
             )
             messages.info(request, message)
