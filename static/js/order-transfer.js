@@ -54,7 +54,7 @@
       var hours = Math.floor((left % 86400) / 3600);
       var minutes = Math.floor((left % 3600) / 60);
       node.textContent = node.getAttribute("data-yx-left")
-        .replace("%(days)s", days).replace("%(hours)s", hours).replace("%(minutes)s", minutes);
+        .replace("{days}", days).replace("{hours}", hours).replace("{minutes}", minutes);
     });
   }
 
