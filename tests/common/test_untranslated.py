@@ -168,15 +168,18 @@ def _translation_removed(msgid: str) -> Iterator[None]:
         untranslated_msgids.cache_clear()
 
 
-def test_a_string_left_untranslated_is_reported_with_its_page():
-    """The test above can fail: without its translation, "Add to basket" shows in English."""
-    product = Product.objects.get(upc="YX-DC-001")
-    with _translation_removed("Add to basket"):
-        html = _get(_client(None), product.get_absolute_url())
-        assert "Add to basket" in visible_text(html)
-        assert "Add to basket" in untranslated_on(html)
-    html = _get(_client(None), product.get_absolute_url())
-    assert "Add to basket" not in untranslated_on(html)
+def test_a_string_left_untranslated_is_reported_with_its_page(orders):
+    """The test above can fail: without its translation, the order history's "Date submitted"
+    shows in English and is reported."""
+    client = _client("canteen")
+    url = reverse("customer:order-list")
+    with _translation_removed("Date submitted"):
+        html = _get(client, url)
+        assert "Date submitted" in visible_text(html)
+        assert untranslated_on(html) == ["Date submitted"]
+    html = _get(client, url)
+    assert "提交时间" in visible_text(html)
+    assert untranslated_on(html) == []
 
 
 def test_translated_names_placeholders_and_brands_are_not_reported():
