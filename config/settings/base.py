@@ -248,7 +248,7 @@ LOGIN_REDIRECT_URL = "/shop/accounts/"
 WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
 
 # The site's public address: every absolute link in an e-mail is built from it
-# (shop/templatetags/site_url_tags.py), never from the request or the Sites framework.
+# (the site_url tag, shop/templatetags/order_tags.py), never from the request or the Sites framework.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # ---------------------------------------------------------------- language, time, money

@@ -129,12 +129,21 @@ def test_the_dashboard_names_statuses_in_chinese_and_posts_the_stored_value(clie
     assert order.status == "Paid"
     [refusal] = [str(m) for m in response.context["messages"]]
     assert order.number in refusal and "已发货" in refusal
-    client.post(
+    response = client.post(
         reverse("dashboard:order-list"),
         {"action": "change_order_statuses", "selected_order": order.pk, "new_status": "Shipped"},
+        follow=True,
     )
     order.refresh_from_db()
     assert order.status == "Shipped"
+    [done] = [str(m) for m in response.context["messages"]]
+    assert "已付款" in done and "已发货" in done and "Paid" not in done
+    assert order.notes.filter(message=done).count() == 1
+
+    # The status filter says which status it filters by, in Chinese.
+    listing = client.get(reverse("dashboard:order-list"), {"status": "Shipped"})
+    assert [o.number for o in listing.context["orders"]] == [order.number]
+    assert "已发货" in listing.context["search_filters"][0]
 
 
 # ---------------------------------------------------------------- timeline
