@@ -1,6 +1,6 @@
 // Bank-transfer details (templates/shop/order/_bank_transfer.html): the copy button for the
-// payment reference and the countdown to the end of the stock hold. A file, not inline
-// script, so the Content-Security-Policy lets it run.
+// payment reference and the countdown (data-yx-countdown: seconds since the epoch) to the end
+// of the stock hold. A file, not inline script, so the Content-Security-Policy lets it run.
 (function () {
   "use strict";
   if (window.yxOrderTransfer) {
@@ -42,7 +42,7 @@
   function tick() {
     var now = Date.now();
     document.querySelectorAll("[data-yx-countdown]").forEach(function (node) {
-      var left = Math.floor((Date.parse(node.getAttribute("data-yx-countdown")) - now) / 1000);
+      var left = Math.floor(parseInt(node.getAttribute("data-yx-countdown"), 10) - now / 1000);
       if (isNaN(left)) {
         return;
       }

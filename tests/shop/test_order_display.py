@@ -270,7 +270,7 @@ def test_transfer_details_on_the_order_page_and_the_guest_status_page(client):
     html = page.content.decode()
     assert f'<span class="yx-payment-reference" id="transfer-reference-{order.number}">' in html
     assert f'data-yx-copy="#transfer-reference-{order.number}"' in html
-    assert f'data-yx-countdown="{timezone.localtime(payment.hold_until).isoformat()}"' in html
+    assert f'data-yx-countdown="{int(payment.hold_until.timestamp())}"' in html
     assert '<script src="/static/js/order-transfer.js" defer></script>' in html
     text = _text(html)
     assert "金额 ¥59.80" in text
