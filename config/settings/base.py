@@ -247,6 +247,10 @@ LOGIN_URL = "/shop/accounts/login/"
 LOGIN_REDIRECT_URL = "/shop/accounts/"
 WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
 
+# The site's public address: every absolute link in an e-mail is built from it
+# (the site_url tag, shop/templatetags/order_tags.py), never from the request or the Sites framework.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # ---------------------------------------------------------------- language, time, money
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -293,6 +297,8 @@ OSCAR_SHOP_NAME = "益享"
 OSCAR_SHOP_TAGLINE = _("Poverty-relief farm produce, traced to the households it helps")
 WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 OSCAR_DEFAULT_CURRENCY = "CNY"
+# "¥29.90" in both languages (Babel's English pattern would print "CN¥29.90").
+OSCAR_CURRENCY_FORMAT = {"CNY": {"format": "¥#,##0.00;-¥#,##0.00"}}
 OSCAR_ALLOW_ANON_CHECKOUT = True
 OSCAR_ALLOW_GUEST_CHECKOUT_WITH_ACCOUNT = True
 OSCAR_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@yixiang.example")
@@ -445,7 +451,7 @@ HAYSTACK_SIGNAL_PROCESSOR = "shop.search.signals.ProductIndexSignalProcessor"
 
 # ---------------------------------------------------------------- Wagtail
 WAGTAIL_SITE_NAME = "益享"
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default=SITE_URL)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 # The admin neither fetches staff avatars from Gravatar (their e-mail hashes leave the site)

@@ -28,6 +28,7 @@ from common.spreadsheets import Sheet, spreadsheet_bytes, spreadsheet_response
 from config.http import AuthenticatedHttpRequest
 from producers.services import order_ship
 from shop.checkout.forms import ShippingAddressForm
+from shop.order_status import order_status_name
 from shop.payments.services import (
     PAYMENT_STATUSES,
     order_lines_status_change,
@@ -93,6 +94,24 @@ class OrderEventHandler(EventHandler):
             raise PaymentError(" ".join(exc.messages)) from exc
 
 
+def _order_status_change_said(
+    view: Any, request: AuthenticatedHttpRequest, order: "OrderType", new_status: str
+) -> None:
+    """Change the status through the view's handler; tell the user and note it, in Chinese."""
+    old_status = order.status
+    handler = view.get_handler(user=request.user)
+    message = _("Order status changed from '%(old_status)s' to '%(new_status)s'") % {
+        "old_status": order_status_name(old_status),
+        "new_status": order_status_name(new_status),
+    }
+    try:
+        handler.handle_order_status_change(order, new_status, note_msg=message)
+    except PaymentError as exc:
+        messages.error(request, _("Unable to change order status due to payment error: %s") % exc)
+        return
+    messages.info(request, message)
+
+
 def get_order_for_user_or_403(user: "User", number: str) -> "OrderType":
     """The order if the user may see it; 403 if it exists but is not theirs, else 404."""
     try:
@@ -136,15 +155,27 @@ class OrderListView(oscar_views.OrderListView):
         ctx["order_statuses"] = [s for s in ctx["order_statuses"] if s not in PAYMENT_STATUSES]
         return ctx
 
+    def get_search_filter_descriptions(self) -> list[str]:
+        """Oscar's descriptions, with the status filter's status named in Chinese."""
+        descriptions = super().get_search_filter_descriptions()
+        status = (getattr(self.form, "cleaned_data", None) or {}).get("status")
+        if not status:
+            return descriptions
+        english = _("Order status is {order_status}").format(order_status=status)
+        named = _("Order status is {order_status}").format(order_status=order_status_name(status))
+        return [named if d == english else d for d in descriptions]
+
     def change_order_status(self, request: AuthenticatedHttpRequest, order: "OrderType") -> None:
-        if request.POST.get("new_status", "").strip() not in order_statuses_settable(order=order):
+        """Oscar's bulk status change, through ``order_status_change``, said in Chinese."""
+        new_status = request.POST.get("new_status", "").strip()
+        if new_status not in order_statuses_settable(order=order):
             messages.error(
                 request,
                 _("Order %(number)s: “%(status)s” cannot be set here.")
-                % {"number": order.number, "status": request.POST.get("new_status", "")},
+                % {"number": order.number, "status": order_status_name(new_status)},
             )
             return
-        super().change_order_status(request, order)
+        _order_status_change_said(self, request, order, new_status)
 
     def download_selected_orders(
         self, request: AuthenticatedHttpRequest, orders: Iterable["OrderType"]
@@ -222,6 +253,16 @@ class OrderDetailView(oscar_views.OrderDetailView):
         ctx["line_statuses"] = [s for s in ctx["line_statuses"] if s not in PAYMENT_STATUSES]
         return ctx
 
+    def change_order_status(
+        self, request: AuthenticatedHttpRequest, order: "OrderType"
+    ) -> HttpResponse:
+        """Oscar's status form, through ``order_status_change``, said in Chinese."""
+        form = self.get_order_status_form()
+        if not form.is_valid():
+            return self.reload_page(error=_("Invalid form submission"))
+        _order_status_change_said(self, request, order, form.cleaned_data["new_status"])
+        return self.reload_page()
+
     def get_order_status_form(self) -> Any:
         form = super().get_order_status_form()
         # Only the statuses staff may set by hand: payment statuses follow the payment.
@@ -275,7 +316,11 @@ class OrderDetailView(oscar_views.OrderDetailView):
         if changed:
             message = "\n".join(
                 _("Status of line #%(line_id)d changed from '%(old_status)s' to '%(new_status)s'")
-                % {"line_id": line.pk, "old_status": old, "new_status": new_status}
+                % {
+                    "line_id": line.pk,
+                    "old_status": order_status_name(old),
+                    "new_status": order_status_name(new_status),
+                }
                 for line, old in changed
             )
             messages.info(request, message)
