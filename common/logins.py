@@ -162,7 +162,7 @@ def lockout_response(
             form = context.get(key)
             if form is not None and hasattr(form, "_errors") and form._errors is not None:
                 form._errors[NON_FIELD_ERRORS] = form.error_class([message], error_class="nonfield")
-                context["locked_out"] = True  # Oscar's dashboard login shows a fixed text else
+                context["locked_out"] = True  # for a template that words a refusal its own way
                 original_response.content = original_response.rendered_content
                 original_response.status_code = 429
                 return original_response
