@@ -2,8 +2,9 @@
 
 Rules (settings, from the environment; README "Sign-in and abuse limits"):
 
-- an account (the name typed: a username, or the shop's e-mail address) is locked
-  after ``AXES_FAILURE_LIMIT`` failed logins from anywhere;
+- an account (the name typed: a username, an e-mail address or a mobile number, the
+  last counted as E.164 however it was typed) is locked after ``AXES_FAILURE_LIMIT``
+  failed logins from anywhere;
 - an address (``common.client.client_ip``) is locked after
   ``LOGIN_FAILURES_PER_ADDRESS`` failed logins across every account name;
 - both for ``AXES_COOLOFF_TIME`` after the last counted failure; while locked, even the
@@ -23,6 +24,9 @@ from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
@@ -34,10 +38,14 @@ from django.utils.translation import gettext as _
 def login_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
     """The account name a login attempt is counted against: what was typed, trimmed, casefolded.
 
-    Every login form here (Oscar's e-mail form, the dashboard's, Wagtail's) authenticates
-    with ``username=``; the shop's form posts it as ``login-username``. Casefolded, so
-    ``Admin`` and ``admin`` are one account to the counter (never more lenient).
+    Every login form here (the shop's, the dashboard's, Wagtail's: ``common.login_forms``)
+    authenticates with ``username=``; the shop's form posts it as ``login-username``.
+    Casefolded, so ``Admin`` and ``admin`` are one account to the counter (never more
+    lenient); a mobile number is counted as E.164, so ``138 1234 5678`` and
+    ``+8613812345678`` are one account too.
     """
+    from .accounts import mobile_normalise
+
     value = None
     if credentials:
         value = credentials.get("username")
@@ -45,7 +53,8 @@ def login_username(request: HttpRequest, credentials: dict[str, Any] | None = No
         value = request.POST.get("username") or request.POST.get("login-username")
     if value is None:
         return None
-    return str(value).strip().casefold()[:255]
+    name = str(value).strip()
+    return (mobile_normalise(name) or name).casefold()[:255]
 
 
 class LoginLockoutBackend(AxesStandaloneBackend):
@@ -68,6 +77,39 @@ class LoginLockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username, password, **kwargs)
+
+
+class AccountBackend(ModelBackend):
+    """One user for a username, an e-mail address or a mobile number (``users_for_login``).
+
+    In place of Oscar's ``EmailBackend`` and Django's ``ModelBackend`` (whose
+    permissions it keeps): a name that means more than one account (an e-mail address
+    several accounts share) is refused, as Oscar's backend refuses it, whatever the
+    password; so is an inactive account.
+    """
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        from .accounts import users_for_login
+
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        if not username or password is None:
+            return None
+        users = users_for_login(name=username)
+        if len(users) != 1:
+            # As long as a real check would take (Django's ModelBackend does the same).
+            get_user_model()().set_password(password)
+            return None
+        user = users[0]
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
 
 
 class LoginLockoutHandler(AxesDatabaseHandler):
@@ -120,7 +162,7 @@ def lockout_response(
             form = context.get(key)
             if form is not None and hasattr(form, "_errors") and form._errors is not None:
                 form._errors[NON_FIELD_ERRORS] = form.error_class([message], error_class="nonfield")
-                context["locked_out"] = True  # Oscar's dashboard login shows a fixed text else
+                context["locked_out"] = True  # for a template that words a refusal its own way
                 original_response.content = original_response.rendered_content
                 original_response.status_code = 429
                 return original_response

@@ -123,6 +123,9 @@ BY_NAME: dict[str, Policy] = {
         OPERATIONS, own="documents", own_roles=PRODUCER | MONITORING
     ),
     "shop/accounts/login/": PUBLIC,
+    # Our profile views at Oscar's paths (common/account_views.py): each user's own.
+    "shop/accounts/profile/": MEMBERS,
+    "shop/accounts/profile/edit/": MEMBERS,
     "customer:login": PUBLIC,
     "customer:register": PUBLIC,
     "customer:logout": PUBLIC,

@@ -349,6 +349,23 @@ DEMO_CANTEEN_BUYER = {
     "email": "canteen@yixiang.example",
     "password": "yixiang-demo",
 }
+# Every demo login's mobile number, to sign in with as well as the username or e-mail
+# (issue #19; README "Demo logins"). Made up, in one block of one mobile prefix.
+DEMO_MOBILES = {
+    "admin": "13800000001",
+    "finance": "13800000002",
+    "ops": "13800000003",
+    "dongchuan": "13800000004",
+    "dc-county": "13800000005",
+    "dc-township": "13800000006",
+    "dc-village": "13800000007",
+    "zhibo": "13800000008",
+    "canteen": "13800000009",
+    "hongtudi": "13800000010",
+    "lanfeng": "13800000011",
+    "meixiang": "13800000012",
+    "saying": "13800000013",
+}
 # A demo figure for the national poverty standard (yuan per person per year);
 # staff keep the real one per year in the thresholds table.
 NATIONAL_STANDARD = Decimal("4600.00")

@@ -32,6 +32,7 @@ from cms.models import (
     StoryIndexPage,
     StoryPage,
 )
+from common.accounts import user_mobile, user_mobile_set
 from common.money import ZERO, fen
 from common.roles import Role, platform_groups_ensure
 from impact.ledger.services import attribution_run
@@ -100,11 +101,22 @@ def demo_load(*, sale: bool = False) -> DemoReport:
         _work_units(report)
         _pages(report, producers)
         demo_campaigns(report)  # livestream campaigns (demo/campaigns.py)
+        _mobiles(report)
         if sale:
             _sale(report)
             demo_unit_sales(report)  # demo/units.py: the canteen's orders, part-way to its share
             demo_payouts(report)  # demo/payouts.py: what 红土地 paid of the sale's due amounts
     return report
+
+
+def _mobiles(report: DemoReport) -> None:
+    """Each demo login's mobile number (``data.DEMO_MOBILES``), unless it has one."""
+    User = get_user_model()
+    for username, number in data.DEMO_MOBILES.items():
+        user = User.objects.filter(username=username).first()
+        if user is not None and not user_mobile(user=user):
+            user_mobile_set(user=user, number=number)
+            report.count("mobile numbers", True)
 
 
 def _missing_image() -> None:

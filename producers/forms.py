@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
 from common.uploads import DocumentFormField
+from common.widgets import DateInput
 from impact.models import Household, Region
 
 from .models import BenefitLink, Producer
@@ -62,12 +63,8 @@ class BenefitLinkForm(forms.Form):
     share = forms.DecimalField(
         label=_("Share of the line (%)"), required=False, decimal_places=2, max_digits=5
     )
-    valid_from = forms.DateField(
-        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    valid_to = forms.DateField(
-        label=_("Valid to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
+    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DateInput())
     reason = forms.CharField(
         label=_("Reason (household outside the county)"), required=False, max_length=255
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import io
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -93,17 +94,30 @@ def campaign_code_new(*, length: int = 6) -> str:
             return code
 
 
-def campaign_for_code(
-    *, code: str, now: datetime.datetime | None = None
-) -> tuple[Page, CampaignSharer | None] | None:
-    """The published campaign (and sharer) a code belongs to, while the code is valid.
+@dataclass(frozen=True)
+class CodeLookup:
+    """What a campaign or sharer code names: its published campaign (and sharer), and
+    whether the code has expired. ``campaign`` is None for an unknown code (or one of an
+    unpublished campaign, which is not told apart from unknown)."""
+
+    campaign: Page | None = None
+    sharer: CampaignSharer | None = None
+    expired: bool = False
+
+    @property
+    def valid(self) -> bool:
+        return self.campaign is not None and not self.expired
+
+
+def campaign_code_lookup(*, code: str, now: datetime.datetime | None = None) -> CodeLookup:
+    """The published campaign (and sharer) a code belongs to, and whether it has expired.
 
     A code is valid from the campaign's publication until ``CAMPAIGN_CODE_DAYS_AFTER_END``
-    days (7) after the stream ended; an unknown or expired code gives None.
+    days (7) after the stream ended.
     """
     code = (code or "").strip().upper()
     if not code or len(code) > 32:
-        return None
+        return CodeLookup()
     now = now or timezone.now()
     sharer = CampaignSharer.objects.filter(code=code).select_related("campaign__live_state").first()
     if sharer is not None:
@@ -111,12 +125,22 @@ def campaign_for_code(
     else:
         campaign = campaign_pages().filter(code=code).select_related("live_state").first()
     if campaign is None or not campaign.live:
-        return None
+        return CodeLookup()
     live = campaign_live_state(campaign=campaign)
     ended = live.ended_at or campaign.ends_at
-    if now > ended + datetime.timedelta(days=code_days_after_end()):
+    expired = now > ended + datetime.timedelta(days=code_days_after_end())
+    return CodeLookup(campaign=campaign, sharer=sharer, expired=expired)
+
+
+def campaign_for_code(
+    *, code: str, now: datetime.datetime | None = None
+) -> tuple[Page, CampaignSharer | None] | None:
+    """The published campaign (and sharer) a code belongs to, while the code is valid;
+    an unknown or expired code gives None (``campaign_code_lookup`` tells them apart)."""
+    found = campaign_code_lookup(code=code, now=now)
+    if found.campaign is None or found.expired:
         return None
-    return campaign, sharer
+    return found.campaign, found.sharer
 
 
 def campaign_visit_remember(*, request: HttpRequest, code: str) -> Page | None:

@@ -136,6 +136,7 @@ LOCAL_APPS = [
     "shop.units.apps.UnitsConfig",
     "cms.apps.CmsConfig",
     "demo.apps.DemoConfig",
+    "common.apps.CommonConfig",  # a user's mobile number (common/models.py)
 ]
 
 INSTALLED_APPS = DJANGO_APPS + OSCAR_APPS + WAGTAIL_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -194,8 +195,8 @@ TEMPLATES = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses every login form's attempt while its account or address is locked out.
     "common.logins.LoginLockoutBackend",
-    "oscar.apps.customer.auth_backends.EmailBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # One user for a username, an e-mail address or a mobile number; permissions as ModelBackend.
+    "common.logins.AccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -457,6 +458,8 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 # The admin neither fetches staff avatars from Gravatar (their e-mail hashes leave the site)
 # nor asks releases.wagtail.org for a new version: both would break the policy's img/connect-src.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# The CMS's login takes a username, an e-mail or a mobile number, as the shop's (common/login_forms.py).
+WAGTAILADMIN_USER_LOGIN_FORM = "common.login_forms.CmsLoginForm"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Wagtail's own background tasks (django-tasks): immediate unless configured.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

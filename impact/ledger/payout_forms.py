@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.widgets import DateInput
 from producers.models import Producer
 
 from ..models import Household, Payout
@@ -30,7 +31,7 @@ class PayoutForm(forms.Form):
     )
     paid_on = forms.DateField(
         label=_("Paid on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         initial=timezone.localdate,
     )
     method = forms.ChoiceField(label=_("Method"), choices=Payout.Method.choices)

@@ -8,6 +8,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.widgets import DateInput
+
 from ..models import (
     Clue,
     HelpMeasure,
@@ -49,7 +51,7 @@ class DeclarationForm(forms.Form):
     )
     date = forms.DateField(
         label=_("Date of the expenditure"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         error_messages={"invalid": _("Enter the date as YYYY-MM-DD.")},
     )
     note = forms.CharField(
@@ -101,7 +103,7 @@ class ClueAdvanceForm(forms.Form):
     notice_from = forms.DateField(
         label=_("Village notice posted on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     target_type = forms.ChoiceField(
         label=_("Monitoring target type (county approval)"),
@@ -115,10 +117,8 @@ class ClueAdvanceForm(forms.Form):
 
 class NoticeListForm(forms.Form):
     village = VillageChoiceField(label=_("Village"), queryset=Region.objects.none())
-    start = forms.DateField(
-        label=_("Notice posted from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("Notice posted from"), widget=DateInput())
+    end = forms.DateField(label=_("to"), widget=DateInput())
 
     def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -135,8 +135,8 @@ class HelpMeasureForm(forms.ModelForm):
         model = HelpMeasure
         fields = ["mode", "description", "cadre", "started", "ended", "outcome"]
         widgets = {
-            "started": forms.DateInput(attrs={"type": "date"}),
-            "ended": forms.DateInput(attrs={"type": "date"}),
+            "started": DateInput(),
+            "ended": DateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
             "outcome": forms.Textarea(attrs={"rows": 2}),
         }
@@ -203,7 +203,7 @@ class ExpenditureForm(forms.ModelForm):
     class Meta:
         model = RigidExpenditure
         fields = ["date", "cause", "amount", "resolved", "unable_to_work", "note"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date": DateInput()}
 
     def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -39,6 +39,8 @@ PAYOUT_URL_NAMES = (
 PRODUCER_ARREARS_VIEW = "impact.reporting.producer_views.ProducerArrearsView"
 # A producer's certificates and their renewals (producers' dashboard views).
 PRODUCER_CERTIFICATE_VIEWS = "producers.dashboard_views"
+# The same login form as the shop's and the CMS's: username, e-mail or mobile (#19).
+DASHBOARD_LOGIN_VIEW = "common.account_views.DashboardLoginView"
 #: Open to everyone: signing in and out of the dashboard.
 UNGUARDED = ("login", "logout")
 
@@ -103,6 +105,7 @@ class DashboardConfig(apps.DashboardConfig):
 
     def ready(self) -> None:
         super().ready()
+        self.login_view = import_string(DASHBOARD_LOGIN_VIEW)
         self.producer_impact_view = import_string(PRODUCER_IMPACT_VIEW)
         self.payout_views = import_module(PRODUCER_PAYOUT_VIEWS)
         self.producer_arrears_view = import_string(PRODUCER_ARREARS_VIEW)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.money import FEN
+from common.widgets import DateInput
 
 from .services import RefundLineRequest
 
@@ -21,7 +22,7 @@ class TransferForm(forms.Form):
     received_on = forms.DateField(
         label=_("Received on"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     bank_reference = forms.CharField(label=_("Bank reference"), max_length=64)
 

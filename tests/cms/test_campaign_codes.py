@@ -66,9 +66,11 @@ def test_the_last_code_visited_wins(client):
 
 def test_an_unknown_code_carries_nothing(client):
     make_campaign(code="LIVE03", products=[("YX-DC-003", None)])
-    response = client.get("/c/NOSUCH/")
-    assert response.status_code == 302
-    assert response["Location"] == "/campaigns/"
+    response = client.get("/c/NOSUCH/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "找不到这个分享链接" in page
+    assert 'href="/campaigns/"' in page  # the way on: the campaigns
     assert SESSION_KEY not in client.session
     client.get("/shop/?code=NOPE")
     assert SESSION_KEY not in client.session
@@ -84,7 +86,12 @@ def test_a_code_expires_seven_days_after_the_stream_and_then_carries_nothing(cli
         slug="old",
         products=[("YX-DC-003", None)],
     )
-    client.get("/c/OLD001/")
+    response = client.get("/c/OLD001/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "这个分享链接已过期" in page
+    assert 'href="/campaigns/old/"' in page  # the way on: the campaign (its replay)
+    assert 'href="/campaigns/"' in page  # and the campaigns
     assert SESSION_KEY not in client.session
     order = place_order(client)
     assert not CampaignOrder.objects.filter(order=order).exists()
@@ -115,8 +122,33 @@ def test_a_code_remembered_before_it_expired_carries_nothing_after(client):
 
 def test_an_unpublished_campaigns_code_carries_nothing(client):
     make_campaign(code="DRAFT1", publish=False)
-    client.get("/c/DRAFT1/")
+    response = client.get("/c/DRAFT1/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 404  # told apart from nothing: a draft is not announced
+    assert "找不到这个分享链接" in response.content.decode()
     assert SESSION_KEY not in client.session
+
+
+def test_an_expired_sharers_link_says_so_and_leads_to_its_campaign(client):
+    ended = timezone.now() - datetime.timedelta(days=8)
+    campaign = make_campaign(
+        code="OLD002", starts_at=ended - datetime.timedelta(hours=2), slug="old-shared"
+    )
+    sharer = campaign_sharer_add(campaign=campaign, name="志愿者丙", role="volunteer", code="old-s")
+    response = client.get(f"/c/{sharer.code}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "这个分享链接已过期" in page
+    assert f"“{campaign.title}”的分享链接在直播结束一周后失效" in page
+    assert 'href="/campaigns/old-shared/"' in page
+    assert SESSION_KEY not in client.session
+
+
+def test_a_valid_share_link_still_opens_its_campaign(client):
+    make_campaign(code="LIVE09", slug="live-nine")
+    response = client.get("/c/live09/")
+    assert response.status_code == 302
+    assert response["Location"] == "/campaigns/live-nine/"
+    assert client.session[SESSION_KEY]["sharer"] is None
 
 
 def test_an_order_without_a_code_has_no_campaign(client):
