@@ -160,7 +160,8 @@ def consumer(walk: Journey) -> None:
     two_a_row_on_a_phone(page)
 
     page.locator("article.yx-card", has_text="东川老鹰茶 250g").locator("h3 a").click()
-    page.wait_for_selector("#add_to_basket_form")
+    # On a phone the form holds only the bar fixed to the bottom: wait for its button.
+    page.wait_for_selector("#add_to_basket_form button[type=submit]")
     walk.check()
     page.locator("#add_to_basket_form button[type=submit]").click()
     page.wait_for_selector(".alert-success")
