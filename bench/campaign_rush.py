@@ -147,7 +147,7 @@ def target() -> dict:
     buyer = get_user_model().objects.get(username="canteen")
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(buyer.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "common.logins.AccountBackend"
     session[HASH_SESSION_KEY] = buyer.get_session_auth_hash()
     session.create()
     # Their open basket exists already, as a returning buyer's does: Oscar's basket

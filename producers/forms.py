@@ -90,12 +90,8 @@ class CertificateRenewalForm(forms.Form):
 
     number = forms.CharField(label=_("New certificate number"), max_length=64)
     issuer = forms.CharField(label=_("Issuing body"), max_length=128)
-    valid_from = forms.DateField(
-        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    valid_to = forms.DateField(
-        label=_("Valid to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
+    valid_to = forms.DateField(label=_("Valid to"), widget=DateInput())
     # Parsed for real (common.uploads): a PDF that opens, or a JPEG/PNG/WebP that decodes.
     document = DocumentFormField(label=_("New certificate (PDF or image, at most 5 MB)"))
 

@@ -31,7 +31,7 @@ def signed_in(browser: Browser, base: str, username: str) -> tuple[Any, Page, li
     user = get_user_model().objects.get(username=username)
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "common.logins.AccountBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.save()
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")

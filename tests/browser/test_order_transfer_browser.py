@@ -32,8 +32,9 @@ def test_the_transfer_card_copies_the_reference_and_counts_down(demo_site, page)
         countdown.inner_text()
     )
     card.locator("button.yx-copy").click()
+    # A function, not an expression: Playwright evals expressions, which the page's CSP refuses.
     page.wait_for_function(
-        "document.querySelector('#bank-transfer button.yx-copy').textContent === '已复制'"
+        "() => document.querySelector('#bank-transfer button.yx-copy').textContent === '已复制'"
     )
     assert page.evaluate("navigator.clipboard.readText()") == order.number
     screenshot(page, "order-transfer-thank-you")

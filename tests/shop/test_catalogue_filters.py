@@ -82,13 +82,13 @@ def test_a_county_and_another_countys_producer_find_nothing_and_say_so(client):
         client, reverse("catalogue:index"), "county:东川区", "producer:寻甸岚峰养殖专业合作社"
     )
     assert _titles(response) == []
-    assert _messages(response) == ["No products match the chosen county, producer and category."]
+    assert _messages(response) == ["没有符合所选县区、生产主体和分类的商品。"]
 
 
 def test_an_unknown_county_finds_nothing_and_says_so(client):
     response = _get(client, reverse("catalogue:index"), "county:火星县")
     assert response.context["paginator"].count == 0
-    assert _messages(response) == ["No products match the chosen county, producer and category."]
+    assert _messages(response) == ["没有符合所选县区、生产主体和分类的商品。"]
 
 
 # A value holding quotes and OR ('county:东川区" OR "寻甸') is one value on Whoosh (haystack
@@ -103,9 +103,7 @@ def test_a_filter_value_with_query_syntax_is_taken_as_a_value(client, facet):
 def test_an_unknown_filter_finds_nothing_and_says_which(client, facet):
     response = _get(client, reverse("catalogue:index"), facet)
     assert response.context["paginator"].count == 0
-    assert _messages(response) == [
-        f"Unknown filter: {facet}. No products are shown; clear it to see them."
-    ]
+    assert _messages(response) == [f"未知的筛选条件：{facet}。未显示任何商品，清除该条件即可查看。"]
 
 
 def test_the_category_page_takes_the_county_filter(client):

@@ -216,9 +216,9 @@ def test_the_unit_page_shows_the_figures_and_the_bar_from_them():
         D("268.00"),
         D("57.1"),
     )
-    assert '<dd class="col-sm-7 yx-reserved">CN¥625.00</dd>' in html
-    assert '<dd class="col-sm-7 yx-purchased">CN¥357.00</dd>' in html
-    assert '<dd class="col-sm-7 yx-left">CN¥268.00</dd>' in html
+    assert '<dd class="col-sm-7 yx-reserved">¥625.00</dd>' in html
+    assert '<dd class="col-sm-7 yx-purchased">¥357.00</dd>' in html
+    assert '<dd class="col-sm-7 yx-left">¥268.00</dd>' in html
     assert 'aria-valuenow="57.1"' in html
     assert 'style="width: 57.1%"' in html
     assert "57.1% of the reserved amount reached" in html
@@ -265,7 +265,7 @@ def test_the_warning_shows_on_the_page_with_what_is_left():
     progress = unit_progress(unit=unit)
     if progress.year_running_out:
         assert (
-            f"The year is running out: {progress.days_left} days are left and CN¥1,000.00 is "
+            f"The year is running out: {progress.days_left} days are left and ¥1,000.00 is "
             "still to buy to reach the reserved share."
         ) in html
     else:

@@ -185,18 +185,18 @@ def test_the_payment_request_certificate_shows_the_unit_the_lines_and_the_paymen
     ):
         assert text in html
     assert "东川红土地大洋芋 5kg" in html and "东川老鹰茶 250g" in html
-    assert "CN¥29.90" in html and "CN¥299.00" in html and "CN¥116.00" in html
-    assert '<td class="num" id="cert-total"><strong>CN¥415.00</strong></td>' in html
+    assert "¥29.90" in html and "¥299.00" in html and "¥116.00" in html
+    assert '<td class="num" id="cert-total"><strong>¥415.00</strong></td>' in html
     assert '<td id="cert-payment-state">Awaiting payment</td>' in html
-    assert '<td id="cert-balance">CN¥415.00</td>' in html
+    assert '<td id="cert-balance">¥415.00</td>' in html
     assert "payment-request seal" in html
 
     pay_in_full(order, by=staff)
     refund(order, upc="YX-DC-004", quantity=1, by=staff)
     html = client.get(f"/shop/unit/orders/{order.number}/certificate/").content.decode()
     assert '<td id="cert-payment-state">Paid</td>' in html
-    assert '<td id="cert-net-paid">CN¥357.00</td>' in html
-    assert '<td id="cert-balance">CN¥0.00</td>' in html
+    assert '<td id="cert-net-paid">¥357.00</td>' in html
+    assert '<td id="cert-balance">¥0.00</td>' in html
 
 
 def test_the_certificate_is_in_chinese_by_default():

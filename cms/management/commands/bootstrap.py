@@ -4,7 +4,6 @@ import os
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -34,8 +33,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--site-url",
-            default=getattr(settings, "SITE_URL", "") or os.environ.get("SITE_URL", ""),
-            help="The public address (default: SITE_URL).",
+            default=os.environ.get("SITE_URL", ""),
+            help="The public address (default: the SITE_URL environment variable; the settings' embedded default is not a public address).",
         )
         parser.add_argument(
             "--county",
