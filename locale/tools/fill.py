@@ -55,3 +55,10 @@ with po_path.with_suffix(".mo").open("wb") as handle:
 for msgid in missing:
     print("untranslated:", msgid, file=sys.stderr)
 print(f"{len(catalog) - len(missing) - 1} translated, {len(missing)} missing")
+
+# The scripts' catalogue (djangojs.po, kept by hand): compiled beside it.
+js_po = po_path.with_name("djangojs.po")
+with js_po.open("rb") as handle:
+    js_catalog = read_po(handle, locale="zh_Hans")
+with js_po.with_suffix(".mo").open("wb") as handle:
+    write_mo(handle, js_catalog)

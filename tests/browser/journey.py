@@ -8,7 +8,10 @@ it loads (those a test opens itself and those it reaches through a helper's clic
   service): the request is refused, and recorded;
 - ``overflow``: a page wider than the window
   (``document.documentElement.scrollWidth > window.innerWidth``), measured when each page
-  has loaded and again at every ``check``.
+  has loaded and again at every ``check``;
+- ``english``: on a page in zh-hans (``<html lang="zh-hans">``), a catalogue string shown
+  (in the rendered text: hidden dialogs do not count) untranslated (ours, Oscar's, Wagtail's or Django's: ``tests/common/untranslated.py``, the
+  same finder as ``tests/common/test_untranslated.py``), read at every ``check``.
 
 ``visit(url)`` opens a page and checks it; ``check()`` checks the page a click led to.
 Either raises ``AssertionError`` naming the page and what is wrong with it. A known
@@ -29,6 +32,7 @@ For a one-off page: ``visit(page, url)``.
 from __future__ import annotations
 
 import contextlib
+import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
@@ -38,8 +42,8 @@ import pytest
 if TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Error, Page, Request, Route
 
-Kind = Literal["console", "request", "overflow"]
-KINDS: tuple[Kind, ...] = ("console", "request", "overflow")
+Kind = Literal["console", "request", "overflow", "english"]
+KINDS: tuple[Kind, ...] = ("console", "request", "overflow", "english")
 
 #: Reported from inside the page once it has loaded (an init script, below), so that a page
 #: a helper only passes through is measured too.
@@ -157,6 +161,8 @@ class Journey:
             self.pending.append(
                 Problem("overflow", self.page.url, f"{width} px > {window} px: {culprits}")
             )
+        if measure:
+            self._english()
         problems, self.pending = _unique(self.pending), []
         failing = [problem for problem in problems if problem.kind not in known]
         self.expected.extend(
@@ -180,6 +186,22 @@ class Journey:
                 + " | ".join(str(problem) for problem, _ in self.expected)
             )
 
+    def _english(self) -> None:
+        from tests.common.untranslated import untranslated_on
+
+        language = self.page.evaluate("document.documentElement.lang") or ""
+        if not language.lower().startswith("zh"):
+            return
+        # What is shown: the rendered text, not the markup of hidden dialogs and templates.
+        shown = self.page.locator("body").inner_text()
+        found = untranslated_on(html.escape(shown))
+        if found:
+            self.pending.append(
+                Problem(
+                    "english", self.page.url, "; ".join(_in_context(hit, shown) for hit in found)
+                )
+            )
+
     def _settle(self) -> None:
         """Wait until the page has loaded and its scripts' first requests have answered."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -188,6 +210,15 @@ class Journey:
         # A page that polls may not fall quiet for long; what it reported still counts.
         with contextlib.suppress(PlaywrightTimeoutError):
             self.page.wait_for_load_state("networkidle", timeout=5_000)
+
+
+def _in_context(hit: str, text: str) -> str:
+    """The untranslated string with a little of the text around it, to say where it is."""
+    at = text.find(hit)
+    if at < 0:
+        return repr(hit)
+    around = " ".join(text[max(0, at - 40) : at + len(hit) + 40].split())
+    return f"{hit!r} (in “{around}”)"
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

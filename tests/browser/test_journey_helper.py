@@ -23,6 +23,8 @@ PAGES = {
     "/console/": "<script>console.error('坏了')</script>",
     "/throws/": "<script>null.nothing()</script>",
     "/foreign/": '<img src="https://www.gravatar.com/avatar/x" alt="">',
+    "/english/": '<html lang="zh-hans"><p>提交时间</p><p>Date submitted</p></html>',
+    "/english-page/": '<html lang="en"><p>Date submitted</p></html>',
 }
 
 
@@ -34,7 +36,10 @@ def journey(browser: Browser) -> Iterator[Journey]:
 
     def serve(route: Route) -> None:
         path = route.request.url.removeprefix(SITE)
-        body = f"<!DOCTYPE html><html><head><meta name='viewport' content='width=device-width'></head><body>{PAGES[path]}</body></html>"
+        content = PAGES[path]
+        lang = "zh-hans" if 'lang="zh-hans"' in content else "en"
+        content = content.removeprefix(f'<html lang="{lang}">').removesuffix("</html>")
+        body = f"<!DOCTYPE html><html lang='{lang}'><head><meta name='viewport' content='width=device-width'></head><body>{content}</body></html>"
         route.fulfill(status=200, content_type="text/html; charset=utf-8", body=body)
 
     page.route(f"{SITE}/**", serve)
@@ -86,3 +91,14 @@ def test_a_known_problem_on_one_check_ends_the_test_as_an_expected_failure(
 def test_a_known_problem_of_one_kind_does_not_hide_another(journey: Journey) -> None:
     with pytest.raises(AssertionError, match=r"\[overflow\]"):
         journey.visit("/wide/", xfail={"console": "coop: a known script error"})
+
+
+def test_an_untranslated_string_on_a_chinese_page_fails(journey: Journey) -> None:
+    # "Date submitted" is translated (提交时间): without its translation it is English.
+    from tests.common.test_untranslated import _translation_removed
+
+    with _translation_removed("Date submitted"):
+        with pytest.raises(AssertionError, match=r"\[english\] .*/english/: 'Date submitted'"):
+            journey.visit("/english/")
+        journey.visit("/english-page/")  # a page in English may be English
+    journey.visit("/english/")  # translated again: the same words are a product's text
