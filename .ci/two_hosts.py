@@ -195,6 +195,8 @@ class Browser:
         body: bytes | None = None,
         content_type: str | None = None,
     ) -> Response:
+        # Product and category slugs are Chinese: the request line is ASCII, percent-encoded.
+        path = urllib.parse.quote(path, safe="/?&=%:+,;@_-.~")
         headers = {
             "Host": HOST,
             "X-Forwarded-Proto": "https",
@@ -585,7 +587,8 @@ def two_hosts(work: Path, processes: Processes) -> None:
     renamed = product_model.objects.get(upc=RENAMED_UPC)
     search_path = "/shop/search/?" + urllib.parse.urlencode({"q": SEARCH_WORD})
     check(
-        f"/{renamed.slug}_{renamed.pk}/" not in Browser(hosts).get("B", search_path).text,
+        urllib.parse.quote(f"/{renamed.slug}_{renamed.pk}/")
+        not in Browser(hosts).get("B", search_path).text,
         f"B's search finds {SEARCH_WORD!r} before the product is renamed",
     )
     log(f"2, 3. on A's dashboard: a new picture and the title {NEW_TITLE!r} for {RENAMED_UPC}")
@@ -652,7 +655,11 @@ def two_hosts(work: Path, processes: Processes) -> None:
     )
 
     def found_on_b() -> bool:
-        return f"/{renamed.slug}_{renamed.pk}/" in Browser(hosts).get("B", search_path).text
+        # The page links it by its slug, Chinese, percent-encoded as Django writes URLs.
+        return (
+            urllib.parse.quote(f"/{renamed.slug}_{renamed.pk}/")
+            in Browser(hosts).get("B", search_path).text
+        )
 
     renamed.refresh_from_db()
     wait_until(f"B's search to find {SEARCH_WORD!r}", 60, found_on_b, interval=0.2)
