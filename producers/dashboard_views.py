@@ -32,14 +32,15 @@ TEMPLATE = "oscar/dashboard/certificates/producer_certificates.html"
 
 
 def _own_producer(request: AuthenticatedHttpRequest) -> Producer | None:
-    """The producer whose user is asking (None for the platform's staff); 403 for anyone else."""
+    """The producer whose user is asking (None for platform finance and operations, who see
+    the review page); 403 for every other role (common.roles)."""
+    if is_platform_finance(request.user) or is_platform_operations(request.user):
+        return None
     producer = (
         Producer.objects.filter(partner__users=request.user).select_related("partner").first()
     )
-    if producer is not None and not request.user.is_staff:
+    if producer is not None:  # Role.PRODUCER: one of its producer's users
         return producer
-    if is_platform_finance(request.user) or is_platform_operations(request.user):
-        return None
     raise PermissionDenied
 
 

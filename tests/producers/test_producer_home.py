@@ -338,6 +338,32 @@ def test_the_certificates_page_refuses_every_other_role(client, username):
         assert response["Location"].startswith(reverse("dashboard:login"))
 
 
+def test_a_finance_member_who_is_also_a_producers_user_gets_the_review_page(client):
+    # Roles decide (common.roles), not the staff flag: platform finance reviews renewals,
+    # even when the same account is also one of 红土地's users.
+    hongtudi = Producer.objects.get(partner__users=_user("hongtudi"))
+    hongtudi.partner.users.add(_user("finance"))
+    client.force_login(_user("finance"))
+
+    response = client.get(reverse("dashboard:producer-certificates"))
+
+    assert response.status_code == 200
+    assert response.context["staff_view"] is True
+    assert response.context["can_review"] is True
+
+
+def test_monitoring_staff_who_are_also_a_producers_user_are_refused_by_the_dashboard(client):
+    # Monitoring staff see no shop dashboard page (shop/dashboard/apps.py), their producer's
+    # certificates included.
+    hongtudi = Producer.objects.get(partner__users=_user("hongtudi"))
+    hongtudi.partner.users.add(_user("dongchuan"))
+    client.force_login(_user("dongchuan"))
+
+    response = client.get(reverse("dashboard:producer-certificates"))
+
+    assert response.status_code == 403
+
+
 def test_the_certificates_page_refuses_a_visitor(client):
     response = client.get(reverse("dashboard:producer-certificates"))
 
