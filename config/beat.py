@@ -17,11 +17,15 @@ in it (only the leader writes, so two beats starting together never race).
 
 import contextlib
 import logging
+import time
 from typing import Any
 
 import redis
 from celery import Celery
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import Error as DjangoDatabaseError
+from django.db import close_old_connections
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 from redis.exceptions import LockError, RedisError
@@ -83,7 +87,35 @@ class SingleBeatScheduler(DatabaseScheduler):
         self._initial_read = True
         self._heap = None
 
+    def sync(self) -> None:
+        """Save each sent job's last run; one that fails to save stays to be saved next tick.
+
+        django-celery-beat's own ``sync`` takes a job off the list before saving it and, on a
+        database error, only logs it: the run time was lost, and a beat taking over after this
+        one would not know the job had run (seen as a late run on SQLite under load, where a
+        write can time out waiting for the lock).
+        """
+        close_old_connections()
+        for name in list(self._dirty):
+            try:
+                self._schedule[name].save()
+            except (KeyError, TypeError, ObjectDoesNotExist):
+                pass  # no longer in the schedule, or gone from the database: nothing to keep
+            except DjangoDatabaseError:
+                logger.warning("beat: could not save the last run of %s; trying again", name)
+                close_old_connections()
+                return
+            self._dirty.discard(name)
+
     def close(self) -> None:
+        # The last runs are saved before the lock goes: the next leader reads them.
+        for _attempt in range(5):
+            self.sync()
+            if not self._dirty:
+                break
+            time.sleep(0.5)
+        else:
+            logger.error("beat: the last runs of %s were not saved", ", ".join(sorted(self._dirty)))
         super().close()
         if self._leader:
             with contextlib.suppress(LockError, RedisError):

@@ -14,6 +14,10 @@ Everything comes from the environment (README "Deploy"):
   (and so that the request came over https) only from these; the production settings do
   not read the header themselves. Unset: 127.0.0.1 and ::1 (gunicorn's own default), for
   a front end on the same machine; nothing else is trusted.
+- ``GUNICORN_CONTROL_SOCKET``: the path of gunicorn's control socket (``gunicornc``).
+  Unset: no control socket. gunicorn's default path (``~/.gunicorn/gunicorn.ctl``) is one
+  per user, so a second gunicorn on the same machine (two sites, or a new release
+  started beside the old) would find it taken and log an error.
 """
 
 import multiprocessing
@@ -57,3 +61,9 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The client's address as the front end saw it (X-Forwarded-For), then the request.
 access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 proc_name = "yixiang-web"
+
+control_socket_path = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+if control_socket_path:
+    control_socket = control_socket_path
+else:
+    control_socket_disable = True

@@ -107,7 +107,13 @@ def test_smtp_login_and_tls_come_from_the_environment():
 
 
 def gunicorn_conf(monkeypatch, **environ: str) -> dict:
-    for name in ("GUNICORN_BIND", "PORT", "WEB_CONCURRENCY", "TRUSTED_PROXIES"):
+    for name in (
+        "GUNICORN_BIND",
+        "PORT",
+        "WEB_CONCURRENCY",
+        "TRUSTED_PROXIES",
+        "GUNICORN_CONTROL_SOCKET",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
@@ -126,6 +132,17 @@ def test_gunicorn_binds_from_port_or_gunicorn_bind(monkeypatch):
     assert gunicorn_conf(monkeypatch, PORT="9001")["bind"] == "127.0.0.1:9001"
     conf = gunicorn_conf(monkeypatch, PORT="9001", GUNICORN_BIND="unix:/run/yixiang/web.sock")
     assert conf["bind"] == "unix:/run/yixiang/web.sock"
+
+
+def test_gunicorn_control_socket_only_where_the_operator_names_one(monkeypatch):
+    # gunicorn's default is one path per user: two gunicorns on one machine collided on it
+    # ("Control server error: Address '/root/.gunicorn/gunicorn.ctl' is already in use").
+    conf = gunicorn_conf(monkeypatch)
+    assert conf["control_socket_disable"] is True
+    assert "control_socket" not in conf
+    conf = gunicorn_conf(monkeypatch, GUNICORN_CONTROL_SOCKET="/run/yixiang/web-a.ctl")
+    assert conf["control_socket"] == "/run/yixiang/web-a.ctl"
+    assert "control_socket_disable" not in conf
 
 
 def test_gunicorn_workers_from_web_concurrency_else_two_per_core_plus_one_at_most_eight(

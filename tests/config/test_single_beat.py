@@ -131,6 +131,13 @@ def logged(tmp_path, name: str, text: str) -> list[float]:
     ]
 
 
+def logs(tmp_path, *names: str) -> str:
+    """The processes' logs, for a failure's message."""
+    return "\n".join(
+        f"---- {name}.log\n" + (tmp_path / f"{name}.log").read_text() for name in names
+    )
+
+
 def test_two_beats_started_together_run_each_job_once_and_the_survivor_takes_over(
     start, broker, tmp_path
 ):
@@ -174,7 +181,7 @@ def test_a_restarted_beat_continues_from_the_last_run_kept_in_the_database(start
     sent_2 = logged(tmp_path, "beat-2", SENDS)[0]
     # Not at once (the last run would have been forgotten, a double run): ten seconds
     # after the run before the restart, as the database kept it...
-    assert sent_2 - sent_1 >= 9.5, (sent_1, led_at, sent_2)
+    assert sent_2 - sent_1 >= 9.5, (sent_1, led_at, sent_2, logs(tmp_path, "beat-1", "beat-2"))
     # ...and not a whole interval after the new beat took over (a late run). A busy machine
     # only makes the restart, so the margin between the two, longer.
-    assert sent_2 - led_at < 10, (sent_1, led_at, sent_2)
+    assert sent_2 - led_at < 10, (sent_1, led_at, sent_2, logs(tmp_path, "beat-1", "beat-2"))
