@@ -28,6 +28,8 @@ from typing import IO, Any, Protocol
 
 from django.http import HttpResponse
 
+from .xlsx_check import CellTooLong, PartTooBig, xlsx_check
+
 FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -44,6 +46,9 @@ SHEET_TITLE_MAX = 31  # Excel's limit on a sheet's name
 # that runs over many lines.
 CELL_MAX = 32767
 LINE_MAX = 1 << 20
+# An XLSX file's shared-string table (every distinct text of the workbook, which openpyxl holds
+# whole) is refused beyond this many bytes unpacked: 96,000 households take about 15 MB.
+XLSX_STRINGS_MAX = 256 << 20
 READ_BLOCK = 1 << 20  # bytes read at a time to find a CSV file's encoding
 
 # A file's rows as they are read: (row number as Excel shows it, cells); close() lets the file go.
@@ -140,6 +145,20 @@ def _csv_rows(path: Path) -> Rows:
 def _xlsx_rows(path: Path) -> Rows:
     from openpyxl import load_workbook  # imported when a workbook is read: start-up cost
 
+    try:
+        xlsx_check(path, limit=CELL_MAX, strings_max=XLSX_STRINGS_MAX)
+    except CellTooLong as exc:
+        if exc.row is None:
+            raise ImportFileError(
+                f"文件中有单元格超过 {CELL_MAX} 个字符（Excel 单元格的上限），"
+                "文件可能已损坏，未导入任何数据"
+            ) from exc
+        raise _cell_too_long(exc.row) from exc
+    except PartTooBig as exc:
+        raise ImportFileError(
+            f"XLSX 文件的文字部分解压后超过 {XLSX_STRINGS_MAX >> 20} MB，"
+            "请分成几个文件导入，或另存为 CSV"
+        ) from exc
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

@@ -8,13 +8,20 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from common.spreadsheets import CELL_MAX, LINE_MAX, ImportFileError
+from common.spreadsheets import CELL_MAX, LINE_MAX, ImportFileError, read_spreadsheet
 from impact.models import Household, Region
 from impact.monitoring.imports import impact_import
 from impact.monitoring.imports.households import CHUNK
 from impact.monitoring.pii import pii_hash
 
-from .test_imports import HOUSEHOLD_HEADER, counts, household_row, id_number, write_csv
+from .test_imports import (
+    HOUSEHOLD_HEADER,
+    counts,
+    household_row,
+    id_number,
+    write_csv,
+    write_xlsx,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +223,200 @@ def test_the_history_copy_is_the_household_as_saved_by_the_importing_user(
         household.region_id,
         household.county_id,
     )
+
+
+# ---------------------------------------------------------------- XLSX
+# openpyxl holds a workbook's whole shared-string table and each cell's whole text; the file
+# is checked first, a piece at a time (common/xlsx_check.py). These workbooks are written as
+# raw XML parts, so an enormous cell costs the test no memory either.
+
+WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<bookViews><workbookView activeTab="{active}"/></bookViews><sheets>{sheets}</sheets></workbook>'
+)
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    "{overrides}</Types>"
+)
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>'
+)
+REL = (
+    '<Relationship Id="{id}" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}" '
+    'Target="{target}"/>'
+)
+
+
+def column(index: int) -> str:
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[index]
+
+
+def inline_row(number: int, values: list[object]) -> str:
+    cells = "".join(
+        f'<c r="{column(i)}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
+        for i, value in enumerate(values)
+    )
+    return f'<row r="{number}">{cells}</row>'
+
+
+def raw_workbook(
+    path: Path,
+    sheets: list[list[str]],
+    *,
+    active: int = 0,
+    strings: list[str] | None = None,
+    huge: tuple[int, int, str] | None = None,
+) -> Path:
+    """A workbook of raw parts: each sheet a list of <row> elements; ``huge`` = (sheet, row,
+    how): a 50 MB cell in that row of that sheet, inline ("inline") or as shared string 0
+    ("shared"), written a piece at a time."""
+    import zipfile
+
+    piece = "长" * (1 << 20)
+    rels, entries, overrides = [], [], []
+    for number in range(1, len(sheets) + 1):
+        rels.append(
+            REL.format(id=f"rId{number}", kind="worksheet", target=f"worksheets/sheet{number}.xml")
+        )
+        entries.append(f'<sheet name="表{number}" sheetId="{number}" r:id="rId{number}"/>')
+        overrides.append(
+            f'<Override PartName="/xl/worksheets/sheet{number}.xml" ContentType="{SHEET_TYPE}"/>'
+        )
+    shared = strings is not None or (huge is not None and huge[2] == "shared")
+    if shared:
+        rels.append(REL.format(id="rIdS", kind="sharedStrings", target="sharedStrings.xml"))
+        overrides.append(
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{STRINGS_TYPE}"/>'
+        )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES.format(overrides="".join(overrides)))
+        archive.writestr("_rels/.rels", ROOT_RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK.format(active=active, sheets="".join(entries)))
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships '
+            f'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{"".join(rels)}'
+            "</Relationships>",
+        )
+        if shared:
+            with archive.open("xl/sharedStrings.xml", "w") as part:
+                part.write(
+                    b'<?xml version="1.0" encoding="UTF-8"?>'
+                    b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                )
+                if huge is not None and huge[2] == "shared":
+                    part.write(b"<si><t>")
+                    for _ in range(BIG // len(piece) + 1):
+                        part.write(piece.encode())
+                    part.write(b"</t></si>")
+                for text in strings or []:
+                    part.write(f"<si><t>{text}</t></si>".encode())
+                part.write(b"</sst>")
+        for number, rows in enumerate(sheets, start=1):
+            with archive.open(f"xl/worksheets/sheet{number}.xml", "w") as part:
+                part.write(
+                    b'<?xml version="1.0" encoding="UTF-8"?><worksheet '
+                    b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                )
+                for row in rows:
+                    part.write(row.encode())
+                if huge is not None and huge[0] == number:
+                    cell = f'<row r="{huge[1]}"><c r="A{huge[1]}" '
+                    if huge[2] == "shared":
+                        part.write(f'{cell}t="s"><v>0</v></c></row>'.encode())
+                    else:
+                        part.write(f'{cell}t="inlineStr"><is><t>'.encode())
+                        for _ in range(BIG // len(piece) + 1):
+                            part.write(piece.encode())
+                        part.write(b"</t></is></c></row>")
+                part.write(b"</sheetData></worksheet>")
+    return path
+
+
+def household_rows(first: int, count: int) -> list[str]:
+    return [inline_row(1, HOUSEHOLD_HEADER)] + [
+        inline_row(number, household_row(f"X-{number:04d}", number))
+        for number in range(first, first + count)
+    ]
+
+
+def test_a_raw_workbook_without_long_cells_imports(tmp_path):
+    # The workbook the tests below build is one openpyxl reads: the refusals are about size.
+    path = raw_workbook(tmp_path / "fine.xlsx", [household_rows(2, 2)])
+
+    result = impact_import(kind="households", path=path)
+
+    assert result.ok, result.errors
+    assert Household.objects.filter(code__in=["X-0002", "X-0003"]).count() == 2
+
+
+@pytest.mark.parametrize("how", ["inline", "shared"])
+def test_a_fifty_megabyte_xlsx_cell_is_refused_with_its_row_number_in_bounded_memory(tmp_path, how):
+    path = raw_workbook(tmp_path / f"huge-{how}.xlsx", [household_rows(2, 2)], huge=(1, 4, how))
+    before = counts()
+
+    peak, raised = peak_while(lambda: impact_import(kind="households", path=path))
+
+    assert isinstance(raised, ImportFileError), raised
+    assert str(raised) == (
+        f"第 4 行有单元格超过 {CELL_MAX} 个字符（Excel 单元格的上限），文件可能已损坏，未导入任何数据"
+    )
+    assert peak < BOUND, f"peak {peak / 1e6:.1f} MB"
+    assert counts() == before
+
+
+def test_the_sheet_checked_is_the_one_imported_the_active_tab(tmp_path):
+    # The long cell is on the second sheet, the workbook opens on it: refused by its row there.
+    long_cell = inline_row(3, ["村" * (CELL_MAX + 1)])
+    path = raw_workbook(
+        tmp_path / "second.xlsx",
+        [household_rows(2, 2), [*household_rows(2, 1), long_cell]],
+        active=1,
+    )
+    with pytest.raises(ImportFileError) as refused:
+        list(read_spreadsheet(path))
+    assert str(refused.value).startswith("第 3 行有单元格超过")
+
+    # Opening on the first sheet, the long cell of the second is never read.
+    path = raw_workbook(
+        tmp_path / "first.xlsx",
+        [household_rows(2, 2), [*household_rows(2, 1), long_cell]],
+        active=0,
+    )
+    assert [number for number, _cells in read_spreadsheet(path)] == [1, 2, 3]
+
+
+def test_a_long_shared_string_no_cell_uses_is_refused_without_a_row(tmp_path):
+    path = raw_workbook(
+        tmp_path / "unused.xlsx", [household_rows(2, 1)], strings=["好", "村" * (CELL_MAX + 1)]
+    )
+    with pytest.raises(ImportFileError) as refused:
+        list(read_spreadsheet(path))
+    assert str(refused.value) == (
+        f"文件中有单元格超过 {CELL_MAX} 个字符（Excel 单元格的上限），文件可能已损坏，未导入任何数据"
+    )
+
+
+def test_an_xlsx_cell_exactly_as_long_as_excel_allows_is_read(tmp_path):
+    # openpyxl writes this one (shared strings): the limit is Excel's, not one character less.
+    # (openpyxl cuts a longer text to the limit when it writes, so the files over the limit
+    # above are written as raw parts.)
+    path = write_xlsx(
+        tmp_path / "limit.xlsx", [HOUSEHOLD_HEADER, household_row("L-0001", 1, 村="村" * CELL_MAX)]
+    )
+    rows = list(read_spreadsheet(path))
+    assert len(rows[1][1][HOUSEHOLD_HEADER.index("村")]) == CELL_MAX
