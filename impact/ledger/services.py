@@ -393,12 +393,16 @@ def attribution_jobs_drain(
     report = _report()
     deferred: set[int] = set()  # waiting for another worker's job: not claimed again this run
 
-    def claim() -> list[AttributionJob]:
+    def waiting() -> QuerySet[AttributionJob]:
         ready = _ready()
         if older_than is not None:
             ready = ready.filter(created_at__lt=timezone.now() - older_than)
         if deferred:
             ready = ready.exclude(pk__in=deferred)
+        return ready
+
+    def claim() -> list[AttributionJob]:
+        ready = waiting()
         # How many earlier jobs of its order are still to do: when the claim holds them all,
         # nothing else needs asking (``_jobs_process``).
         earlier = (
@@ -420,6 +424,11 @@ def attribution_jobs_drain(
         )
 
     for _batch in range(max_batches):
+        # In a rush the first task books every ready job and the tasks after it find none:
+        # they ask the ready jobs' partial index whether there is any (a short query), not
+        # the claim (a transaction, a lock and a bigger query to plan).
+        if not waiting().exists():
+            break
         jobs, outcome = _batch_run(claim)
         if not jobs:
             break

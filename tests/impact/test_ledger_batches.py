@@ -200,17 +200,29 @@ def test_a_batch_costs_the_same_queries_however_many_jobs_it_holds(jobs, django_
     orders = [awaiting_transfer([("YX-DC-004", 2), ("YX-DC-001", 2)]) for _ in range(jobs)]
     for order in orders:
         job_opened(order)
-    # The claim (each job with how many earlier jobs of its order are still to do: none); lines,
+    # Whether any job is ready; the claim (each job with how many earlier jobs of its order are
+    # still to do: none); lines,
     # links; the entries; the summaries (orders' buyers, campaigns, producers' counties,
     # households' counties, four upserts: the orders have no buyer account, so no buyer's
     # month); the jobs marked done; and the batch's own transaction (a savepoint inside the
     # test's: SAVEPOINT and RELEASE).
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         report = attribution_jobs_drain(batch_size=10)
     assert report["events"] == jobs
     assert report["entries"] == jobs * 6
     for order in orders:
         assert attributed(order) == TEA_2 + POTATO_2
+
+
+@pytest.mark.django_db
+def test_a_task_that_finds_its_job_booked_already_costs_one_query(django_assert_num_queries):
+    # In a rush the first task books every ready job; each task after it asks only whether
+    # any is ready: no transaction, no lock, no claim.
+    event = job_opened(awaiting_transfer([("YX-DC-001", 2)]))
+    assert impact_attribute_payment(event.pk)["events"] == 1
+    with django_assert_num_queries(1):
+        report = impact_attribute_payment(event.pk)
+    assert report["events"] == 0
 
 
 @pytest.mark.django_db
