@@ -28,6 +28,8 @@ class LiftOrderFilterForm(BaseFilterForm):
             ("", _("Newest first")),
             ("lift", _("Best lift per ¥1,000 first (预计)")),
         ],
+        # Wagtail's chooser modal searches again when a filter marked so changes.
+        widget=forms.Select(attrs={"data-chooser-modal-search-filter": True}),
     )
 
     def filter(self, objects: QuerySet[Any]) -> QuerySet[Any]:

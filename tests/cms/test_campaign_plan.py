@@ -289,6 +289,12 @@ def test_the_product_chooser_shows_lift_and_orders_by_it():
     assert best is not None
     first_listed = re.search(r"/cms/product_chooser/chosen/(\d+)/", html)
     assert first_listed and int(first_listed.group(1)) == best.scope_id
+    # The modal offers the order as a filter that searches again when it changes.
+    modal = client.get("/cms/product_chooser/")
+    assert modal.status_code == 200
+    body = modal.json()["html"]
+    assert 'name="order"' in body and "data-chooser-modal-search-filter" in body
+    assert "按每千元带动效果排序（预计）" in body
 
 
 # ---------------------------------------------------------------------- the demo's planner
