@@ -227,6 +227,26 @@ def test_the_plan_ranks_the_campaigns_products_by_lift(campaign):
     _assert_ranked_by_lift([Product.objects.get(pk=pid) for pid in shown])
 
 
+def test_a_product_given_its_own_amount_keeps_it_and_the_rest_is_spread(campaign):
+    targeting_refresh_all()
+    products = campaign_plan_products(campaign=campaign)
+    last = products[-1].product_id
+    response = client_for("zhibo").get(
+        plan_url(campaign), {"target": "1,000", f"product_{last}": "200.5"}
+    )
+    plan = response.context["plan"]
+    assert plan is not None
+    amounts = {line.product.product_id: (line.amount, line.given) for line in plan.lines}
+    assert amounts[last] == (D("200.50"), True)
+    assert sum(amount for amount, _given in amounts.values()) == D("1000.00")
+    html = response.content.decode()
+    assert "已填写" in html
+    assert text_of(html, "plan-spread") in (
+        "未单独填写的目标金额，按各商品每千元带动给监测户的金额比例分配。",
+        "其余商品均无带动数据，未分配的目标金额在它们之间平均分配。",
+    )
+
+
 @pytest.mark.parametrize(
     ("username", "status"), [("zhibo", 200), ("ops", 200), ("admin", 200), ("finance", 403)]
 )
