@@ -46,6 +46,7 @@ def campaign_admin_urls() -> list[URLPattern]:
             admin_views.campaign_sharer_qr,
             name="cms_campaign_sharer_qr",
         ),
+        path("campaigns/<int:pk>/plan/", admin_views.campaign_plan, name="cms_campaign_plan"),
         path(
             "campaigns/<int:pk>/report/",
             admin_views.campaign_report_view,
@@ -94,6 +95,12 @@ def campaign_page_buttons(
             reverse("cms_campaign_console", args=[page.pk]),
             icon_name="media",
             priority=3,
+        )
+        yield Button(
+            _("Campaign plan"),
+            reverse("cms_campaign_plan", args=[page.pk]),
+            icon_name="crosshairs",
+            priority=4,
         )
         yield Button(
             _("Campaign report"),

@@ -260,6 +260,7 @@ BY_NAME: dict[str, Policy] = {
     "cms_campaign_qr": allow(ADMIN, own="campaign", own_roles=HOST),
     "cms_campaign_sharer_qr": allow(ADMIN, own="campaign", own_roles=HOST),
     "cms_campaign_report": allow(ADMIN, own="campaign", own_roles=HOST),
+    "cms_campaign_plan": allow(OPERATIONS, own="campaign", own_roles=HOST),
     "cms_campaign_report_export": allow(ADMIN, own="campaign", own_roles=HOST),
 }
 

@@ -21,21 +21,23 @@ from common.spreadsheets import spreadsheet_response
 from config.http import AuthenticatedHttpRequest
 from shop.selectors import product_shop_price
 
-from . import services
+from . import planning, services
 from .exports import report_export, report_rows
-from .forms import SharerForm
+from .forms import PlanForm, SharerForm
 from .models import CampaignProduct, CampaignSharer, campaign_pages
 from .selectors import campaign_report
 
 
-def campaign_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Loads the campaign; staff and the campaign's own cadre only, others get a 403 page."""
+def campaign_view(
+    view: Callable[..., HttpResponse], *, may: Callable[..., bool] = services.campaign_can_run
+) -> Callable[..., HttpResponse]:
+    """Loads the campaign; staff and the campaign's own cadre only (``may``), others get a 403 page."""
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
         campaign = get_object_or_404(campaign_pages(), pk=pk)
         refused = _("Only platform staff and the cadre who made this campaign may run it.")
-        if not services.campaign_can_run(campaign=campaign, user=request.user):
+        if not may(campaign=campaign, user=request.user):
             return forbidden_page(request, reason=refused)
         try:
             return view(request, campaign, *args, **kwargs)
@@ -43,6 +45,11 @@ def campaign_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             return forbidden_page(request, reason=refused)
 
     return wrapped
+
+
+def campaign_plan_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """As ``campaign_view``, and platform operations may plan any campaign."""
+    return campaign_view(view, may=planning.campaign_can_plan)
 
 
 def campaign_list(request: HttpRequest) -> HttpResponse:
@@ -218,6 +225,11 @@ def campaign_sharer_qr(
 @campaign_view
 def campaign_report_view(request: HttpRequest, campaign: Page) -> HttpResponse:
     report = campaign_report(campaign=campaign)
+    sold: dict[int, int] = {}
+    for row in report.by_product:
+        if row["product_id"] is not None:
+            sold[row["product_id"]] = sold.get(row["product_id"], 0) + row["quantity"]
+    outcome = planning.campaign_outcome(campaign=campaign, sold=sold)
     return render(
         request,
         "cms/admin/campaign_report.html",
@@ -227,6 +239,46 @@ def campaign_report_view(request: HttpRequest, campaign: Page) -> HttpResponse:
             "sections": report_rows(report),
             "state": services.campaign_state_now(campaign=campaign),
             "credit_rule": services.campaign_credit_rule(),
+            "outcome": outcome,
+            "outcome_rows": planning.outcome_rows(outcome),
+            "projection_rows": planning.projection_rows(outcome.projection),
+        },
+    )
+
+
+@campaign_plan_view
+def campaign_plan(request: HttpRequest, campaign: Page) -> HttpResponse:
+    """The plan: the campaign's products ranked by lift, and what a sales target would do (预计)."""
+    products = planning.campaign_plan_products(campaign=campaign)
+    form = PlanForm(
+        request.GET if "target" in request.GET else None,
+        product_ids=[product.product_id for product in products],
+        at_most=planning.TARGET_MAX,
+    )
+    plan = None
+    if form.is_bound and form.is_valid():
+        plan = planning.campaign_plan(
+            products=products,
+            target=form.cleaned_data["target"],
+            given=form.cleaned_data["given"],
+        )
+    return render(
+        request,
+        "cms/admin/campaign_plan.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "products": [
+                {
+                    "product": product,
+                    "field": form[PlanForm.product_field(product.product_id)],
+                    "lift": planning.lift_words(product.lift),
+                }
+                for product in products
+            ],
+            "plan": plan,
+            "projection_rows": planning.projection_rows(plan.projection) if plan else [],
+            "assumptions": planning.LIFT_ASSUMPTIONS,
         },
     )
 

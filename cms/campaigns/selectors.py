@@ -259,6 +259,7 @@ def campaign_report(*, campaign: Page) -> CampaignReport:
         refund: Mapping[str, Any] = refunded_lines.get(row["product_id"], {})
         report.by_product.append(
             {
+                "product_id": row["product_id"],
                 "upc": row["upc"],
                 "title": row["title"],
                 "quantity": row["quantity"] - (refund.get("quantity") or 0),

@@ -225,6 +225,7 @@ def samples() -> dict[str, dict[str, Any]]:
                 "cms_campaign_qr",
                 "cms_campaign_sharer_qr",
                 "cms_campaign_report",
+                "cms_campaign_plan",
             ),
             campaign_args,
         ),
