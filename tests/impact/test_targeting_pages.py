@@ -491,3 +491,19 @@ def test_the_menu_offers_both_pages_to_county_staff_and_operations(client, area)
         client.force_login(user)
         html = client.get(reverse("wagtailadmin_home")).content.decode()
         assert GAP_URL in html and WHATIF_URL in html
+
+
+def test_both_pages_show_no_english_catalogue_string_in_zh_hans(client, area):
+    from tests.common.untranslated import untranslated_on
+
+    client.force_login(monitoring_user("cs-county", area["county"]))
+    pages = {
+        "gap": client.get(GAP_URL).content.decode(),
+        "what-if": whatif(client, area, "2000", area["potatoes"]).content.decode(),
+        "what-if, bad input": whatif(client, area, "-1").content.decode(),
+    }
+    client.force_login(get_user_model().objects.get(username="ops"))
+    pages["gap, every county"] = client.get(GAP_URL).content.decode()
+    assert {what: untranslated_on(html) for what, html in pages.items()} == dict.fromkeys(
+        pages, []
+    )
