@@ -15,7 +15,7 @@ Groups of fewer than five households in warning are folded: the page and the exp
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
@@ -67,10 +67,18 @@ class GapRow:
     name: str
     gap: Gap | None
     parent: str = ""  # a village's township, a product's producer
+    parent_id: int | None = None  # a village's township
+    # Folded though it holds 5 or more: else the total less the rows shown would single out
+    # the folded ones (``fold_complement``).
+    suppressed: bool = False
 
     @property
     def folded(self) -> bool:
-        return self.gap is None or self.gap.folded
+        return self.gap is None or self.gap.folded or self.suppressed
+
+    @property
+    def in_warning(self) -> int:
+        return self.gap.households_in_warning if self.gap is not None else 0
 
 
 @dataclass
@@ -104,6 +112,23 @@ def _sort(rows: list[GapRow]) -> list[GapRow]:
             row.name,
         ),
     )
+
+
+def fold_complement(rows: list[GapRow]) -> list[GapRow]:
+    """Rows that add up to a total shown beside them, folded so that the total less the rows
+    shown never gives a group of 1 to 4 households in warning.
+
+    While the folded rows together hold 1 to 4, the smallest row still shown is folded too
+    (as the public figures do, ``impact.reporting.public.fold_small_groups``).
+    """
+    rows = list(rows)
+    while True:
+        hidden = sum(row.in_warning for row in rows if row.folded)
+        shown = [row for row in rows if not row.folded]
+        if not 0 < hidden < FOLD_BELOW or not shown:
+            return rows
+        smallest = min(shown, key=lambda row: (row.in_warning, row.name))
+        rows = [replace(row, suppressed=True) if row is smallest else row for row in rows]
 
 
 def producers_in_counties(county_ids: Iterable[int]) -> QuerySet[Producer]:
@@ -163,14 +188,14 @@ def gap_report(*, scope: Scope, county: Region | None) -> GapReport:
     rows = list(regions.values_list("pk", "name", "level", "parent_id", "parent__name"))
     townships = [(pk, name) for pk, name, level, _p, _pn in rows if level == Region.Level.TOWNSHIP]
     villages = [
-        (pk, name, parent_name)
-        for pk, name, level, _p, parent_name in rows
+        (pk, name, parent_id, parent_name)
+        for pk, name, level, parent_id, parent_name in rows
         if level == Region.Level.VILLAGE
     ]
     total_scope = "county" if area.level == Region.Level.COUNTY else str(area.level)
     total = gaps(scope=total_scope, ids=[area.pk]).get(area.pk)
     township_gaps = gaps(scope="township", ids=[pk for pk, _name in townships])
-    village_gaps = gaps(scope="village", ids=[pk for pk, _name, _parent in villages])
+    village_gaps = gaps(scope="village", ids=[village[0] for village in villages])
 
     products = products_of_county(county_id=county.pk)
     product_gaps = gaps(scope="product", ids=list(products))
@@ -178,16 +203,23 @@ def gap_report(*, scope: Scope, county: Region | None) -> GapReport:
         producers_in_counties([county.pk]).order_by("name", "pk").values_list("pk", "name")
     )
     producer_gaps = gaps(scope="producer", ids=[pk for pk, _name in producers])
+    township_rows = fold_complement(
+        [GapRow(pk, name, township_gaps.get(pk)) for pk, name in townships]
+    )
+    village_rows: list[GapRow] = []
+    by_township: dict[int | None, list[GapRow]] = {}
+    for pk, name, parent_id, parent in villages:
+        by_township.setdefault(parent_id, []).append(
+            GapRow(pk, name, village_gaps.get(pk), parent, parent_id)
+        )
+    for group in by_township.values():
+        village_rows += fold_complement(group)  # each township's villages add up to it
     return GapReport(
         county=county,
         area=area,
         total=GapRow(area.pk, area.full_name, total),
-        townships=_sort([GapRow(pk, name, township_gaps.get(pk)) for pk, name in townships])
-        if area.level != Region.Level.VILLAGE
-        else [],
-        villages=_sort(
-            [GapRow(pk, name, village_gaps.get(pk), parent) for pk, name, parent in villages]
-        ),
+        townships=_sort(township_rows) if area.level != Region.Level.VILLAGE else [],
+        villages=_sort(village_rows),
         products=_sort(
             [
                 GapRow(pk, title, product_gaps.get(pk), producer)

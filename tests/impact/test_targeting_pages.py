@@ -4,7 +4,7 @@ Every expected figure is worked out by hand below from DESIGN.md's rule table, n
 from the code under test. This year's line: standard ¥4,000 × 1.5 = ¥6,000 per person;
 every household has 2 members, so its line is ¥12,000 a year and Ⅰ red starts below ¥8,000.
 
-测算县 (a county built here) → 甲镇 (一村, 二村) and 乙镇 (三村):
+测算县 (a county built here) → 甲镇 (一村, 二村, 四村) and 乙镇 (三村):
 
 一村 (8 households in warning, one green, one red):
   H1 yellow, income 11,800: gap   200, ¥100 per person
@@ -19,13 +19,16 @@ every household has 2 members, so its line is ¥12,000 a year and Ⅰ red starts
   G  green, income 13,000; R red, income 7,000 (¥3,500 < ¥4,000): neither in warning
   → in warning 8; within 200: 2, 500: 3, 1,000: 5, 2,000: 6;
     still needed 200+400+1,000+2,000+4,000+6,000+2,000 = 15,600; unreachable 1
-二村 (3 yellow: incomes 11,900, 11,000, 10,000): fewer than 5, folded
-甲镇 = 一村 + 二村: in warning 11; gaps per person of 二村: 50, 500, 1,000
-  → within 200: 3, 500: 5, 1,000: 8, 2,000: 9; still needed 15,600 + 100 + 1,000 + 2,000
-    = 18,700; unreachable 1
-三村 / 乙镇 (2 yellow, incomes 11,000, 11,000): folded
-测算县: in warning 13; within 200: 3, 500: 7, 1,000: 10, 2,000: 11;
-    still needed 18,700 + 2,000 = 20,700; unreachable 1
+二村 (3 yellow: incomes 11,900, 11,000, 10,000: ¥50, ¥500, ¥1,000 per person): folded
+四村 (2 yellow: incomes 11,000, 11,000: ¥500 per person each): folded; with 二村 the folded
+  villages of 甲镇 hold 5, so 甲镇 less 一村 singles out no group under 5
+甲镇 = 一村 + 二村 + 四村: in warning 13; within 200: 2+1 = 3, 500: 3+2+2 = 7,
+  1,000: 5+3+2 = 10, 2,000: 6+3+2 = 11; still needed 15,600 + 3,100 + 2,000 = 20,700;
+  unreachable 1
+三村 = 乙镇 (5 yellow, incomes 11,000: ¥500 per person each): in warning 5; within 200: 0,
+  500: 5, 1,000: 5, 2,000: 5; still needed 5,000; unreachable 0
+测算县: in warning 18; within 200: 3, 500: 12, 1,000: 15, 2,000: 16; still needed 25,700;
+  unreachable 1
 
 Producer 测算合作社 (in 甲镇) links all its products to H1–H6, H8 and G at ¥5 a unit
 (purchase). Its products: 土豆 at ¥50 and 蜂蜜 at ¥100.
@@ -48,7 +51,8 @@ from oscar.core.loading import get_model
 
 from impact.models import Household, IncomeRecord, Region, RigidExpenditure
 from impact.monitoring.assessment import households_reassess
-from impact.targeting import targeting_refresh_all
+from impact.reporting.targeting import GapRow, fold_complement
+from impact.targeting import Gap, targeting_refresh_all
 from producers.models import BenefitLink, Certificate, Producer
 from tests.impact import factories
 
@@ -151,9 +155,12 @@ def area():
     }
     rigid(h["H6"], "5000")
     rigid(h["H7"], "1000", unable_to_work=1)
+    four = region("四村", Region.Level.VILLAGE, jia)
     for income in ("11900", "11000", "10000"):
         household(two, income)
     for income in ("11000", "11000"):
+        household(four, income)
+    for income in ("11000",) * 5:
         household(three, income)
     partner = Partner.objects.create(code="cesuan-coop", name="测算合作社")
     producer = Producer.objects.create(
@@ -186,6 +193,7 @@ def area():
         "one": one,
         "two": two,
         "three": three,
+        "four": four,
         "households": h,
         "producer": producer,
         "potatoes": potatoes,
@@ -244,6 +252,36 @@ def test_the_built_area_has_the_levels_worked_out_by_hand(area):
 # ------------------------------------------------------------------ gap to the line
 
 
+def gap_row(name: str, in_warning: int | None) -> GapRow:
+    gap = None
+    if in_warning is not None:
+        gap = Gap(
+            "village",
+            0,
+            in_warning,
+            dict.fromkeys((200, 500, 1000, 2000), 0),
+            D(0),
+            0,
+            timezone.now(),
+        )
+    return GapRow(0, name, gap)
+
+
+def test_a_lone_small_group_folds_the_smallest_shown_beside_it():
+    """Total 3 + 6 + 9 = 18 shown beside them: folding only the 3 would give it away (18 − 15)."""
+    rows = fold_complement([gap_row("a", 3), gap_row("b", 6), gap_row("c", 9)])
+    assert [row.folded for row in rows] == [True, True, False]
+    # folded together 5 or more: nothing more to fold
+    rows = fold_complement([gap_row("a", 3), gap_row("b", 2), gap_row("c", 9)])
+    assert [row.folded for row in rows] == [True, True, False]
+    # no household in warning folded (none, or a region with no figure): nothing more
+    rows = fold_complement([gap_row("a", None), gap_row("b", 6), gap_row("c", 9)])
+    assert [row.folded for row in rows] == [True, False, False]
+    # 4 folded, then 4 + 5 = 9: stops
+    rows = fold_complement([gap_row("a", 4), gap_row("b", 5), gap_row("c", 5)])
+    assert [row.folded for row in rows] == [True, True, False]
+
+
 def test_county_staff_see_their_county_totals_first_then_townships_villages_products(client, area):
     client.force_login(monitoring_user("cs-county", area["county"]))
     response = client.get(GAP_URL)
@@ -252,15 +290,16 @@ def test_county_staff_see_their_county_totals_first_then_townships_villages_prod
     assert 'lang="zh-hans"' in html
     # Totals first: the county's.
     assert html.index('id="gap-total"') < html.index('id="table-townships"')
-    assert cells(html, "total") == [["测算县", "13", "3", "7", "10", "11", "20700.00", "1"]]
+    assert cells(html, "total") == [["测算县", "18", "3", "12", "15", "16", "25700.00", "1"]]
     assert cells(html, "townships") == [
-        ["甲镇", "11", "3", "5", "8", "9", "18700.00", "1"],
-        ["乙镇", FOLDED, "—", "—", "—", "—", "—", "—"],
+        ["甲镇", "13", "3", "7", "10", "11", "20700.00", "1"],
+        ["乙镇", "5", "0", "5", "5", "5", "5000.00", "0"],
     ]
     assert cells(html, "villages") == [
         ["甲镇", "一村", "8", "2", "3", "5", "6", "15600.00", "1"],
-        ["乙镇", "三村", FOLDED, "—", "—", "—", "—", "—", "—"],
+        ["乙镇", "三村", "5", "0", "5", "5", "5", "5000.00", "0"],
         ["甲镇", "二村", FOLDED, "—", "—", "—", "—", "—", "—"],
+        ["甲镇", "四村", FOLDED, "—", "—", "—", "—", "—", "—"],
     ]
     # Both products and the producer reach H1–H6 and H8 in warning (and G, green):
     # within 200: H1, H2; 500: +H3; 1,000: +H4, H8; 2,000: +H5; needed 200+400+1,000+2,000
@@ -280,12 +319,13 @@ def test_county_staff_see_their_county_totals_first_then_townships_villages_prod
 def test_township_staff_see_only_their_township_and_its_villages(client, area):
     client.force_login(monitoring_user("cs-township", area["jia"]))
     html = client.get(GAP_URL).content.decode()
-    assert cells(html, "total") == [["测算县甲镇", "11", "3", "5", "8", "9", "18700.00", "1"]]
-    assert [row[1] for row in cells(html, "villages")] == ["一村", "二村"]
+    assert cells(html, "total") == [["测算县甲镇", "13", "3", "7", "10", "11", "20700.00", "1"]]
+    assert [row[1] for row in cells(html, "villages")] == ["一村", "二村", "四村"]
     assert "三村" not in html and "乙镇" not in html
 
 
 def test_a_village_of_fewer_than_five_in_warning_is_folded_for_its_own_staff(client, area):
+    """二村's own staff see its total folded, as every group under 5 is."""
     client.force_login(monitoring_user("cs-village", area["two"]))
     html = client.get(GAP_URL).content.decode()
     assert cells(html, "total") == [["测算县甲镇二村", FOLDED, "—", "—", "—", "—", "—", "—"]]
@@ -307,10 +347,10 @@ def test_platform_operations_see_every_county_and_drill_into_one(client, area):
     client.force_login(get_user_model().objects.get(username="ops"))
     html = client.get(GAP_URL).content.decode()
     rows = {row[0]: row[1:] for row in cells(html, "counties")}
-    assert rows["测算县"] == ["13", "3", "7", "10", "11", "20700.00", "1"]
+    assert rows["测算县"] == ["18", "3", "12", "15", "16", "25700.00", "1"]
     assert f'href="?county={area["county"].pk}"' in html
     html = client.get(GAP_URL, {"county": area["county"].pk}).content.decode()
-    assert cells(html, "total")[0][1] == "13"
+    assert cells(html, "total")[0][1] == "18"
     assert client.get(GAP_URL, {"county": 10**9}).status_code == 404
 
 
@@ -327,7 +367,7 @@ def test_the_gap_export_holds_the_same_rows_folded_alike(client, area):
     assert response.status_code == 200
     text = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert ["测算县", "13", "3", "7", "10", "11", "20700.00", "1"] in rows
+    assert ["测算县", "18", "3", "12", "15", "16", "25700.00", "1"] in rows
     assert ["甲镇", "二村", FOLDED, "—", "—", "—", "—", "—", "—"] in rows
     assert ["测算合作社", "7", "2", "3", "5", "6", "15600.00", "0"] in rows
     for made in area["households"].values():
@@ -359,7 +399,7 @@ def test_the_gap_page_costs_the_same_queries_with_one_village_or_twenty(client, 
     with CaptureQueriesContext(connection) as many:
         response = client.get(GAP_URL)
     assert response.status_code == 200
-    assert len(cells(response.content.decode(), "villages")) == 22
+    assert len(cells(response.content.decode(), "villages")) == 23
     assert len(many) == len(few)
 
 
@@ -504,6 +544,6 @@ def test_both_pages_show_no_english_catalogue_string_in_zh_hans(client, area):
     }
     client.force_login(get_user_model().objects.get(username="ops"))
     pages["gap, every county"] = client.get(GAP_URL).content.decode()
-    assert {what: untranslated_on(html) for what, html in pages.items()} == dict.fromkeys(
-        pages, []
-    )
+    assert {what: untranslated_on(html) for what, html in pages.items()} == {
+        what: [] for what in pages
+    }
