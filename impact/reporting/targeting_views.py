@@ -99,6 +99,11 @@ def report_gap(request: HttpRequest) -> HttpResponse:
             title=_("Gap to the line"),
             report=report,
             total=tables[0] if county is not None else None,
+            total_within=[
+                (f"{band:,}", report.total.gap.within.get(band, 0))
+                for band in GAP_BANDS
+                if report.total is not None and report.total.gap is not None
+            ],
             tables=tables,
             assumptions=targeting.gap_assumptions(),
             unreachable_reasons=targeting.unreachable_reasons(),
