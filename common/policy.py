@@ -222,6 +222,9 @@ BY_NAME: dict[str, Policy] = {
     "impact_report_platform": allow(ADMIN, own="area", own_roles=MONITORING),
     "impact_report_breakdown": allow(ADMIN, own="area", own_roles=MONITORING),
     "impact_report_arrears": allow(ADMIN, own="area", own_roles=MONITORING),
+    # Gap to the line and the what-if (issue #21): platform operations see every county.
+    "impact_report_gap": allow(OPERATIONS, own="area", own_roles=MONITORING),
+    "impact_report_whatif": allow(OPERATIONS, own="area", own_roles=MONITORING),
     "impact_reassessment_runs": allow(ADMIN, own="area", own_roles=MONITORING),
     "impact_payout_follow_ups": allow(ADMIN, own="area", own_roles=MONITORING),
     "impact_payout_follow_up": allow(ADMIN, own="area", own_roles=MONITORING, post_only=True),

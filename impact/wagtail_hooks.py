@@ -7,13 +7,15 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from common.backoffice import StaffMenuItem
+from common.backoffice import StaffMenuItem, is_monitoring
+from common.roles import is_platform_operations
 
 from .ledger import payout_views, quarantine_views
 from .ledger import views as ledger_views
 from .models import Threshold
 from .monitoring import run_views
 from .monitoring import views as monitoring_views
+from .reporting import targeting_views
 from .reporting import views as reporting_views
 
 
@@ -107,6 +109,9 @@ def impact_admin_urls() -> list[URLPattern]:
         path(
             "impact/reports/arrears/", reporting_views.report_arrears, name="impact_report_arrears"
         ),
+        # Gap to the line and the what-if (issue #21).
+        path("impact/reports/gap/", targeting_views.report_gap, name="impact_report_gap"),
+        path("impact/reports/what-if/", targeting_views.report_whatif, name="impact_report_whatif"),
         *payout_urls(),
         path(
             "impact/attribution/quarantine/",
@@ -175,6 +180,13 @@ def register_threshold_viewset() -> ThresholdViewSet:
     return threshold_viewset
 
 
+class TargetingMenuItem(MenuItem):
+    """Shown to monitoring staff and to platform operations and administrators (issue #21)."""
+
+    def is_shown(self, request: Any) -> bool:
+        return is_monitoring(request.user) or is_platform_operations(request.user)
+
+
 @hooks.register("register_admin_menu_item")
 def impact_menu() -> SubmenuMenuItem:
     submenu = Menu(
@@ -193,6 +205,15 @@ def impact_menu() -> SubmenuMenuItem:
             ),
             StaffMenuItem(
                 _("Impact reports"), reverse("impact_report_overview"), icon_name="table", order=300
+            ),
+            TargetingMenuItem(
+                _("Gap to the line"), reverse("impact_report_gap"), icon_name="table", order=310
+            ),
+            TargetingMenuItem(
+                _("What-if: more sales"),
+                reverse("impact_report_whatif"),
+                icon_name="table",
+                order=320,
             ),
             StaffMenuItem(
                 _("Payout follow-ups"),

@@ -232,6 +232,10 @@ EXPORTS: dict[str, tuple[str, list[Download]]] = {
         ],
     ),
     "impact_report_arrears": ("county", [({}, {"format": fmt}, set()) for fmt in BOTH]),
+    "impact_report_gap": (
+        "county",
+        [({}, {"format": fmt}, {PRODUCT_CELL, PRODUCER_CELL}) for fmt in BOTH],
+    ),
     "impact_payouts_template": ("county-payouts", [({"fmt": fmt}, {}, set()) for fmt in BOTH]),
     "impact_payouts_producer-template": (
         "county-payouts",
