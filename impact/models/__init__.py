@@ -6,6 +6,7 @@
 - ``payouts``: what producers paid households, how it was set against what was due, and
   the follow-ups that checked it;
 - ``reporting``: the reports' summary tables;
+- ``targeting``: the stored lift and gap figures (projections, aggregates only);
 - ``targets``: the official monitoring status (监测对象) and its risk elimination.
 """
 
@@ -40,6 +41,7 @@ from .reporting import (
     ReachPeriod,
     SalesMonth,
 )
+from .targeting import GapFigure, LiftFigure
 from .targets import MonitoringTarget
 
 __all__ = [
@@ -56,12 +58,14 @@ __all__ = [
     "ClueStep",
     "Declaration",
     "EvaluationLock",
+    "GapFigure",
     "HelpMeasure",
     "Household",
     "HouseholdPeriodIncome",
     "HouseholdStatus",
     "IncomeRecord",
     "LevelSnapshot",
+    "LiftFigure",
     "MonitoringSettings",
     "MonitoringTarget",
     "Payout",
