@@ -29,7 +29,7 @@ from producers.models import BenefitLink
 from shop.payments.models import OrderPayment
 
 from ..models import AttributionEntry, AttributionJob
-from ..monitoring.rules import Level
+from ..targeting.figures import FOLD_BELOW, IN_WARNING
 from . import attribution
 from .selectors import paid_out_to_lines
 
@@ -161,11 +161,6 @@ def order_impact_receipt(*, order: Any) -> Receipt:
                 order.total_incl_tax, *_tally(parts), paid=True, recorded=True, paid_out=paid_out
             )
     return Receipt(order.total_incl_tax, *_tally(_projected(order)), paid=paid, recorded=False)
-
-
-#: The current levels of a household in warning (Ⅱ blue, Ⅲ purple, Ⅳ yellow; issue #21).
-IN_WARNING = (Level.BLUE, Level.PURPLE, Level.YELLOW)
-FOLD_BELOW = 5
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ from oscar.core.loading import get_model
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.fields import TEXT
 
+from common.money import ZERO
+
 
 def chinese_analyzer() -> Any:
     # Lazy for start-up cost: jieba is heavy, and only the search index needs it.
@@ -69,9 +71,9 @@ def _lift_keys(product_ids: list[int]) -> dict[int, tuple[Decimal, int]]:
     """(to households in warning, crossing) of each product with a lift figure: one query."""
     from impact.models import LiftFigure
 
-    rows = LiftFigure.objects.filter(scope="product", scope_id__in=product_ids).values_list(
-        "scope_id", "to_warning", "crossing"
-    )
+    rows = LiftFigure.objects.filter(
+        scope=LiftFigure.Scope.PRODUCT, scope_id__in=product_ids
+    ).values_list("scope_id", "to_warning", "crossing")
     return {scope_id: (to_warning, crossing) for scope_id, to_warning, crossing in rows}
 
 
@@ -122,12 +124,16 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
         found = super().search(query_string, **kwargs)
         results = found.get("results") or []
         keys = _lift_keys([int(result.pk) for result in results])
-        missing = (Decimal("-1"), -1)
-        results = sorted(
-            results, key=lambda result: (keys.get(int(result.pk), missing), int(result.pk))
-        )
-        if by_lift:
-            results.reverse()
+        sign = -1 if by_lift else 1
+
+        def key(result: Any) -> tuple[int, Decimal, int, int]:
+            pk = int(result.pk)
+            if pk not in keys:
+                return (1, ZERO, 0, pk)  # no figure: last
+            to_warning, crossing = keys[pk]
+            return (0, sign * to_warning, sign * crossing, pk)
+
+        results = sorted(results, key=key)
         found["results"] = results[start:end] if end is not None else results[start:]
         return found
 
@@ -313,15 +319,18 @@ class PostgresSearchBackend(BaseSearchBackend):
 
 def _lift_ordering(*, descending: bool) -> list[Any]:
     """The documents ordered by their product's current lift figure (a subquery each)."""
-    from django.db.models import OuterRef, Subquery
+    from django.db.models import F, OuterRef, Subquery
     from django.db.models.expressions import OrderBy
 
     from impact.models import LiftFigure
 
     figure = LiftFigure.objects.filter(scope="product", scope_id=OuterRef("product_id"))
     return [
-        OrderBy(Subquery(figure.values(field)[:1]), descending=descending, nulls_last=True)
-        for field in ("to_warning", "crossing")
+        *(
+            OrderBy(Subquery(figure.values(field)[:1]), descending=descending, nulls_last=True)
+            for field in ("to_warning", "crossing")
+        ),
+        OrderBy(F("product_id")),  # ties as impact.targeting.products_by_lift orders them
     ]
 
 

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.money import ZERO, sum_fen
-from impact.monitoring.rules import Level
+from impact.targeting.figures import FOLD_BELOW, IN_WARNING
 from producers.models import Producer
 from shop.payments.models import PaymentEvent
 
@@ -261,11 +261,6 @@ def unit_order_lists(*, unit: WorkUnit) -> QuerySet[OrderList]:
 
 
 # ---------------------------------------------------------------------- 帮扶: pairing and reach
-
-#: A household is in warning at level Ⅱ blue, Ⅲ purple or Ⅳ yellow (issue #21; red counts apart).
-IN_WARNING = (Level.BLUE, Level.PURPLE, Level.YELLOW)
-#: Groups of fewer households than this are folded ("不足 5 户"), never counted out.
-FOLD_BELOW = 5
 
 
 def in_county(county: "Region | int", prefix: str = "") -> Q:

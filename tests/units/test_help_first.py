@@ -11,18 +11,24 @@ households' current levels themselves, so the expected figures do not hang on th
 assessments.
 """
 
+import re
 from decimal import Decimal as D
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
+from oscar.core.loading import get_model
 
 from demo.data import DEMO_WORK_UNIT
 from demo.services import demo_load
-from impact.models import HouseholdStatus, Region
+from impact.models import Household, HouseholdStatus, LiftFigure, Region
 from impact.monitoring.rules import Level
+from impact.targeting import targeting_refresh_all
+from producers.models import BenefitLink, Producer
 from shop.units.models import UnitPlan, WorkUnit
 from shop.units.selectors import unit_paired_purchases, unit_warning_reach
 from shop.units.services import unit_plan_file
@@ -30,6 +36,8 @@ from shop.units.services import unit_plan_file
 from . import factories
 
 pytestmark = pytest.mark.django_db
+
+Product = get_model("catalogue", "Product")
 
 YEAR = timezone.localdate().year
 DONGCHUAN = "530113"
@@ -242,3 +250,129 @@ def test_last_years_orders_count_in_last_years_figures(demo_sale):
     levels(h1=Level.YELLOW, h4=Level.YELLOW, h5=Level.YELLOW, h7=Level.YELLOW)
     assert unit_warning_reach(unit=canteen_unit(), year=YEAR - 1).due == D("0.00")
     assert unit_warning_reach(unit=canteen_unit(), year=YEAR).due == D("127.95")
+
+
+# ---------------------------------------------------------------------- 帮扶优先 (help first)
+
+# The demo's lifts per ¥1,000 (impact.targeting, on the demo's links and current levels), by
+# hand: 禄劝苦荞米's direct link pays 30% of ¥1,000 = ¥300.00 to one yellow household; 东川
+# 老鹰茶 5% (yellow household 5) + 20% (purple household 7) = ¥250.00 (8% goes to household 4,
+# red: returned to poverty, not "in warning"); every other product reaches ¥50.00 (a 5% link)
+# to one household in warning, 东川's first (one household they take over the line), then
+# 寻甸玫香's (none), each in product order.
+DEMO_HELP_FIRST = [
+    ("YX-LQ-003", "¥300.00"),
+    ("YX-DC-004", "¥250.00"),
+    ("YX-DC-001", "¥50.00"),
+    ("YX-DC-002", "¥50.00"),
+    ("YX-DC-003", "¥50.00"),
+    ("YX-DC-005", "¥50.00"),
+    ("YX-MX-001", "¥50.00"),
+    ("YX-MX-002", "¥50.00"),
+    ("YX-MX-003", "¥50.00"),
+]
+ROW = re.compile(
+    r'data-upc="(?P<upc>[^"]+)".*?yx-help-first-lift">\s*(?P<words>[^<]*?)\s*</div>', re.S
+)
+
+
+@pytest.fixture
+def refreshed():
+    """The targeting figures of the demo, as load_demo leaves them."""
+    targeting_refresh_all()
+
+
+def help_first(client: Client) -> list[tuple[str, str]]:
+    response = client.get("/shop/unit/quick-order/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    rows = []
+    for match in ROW.finditer(html):
+        amount = re.search(r"¥[\d,]+\.\d\d", match["words"])
+        assert amount is not None, match["words"]
+        rows.append((match["upc"], amount.group()))
+    return rows
+
+
+def test_the_canteen_sees_its_help_first_list_in_chinese(refreshed):
+    client = zh_client("canteen")
+    response = client.get("/shop/unit/quick-order/")
+    assert response.headers["Content-Language"] == "zh-hans"
+    html = response.content.decode()
+    assert 'id="help-first"' in html
+    assert help_first(client) == DEMO_HELP_FIRST
+    # Fewer than 5 households in warning each: folded, never counted out.
+    for match in ROW.finditer(html):
+        assert re.search(r"\b[1-4]\b", re.sub(r"¥[\d,.]+", "", match["words"])) is None
+    assert html.count('class="form-inline yx-help-first-add"') == len(DEMO_HELP_FIRST)
+
+
+def test_the_paired_countys_products_come_first(refreshed):
+    unit = canteen_unit()
+    unit.paired_county = Region.objects.get(code=XUNDIAN)
+    unit.save(update_fields=["paired_county"])
+    rows = help_first(zh_client("canteen"))
+    meixiang = [row for row in DEMO_HELP_FIRST if row[0].startswith("YX-MX-")]
+    assert rows == meixiang + [row for row in DEMO_HELP_FIRST if row not in meixiang]
+    html = zh_client("canteen").get("/shop/unit/quick-order/").content.decode()
+    assert html.count("yx-help-first-paired") == len(meixiang)
+
+
+def test_a_help_first_line_goes_into_the_basket_through_the_quick_order(refreshed):
+    client = zh_client("canteen")
+    added = client.post("/shop/unit/quick-order/", {"code_1": "YX-LQ-003", "quantity_1": "3"})
+    assert (added.status_code, added["Location"]) == (302, "/shop/basket/")
+    basket = client.get("/shop/basket/").context["basket"]
+    assert [(line.product.upc, line.quantity) for line in basket.all_lines()] == [("YX-LQ-003", 3)]
+    # The quick order's checks apply: a quantity that is not a number adds nothing.
+    refused = client.post("/shop/unit/quick-order/", {"code_1": "YX-DC-004", "quantity_1": "两"})
+    assert refused.status_code == 400
+    basket = client.get("/shop/basket/").context["basket"]
+    assert [(line.product.upc, line.quantity) for line in basket.all_lines()] == [("YX-LQ-003", 3)]
+
+
+def test_five_households_in_warning_are_counted_out():
+    # 东川老鹰茶: links to 东川 households 1, 2 and 3 as well, all five in warning.
+    tea = Product.objects.get(upc="YX-DC-004")
+    producer = Producer.objects.get(partner__code="dongchuan-hongtudi")
+    for number in (1, 2, 3):
+        BenefitLink.objects.create(
+            producer=producer,
+            product=tea,
+            household=Household.objects.get(code=f"{DONGCHUAN}-{number:04d}"),
+            kind="purchase",
+            share=D("1.00"),
+            valid_from=timezone.localdate(),
+        )
+    levels(h1=Level.YELLOW, h2=Level.YELLOW, h3=Level.BLUE, h5=Level.YELLOW, h7=Level.PURPLE)
+    targeting_refresh_all()
+    rows = dict(_words(zh_client("canteen")))
+    # 5% + 20% + 3 × 1% of ¥1,000 to five households in warning.
+    assert "¥280.00" in rows["YX-DC-004"] and re.search(r"\b5\b", rows["YX-DC-004"])
+
+
+def _words(client: Client) -> list[tuple[str, str]]:
+    html = client.get("/shop/unit/quick-order/").content.decode()
+    return [(match["upc"], match["words"]) for match in ROW.finditer(html)]
+
+
+def test_nothing_in_warning_means_no_list(refreshed):
+    HouseholdStatus.objects.filter(level__in=[Level.BLUE, Level.PURPLE, Level.YELLOW]).update(
+        level=Level.GREEN
+    )
+    targeting_refresh_all()
+    html = zh_client("canteen").get("/shop/unit/quick-order/").content.decode()
+    assert 'class="mb-0 yx-help-first-empty"' in html
+    assert "yx-help-first-row" not in html
+
+
+def test_the_quick_order_costs_the_same_queries_whatever_the_lists_length(refreshed):
+    client = zh_client("canteen")
+    client.get("/shop/unit/quick-order/")
+    with CaptureQueriesContext(connection) as nine:
+        client.get("/shop/unit/quick-order/")
+    LiftFigure.objects.filter(scope="product", to_warning__lt=D("250.00")).delete()
+    assert len(help_first(client)) == 2
+    with CaptureQueriesContext(connection) as two:
+        client.get("/shop/unit/quick-order/")
+    assert len(nine.captured_queries) == len(two.captured_queries)
