@@ -10,3 +10,4 @@ class ImpactConfig(AppConfig):
         from .ledger import receivers as ledger_receivers  # noqa: F401
         from .monitoring import keys  # noqa: F401 (registers the PII keys' system check)
         from .monitoring import receivers as monitoring_receivers  # noqa: F401
+        from .targeting import receivers as targeting_receivers  # noqa: F401

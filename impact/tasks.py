@@ -12,6 +12,7 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from . import targeting
 from .ledger.arrears import arrears_suspension_refresh
 from .ledger.rollups import level_snapshot_take
 from .ledger.services import attribution_catch_up, attribution_jobs_drain
@@ -92,3 +93,20 @@ def impact_level_snapshot() -> int:
 def impact_arrears_daily() -> dict[str, int]:
     """Arrears grow with the calendar: suspend or restore producers' sales by them (beat, daily)."""
     return arrears_suspension_refresh()
+
+
+# Targeting figures (impact.targeting): recomputed from current data, so safe to run twice.
+@shared_task(acks_late=True, max_retries=3, default_retry_delay=30)
+def targeting_refresh_households(
+    household_ids: list[int], producer_ids: list[int] | None = None
+) -> dict[str, int]:
+    """The lift and gap figures the households (and producers) touch, after their change commits."""
+    return targeting.targeting_refresh_households(
+        household_ids=household_ids, producer_ids=producer_ids or ()
+    )
+
+
+@shared_task(acks_late=True)
+def targeting_refresh_all() -> dict[str, int]:
+    """Every lift and gap figure, rebuilt (daily, and after a whole-population evaluation)."""
+    return targeting.targeting_refresh_all()

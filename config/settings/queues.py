@@ -33,10 +33,12 @@ CELERY_TASK_ROUTES = {
     "impact.tasks.impact_reassess_year": {"queue": "long"},
     "impact.tasks.impact_reassess_households": {"queue": "long"},
     "impact.tasks.impact_level_snapshot": {"queue": "long"},
+    "impact.tasks.targeting_refresh_all": {"queue": "long"},
     "shop.search.tasks.search_rebuild": {"queue": "long"},
     # The rest: one product's search document, certificate reminders, analytics counters.
     "shop.search.tasks.product_reindex": {"queue": "celery"},
     "shop.tasks.analytics_flush": {"queue": "celery"},
+    "impact.tasks.targeting_refresh_households": {"queue": "celery"},
     "producers.tasks.producers_certificates_daily": {"queue": "celery"},
 }
 

@@ -43,6 +43,7 @@ from ..models import (
 )
 from . import bulk, rules
 from .runs import EvaluationLease, evaluation_lock
+from .signals import households_assessed
 
 BATCH_SIZE = 5000
 
@@ -256,11 +257,14 @@ def _reassess(
         run.save(update_fields=["year", "started_at", "total"])
     figures = _figures_queryset(queryset, year=year, as_of=as_of)
     last = 0
+    assessed: list[int] = []
     while True:
         rows = list(figures.filter(pk__gt=last).order_by("pk")[:batch_size])
         if not rows:
             break
         last = rows[-1]["pk"]
+        if households is not None:
+            assessed.extend(row["pk"] for row in rows)
         _reassess_batch(
             rows,
             year=year,
@@ -276,6 +280,10 @@ def _reassess(
             run.clues_opened = report.clues_opened
             run.save(update_fields=["done", "clues_opened"])
     report.skipped -= report.assessed
+    if report.assessed:
+        households_assessed.send(
+            sender=Assessment, household_ids=assessed if households is not None else None
+        )
     if run is not None:
         run.done = report.assessed
         run.skipped = report.skipped

@@ -116,13 +116,14 @@ def products_by_lift(
     product_ids: Iterable[int] | None = None,
     limit: int | None = 20,
 ) -> list[tuple[int, Lift]]:
-    """Products on sale (at the last refresh) whose lift reaches households in warning, best first:
-    by ¥ to households in warning, then by households taken over the line; one query.
+    """Products on sale (at the last refresh) with a lift, best first: by ¥ to households in
+    warning, then by households taken over the line, then by product id; one query.
 
     ``county_id`` keeps that county's producers' products; ``product_ids`` keeps those.
-    Products with nothing to households in warning are left out.
+    Products whose lift reaches no household in warning come last (``to_warning`` 0): a
+    list that should show only those that help filters on ``lift.to_warning > 0``.
     """
-    rows = LiftFigure.objects.filter(scope=LiftFigure.Scope.PRODUCT, to_warning__gt=0)
+    rows = LiftFigure.objects.filter(scope=LiftFigure.Scope.PRODUCT)
     if county_id is not None:
         rows = rows.filter(county_id=county_id)
     if product_ids is not None:

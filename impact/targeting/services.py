@@ -216,6 +216,8 @@ class Projection:
     gap_closed: Decimal  # sum over households in warning of min(amount, gap)
     assumptions: list[str]  # sentences shown with the figure
     units: dict[int, int] | None = None  # product_id -> whole units projected
+    # household id -> projected due amount: for checks against the ledger, never shown
+    by_household: dict[int, Decimal] | None = None
 
 
 def projection_assumptions(*, year: int | None = None) -> list[str]:
@@ -326,6 +328,7 @@ def project_sales(*, quantities: Mapping[int, int], on: datetime.date | None = N
         gap_closed=tally.gap_closed,
         assumptions=projection_assumptions(year=thresholds.year if thresholds else None),
         units=units,
+        by_household={h: a for h, a in amounts.items() if a > ZERO},
     )
 
 

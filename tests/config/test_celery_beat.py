@@ -13,6 +13,7 @@ def test_every_beat_entry_runs_a_registered_task():
         "impact.tasks.impact_attribution_catch_up",
         "impact.tasks.impact_arrears_daily",
         "impact.tasks.impact_level_snapshot",
+        "impact.tasks.targeting_refresh_all",
         "producers.tasks.producers_certificates_daily",
         "shop.payments.tasks.payments_expire_reservations",
         "shop.tasks.analytics_flush",

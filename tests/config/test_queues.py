@@ -44,6 +44,8 @@ def test_tasks_are_published_to_their_queue():
         "impact.tasks.impact_reassess_households": "long",
         "impact.tasks.impact_level_snapshot": "long",
         "shop.search.tasks.search_rebuild": "long",
+        "impact.tasks.targeting_refresh_all": "long",
+        "impact.tasks.targeting_refresh_households": "celery",
         "shop.search.tasks.product_reindex": "celery",
         "shop.tasks.analytics_flush": "celery",
         "producers.tasks.producers_certificates_daily": "celery",
@@ -65,6 +67,9 @@ def test_only_idempotent_tasks_acknowledge_late():
         # a product's search document is rewritten whole; a rebuild starts from empty
         "shop.search.tasks.product_reindex",
         "shop.search.tasks.search_rebuild",
+        # the targeting figures are recomputed from current data, replacing what was there
+        "impact.tasks.targeting_refresh_all",
+        "impact.tasks.targeting_refresh_households",
     }
 
 

@@ -1,0 +1,420 @@
+"""Benchmark: the targeting figures (issue #21) for 96,000 households, 10,000 products, 50,000 links.
+
+Builds a throw-away PostgreSQL database (``yx_core_bench`` on the server of DATABASE_URL),
+migrates it and loads the demo, then adds COUNTIES counties of townships and villages,
+HOUSEHOLDS households with this year's incomes spread around the line (some with rigid
+expenditure, some with members unable to work), PRODUCERS approved producers with
+PRODUCTS certified products on sale, and LINKS benefit links (a fifth on all of a producer's
+products, the rest on one; per-unit and share rules; households mostly of the producer's
+county). It assesses every household (``households_reassess``), then times:
+
+- the full refresh (``targeting_refresh_all``): target under 30 s;
+- one payout recorded (``payout_record``: allocation and re-assessment, which queues the
+  refresh) and the incremental refresh for its household (``targeting_refresh_households``):
+  target under 1 s;
+- the planner's selectors, best and median of 7 runs with their query counts:
+  ``products_by_lift`` for a county, the gaps of a county (the county's and its villages'),
+  ``project_amounts`` for 20 products: target under 300 ms each.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yixiang .venv/bin/python bench/targeting.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yixiang .venv/bin/python bench/targeting.py --small
+
+``--small`` (2,000 households, 200 products, 1,000 links) runs in well under a minute once
+the migrated demo is there; CI runs it. The migrated demo is kept in ``yx_core_bench_demo``
+and copied for each run (``--fresh`` migrates it again); ``--measure-only`` measures
+``yx_core_bench`` again as it is.
+"""
+
+import datetime
+import os
+import random
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._postgres import (
+    ROOT,
+    admin_execute,
+    bench_database_url,
+    bench_env,
+    database_create,
+    manage,
+)
+
+NAME = "yx_core_bench"
+TEMPLATE = "yx_core_bench_demo"
+FULL = {"households": 96_000, "products": 10_000, "links": 50_000, "counties": 14}
+SMALL = {"households": 2_000, "products": 200, "links": 1_000, "counties": 4}
+PRODUCTS_PER_PRODUCER = 10
+TOWNSHIPS_PER_COUNTY = 8
+VILLAGES_PER_TOWNSHIP = 10
+BATCH = 5000
+
+
+def database_exists(url: str) -> bool:
+    import psycopg
+
+    name = urlparse(url).path.lstrip("/")
+    admin = urlparse(url)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return found.fetchone() is not None
+
+
+def populate(size: dict[str, int]) -> dict[str, float]:
+    import django
+
+    django.setup()
+    from django.utils import timezone
+    from oscar.core.loading import get_model
+
+    from bench._households import household_row
+    from impact.models import Household, IncomeRecord, Region, RigidExpenditure, Threshold
+    from producers.models import BenefitLink, Certificate, Producer
+
+    Partner = get_model("partner", "Partner")
+    Product = get_model("catalogue", "Product")
+    ProductClass = get_model("catalogue", "ProductClass")
+    StockRecord = get_model("partner", "StockRecord")
+    rng = random.Random(20261130)
+    today = timezone.localdate()
+    year = today.year
+    threshold = Threshold.objects.get(year=year)
+    line = threshold.national_standard * threshold.multiplier
+    timings: dict[str, float] = {}
+
+    started = time.perf_counter()
+    counties = []
+    for c in range(size["counties"]):
+        county = Region.objects.create(name=f"基准县{c:02d}", level=Region.Level.COUNTY)
+        counties.append(county)
+        for t in range(TOWNSHIPS_PER_COUNTY):
+            township = Region.objects.create(
+                name=f"基准镇{c:02d}-{t}", level=Region.Level.TOWNSHIP, parent=county
+            )
+            Region.objects.bulk_create(
+                [
+                    Region(
+                        name=f"基准村{c:02d}-{t}-{v}", level=Region.Level.VILLAGE, parent=township
+                    )
+                    for v in range(VILLAGES_PER_TOWNSHIP)
+                ]
+            )
+    villages_of: dict[int, list[Region]] = {county.pk: [] for county in counties}
+    for village in Region.objects.filter(
+        level=Region.Level.VILLAGE, parent__parent__in=counties
+    ).select_related("parent"):
+        villages_of[village.parent.parent_id].append(village)
+
+    rows = []
+    for number in range(size["households"]):
+        county = counties[number % len(counties)]
+        village = villages_of[county.pk][rng.randrange(len(villages_of[county.pk]))]
+        row = household_row(
+            code=f"TB-{number:06d}",
+            county_code="530113",
+            serial=number,
+            rng=rng,
+            head_name="基准户主",
+            region=village,
+            county_id=county.pk,
+        )
+        row.subsistence = row.labour == 0
+        rows.append(row)
+    Household.objects.bulk_create(rows, batch_size=BATCH)
+    households = list(
+        Household.objects.filter(code__startswith="TB-").values_list("pk", "county_id", "members")
+    )
+    incomes, rigid = [], []
+    for pk, _county, members in households:
+        # per-capita income from 0.7 × to 1.6 × the line: about a third below it
+        per_capita = line * Decimal(rng.uniform(0.7, 1.6))
+        incomes.append(
+            IncomeRecord(
+                household_id=pk, year=year, wages=(per_capita * members).quantize(Decimal("0.01"))
+            )
+        )
+        if rng.random() < 0.06:
+            rigid.append(
+                RigidExpenditure(
+                    household_id=pk,
+                    date=today - datetime.timedelta(days=30),
+                    cause=RigidExpenditure.Cause.ILLNESS,
+                    amount=Decimal(rng.randint(1000, 20000)),
+                    unable_to_work=1 if rng.random() < 0.3 else 0,
+                )
+            )
+    IncomeRecord.objects.bulk_create(incomes, batch_size=BATCH)
+    RigidExpenditure.objects.bulk_create(rigid, batch_size=BATCH)
+    timings["regions, households, incomes"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    producers_count = max(1, size["products"] // PRODUCTS_PER_PRODUCER)
+    Partner.objects.bulk_create(
+        [Partner(code=f"tb-{p:05d}", name=f"基准合作社{p:05d}") for p in range(producers_count)],
+        batch_size=BATCH,
+    )
+    partners = list(Partner.objects.filter(code__startswith="tb-").order_by("code"))
+    Producer.objects.bulk_create(
+        [
+            Producer(
+                partner=partner,
+                name=partner.name,
+                kind=Producer.Kind.COOPERATIVE,
+                region=counties[p % len(counties)],
+                status=Producer.Status.APPROVED,
+            )
+            for p, partner in enumerate(partners)
+        ],
+        batch_size=BATCH,
+    )
+    producers = list(Producer.objects.filter(partner__code__startswith="tb-").order_by("pk"))
+    product_class = ProductClass.objects.first()
+    Product.objects.bulk_create(
+        [
+            Product(
+                title=f"基准产品{n:05d}",
+                slug=f"tb-product-{n:05d}",
+                upc=f"TB-{n:05d}",
+                product_class=product_class,
+                structure="standalone",
+                is_public=True,
+            )
+            for n in range(size["products"])
+        ],
+        batch_size=BATCH,
+    )
+    products = list(Product.objects.filter(upc__startswith="TB-").order_by("pk"))
+    producer_of = {}
+    records, certificates = [], []
+    for n, product in enumerate(products):
+        producer = producers[n % len(producers)]
+        producer_of[product.pk] = producer
+        records.append(
+            StockRecord(
+                product=product,
+                partner_id=producer.partner_id,
+                partner_sku=f"TB-{n:05d}",
+                price=Decimal(rng.randint(800, 12000)) / 100,
+                num_in_stock=1000,
+            )
+        )
+        certificates.append(
+            Certificate(
+                producer=producer,
+                product=product,
+                kind=Certificate.Kind.CERTIFICATION,
+                number=f"TB-CERT-{n:05d}",
+                issuer="基准认定机构",
+                valid_from=datetime.date(year, 1, 1),
+                valid_to=datetime.date(year + 1, 12, 31),
+                status=Certificate.Status.APPROVED,
+            )
+        )
+    StockRecord.objects.bulk_create(records, batch_size=BATCH)
+    Certificate.objects.bulk_create(certificates, batch_size=BATCH)
+    by_county: dict[int, list[int]] = {county.pk: [] for county in counties}
+    for pk, county_id, _members in households:
+        by_county[county_id].append(pk)
+    links = []
+    for n in range(size["links"]):
+        product = products[rng.randrange(len(products))]
+        producer = producer_of[product.pk]
+        pool = (
+            by_county[producer.region_id]
+            if rng.random() < 0.9
+            else by_county[counties[rng.randrange(len(counties))].pk]
+        )
+        all_products = n % 5 == 0
+        if rng.random() < 0.5:
+            rule = {"per_unit": Decimal(rng.randint(10, 300)) / 100}
+        else:
+            rule = {"share": Decimal(rng.randint(50, 400)) / 100}
+        links.append(
+            BenefitLink(
+                producer=producer,
+                product=None if all_products else product,
+                household_id=pool[rng.randrange(len(pool))],
+                kind=BenefitLink.Kind.PURCHASE,
+                valid_from=datetime.date(year, 1, 1),
+                **rule,
+            )
+        )
+    BenefitLink.objects.bulk_create(links, batch_size=BATCH)
+    timings["producers, products, links"] = time.perf_counter() - started
+    return timings
+
+
+def assess() -> dict[str, float]:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from impact.models import Assessment
+    from impact.monitoring.assessment import households_reassess
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    started = time.perf_counter()
+    # (its commit queues a full targeting refresh, run here: tasks are eager)
+    households_reassess(year=timezone.localdate().year, channel=Assessment.Channel.PERIODIC)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return {"assess every household (and the refresh it queues)": seconds}
+
+
+def _timed(call, repeat: int = 7):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times = []
+    for _i in range(repeat):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1000)
+    return min(times), statistics.median(times), len(queries.captured_queries)
+
+
+def measure() -> None:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from impact.ledger.payouts import payout_record
+    from impact.models import GapFigure, Household, LiftFigure, Payout, Region
+    from impact.targeting import (
+        IN_WARNING,
+        gaps,
+        gaps_in_county,
+        products_by_lift,
+        project_amounts,
+        targeting_refresh_all,
+        targeting_refresh_households,
+    )
+    from producers.models import BenefitLink
+
+    print(
+        f"\n{Household.objects.count():,} households, {BenefitLink.objects.count():,} links, "
+        f"load average {Path('/proc/loadavg').read_text().split()[0]}"
+    )
+    started = time.perf_counter()
+    counts = targeting_refresh_all()
+    full = time.perf_counter() - started
+    print(
+        f"full refresh: {full:.2f} s ({counts['lifts']:,} lifts, {counts['gaps']:,} gaps) (target: under 30 s)"
+    )
+
+    # One payout to a household in warning that a link reaches, from that link's producer.
+    link = (
+        BenefitLink.objects.filter(
+            household__code__startswith="TB-",
+            household__status__level__in=[int(level) for level in IN_WARNING],
+        )
+        .select_related("producer", "household")
+        .order_by("pk")
+        .first()
+    )
+    staff = get_user_model().objects.filter(is_superuser=True).first()
+    started = time.perf_counter()
+    payout_record(
+        producer=link.producer,
+        household=link.household,
+        amount=Decimal("300.00"),
+        paid_on=timezone.localdate(),
+        method=Payout.Method.BANK,
+        reference=f"TB-{time.time_ns()}",
+        by=staff,
+    )
+    recorded = time.perf_counter() - started
+    best, median, queries = _timed(
+        lambda: targeting_refresh_households(household_ids=[link.household_id]), repeat=3
+    )
+    print(
+        f"one payout recorded (allocation, re-assessment, and the incremental refresh it queues): "
+        f"{recorded * 1000:.0f} ms"
+    )
+    print(
+        f"incremental refresh after one payout: best {best:.0f} ms, median {median:.0f} ms, "
+        f"{queries} queries (target: under 1 s)"
+    )
+
+    county_id = (
+        LiftFigure.objects.filter(scope="product")
+        .values("county_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()["county_id"]
+    )
+    county = Region.objects.get(pk=county_id)
+    top = [pk for pk, _lift in products_by_lift(county_id=county_id, limit=20)]
+    cases = {
+        f"products_by_lift, {county.name}": lambda: products_by_lift(county_id=county_id),
+        f"gaps of {county.name} (county)": lambda: gaps(scope="county", ids=[county_id]),
+        f"gaps of {county.name}'s villages": lambda: gaps_in_county(
+            scope="village", county_id=county_id
+        ),
+        "project_amounts, 20 products, ¥5,000 each": lambda: project_amounts(
+            amounts={pk: Decimal(5000) for pk in top}
+        ),
+    }
+    print(f"\n{'selector':44} {'best ms':>8} {'median ms':>10} {'queries':>8}")
+    worst = 0.0
+    for name, call in cases.items():
+        best, median, queries = _timed(call)
+        worst = max(worst, median)
+        print(f"{name:44} {best:8.1f} {median:10.1f} {queries:8d}")
+    print(f"slowest median: {worst:.1f} ms (target: under 300 ms)")
+    print(
+        f"stored: {LiftFigure.objects.count():,} lifts, {GapFigure.objects.count():,} gaps; "
+        f"load average {Path('/proc/loadavg').read_text().strip()}"
+    )
+
+
+def main() -> None:
+    size = SMALL if "--small" in sys.argv else FULL
+    url = bench_database_url(NAME)
+    env = bench_env(url, unset=("CELERY_BROKER_URL", "CACHE_URL"))
+    if "--measure-only" not in sys.argv:
+        # The migrated demo is kept as a template (yx_core_bench_demo) and copied: migrating
+        # takes minutes; --fresh builds the template again (after a new migration).
+        template = bench_database_url(TEMPLATE)
+        if "--fresh" in sys.argv or not database_exists(template):
+            database_create(template)
+            print(f"database {TEMPLATE}: migrating and loading the demo …")
+            started = time.perf_counter()
+            template_env = bench_env(template, unset=("CELERY_BROKER_URL", "CACHE_URL"))
+            manage(template_env, "migrate", "--noinput")
+            manage(template_env, "load_demo", "--force")
+            print(f"  migrate and load_demo: {time.perf_counter() - started:.1f} s")
+        admin_execute(
+            url,
+            f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)",
+            f"CREATE DATABASE {NAME} TEMPLATE {TEMPLATE}",
+        )
+        print(f"database {NAME}: a copy of {TEMPLATE}")
+    os.environ.update(env)
+    os.chdir(ROOT)
+    if "--measure-only" not in sys.argv:
+        print(
+            f"adding {size['households']:,} households, {size['products']:,} products, "
+            f"{size['links']:,} links in {size['counties']} counties …"
+        )
+        for step, seconds in {**populate(size), **assess()}.items():
+            print(f"  {step}: {seconds:.1f} s")
+    measure()
+
+
+if __name__ == "__main__":
+    main()
