@@ -255,18 +255,20 @@ def test_last_years_orders_count_in_last_years_figures(demo_sale):
 # ---------------------------------------------------------------------- 帮扶优先 (help first)
 
 # The demo's lifts per ¥1,000 (impact.targeting, on the demo's links and current levels), by
-# hand: 禄劝苦荞米's direct link pays 30% of ¥1,000 = ¥300.00 to one yellow household; 东川
-# 老鹰茶 5% (yellow household 5) + 20% (purple household 7) = ¥250.00 (8% goes to household 4,
-# red: returned to poverty, not "in warning"); every other product reaches ¥50.00 (a 5% link)
-# to one household in warning, 东川's first (one household they take over the line), then
-# 寻甸玫香's (none), each in product order.
+# hand: 红土地苦荞面 (¥26.00: 1000 / 26 = 38.46… units) pays ¥6.00 a unit to purple household
+# 7 (¥230.77), 10% to purple household 14 (¥100.00) and 5% to yellow household 5 (¥50.00):
+# ¥380.77 (its 8% to household 4, red: returned to poverty, is not "in warning"); 禄劝苦荞米's
+# direct link pays 30% of ¥1,000 = ¥300.00 to one yellow household; 东川老鹰茶 5% (household
+# 5) + 20% (household 7) = ¥250.00; every other product reaches ¥50.00 (a 5% link) to one
+# household in warning, 东川's first (one household they take over the line), then 寻甸玫香's
+# (none), each in product order.
 DEMO_HELP_FIRST = [
+    ("YX-DC-005", "¥380.77"),
     ("YX-LQ-003", "¥300.00"),
     ("YX-DC-004", "¥250.00"),
     ("YX-DC-001", "¥50.00"),
     ("YX-DC-002", "¥50.00"),
     ("YX-DC-003", "¥50.00"),
-    ("YX-DC-005", "¥50.00"),
     ("YX-MX-001", "¥50.00"),
     ("YX-MX-002", "¥50.00"),
     ("YX-MX-003", "¥50.00"),
@@ -278,7 +280,7 @@ ROW = re.compile(
 
 @pytest.fixture
 def refreshed():
-    """The targeting figures of the demo, as load_demo leaves them."""
+    """The targeting figures of the demo (demo_load ends with a refresh; again, to be sure)."""
     targeting_refresh_all()
 
 
@@ -372,7 +374,7 @@ def test_the_quick_order_costs_the_same_queries_whatever_the_lists_length(refres
     with CaptureQueriesContext(connection) as nine:
         client.get("/shop/unit/quick-order/")
     LiftFigure.objects.filter(scope="product", to_warning__lt=D("250.00")).delete()
-    assert len(help_first(client)) == 2
-    with CaptureQueriesContext(connection) as two:
+    assert len(help_first(client)) == 3
+    with CaptureQueriesContext(connection) as three:
         client.get("/shop/unit/quick-order/")
-    assert len(nine.captured_queries) == len(two.captured_queries)
+    assert len(nine.captured_queries) == len(three.captured_queries)
