@@ -20,11 +20,12 @@ from __future__ import annotations
 import datetime
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,12 +44,28 @@ from .figures import IN_WARNING, LIFT_SALES, Reached
 
 logger = logging.getLogger("yixiang.impact")
 
+LEVELS = {int(level): level for level in Level}
 # A change that touches more households than this is refreshed in full.
 INCREMENTAL_MAX = 5000
 WRITE_BATCH = 2000
 
 
 # ---------------------------------------------------------------------- reading
+
+
+@contextmanager
+def _reads() -> Iterator[None]:
+    """A transaction for the reads, without PostgreSQL's JIT compilation.
+
+    The correlated sums of the households' figures are estimated dear enough to be
+    JIT-compiled, and compiling them took seconds for a query that runs in a tenth of one
+    (EXPLAIN ANALYZE on the benchmark's 96,000 households).
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def _year(on: datetime.date) -> Thresholds | None:
@@ -148,6 +165,25 @@ def _links(queryset: QuerySet[BenefitLink]) -> ProducerLinks:
     return by_producer
 
 
+def _rules_by_product(
+    links: ProducerLinks, products: Mapping[int, _Product]
+) -> dict[int, list[LinkRule]]:
+    """Each product's rules (its producer's links on all its products or on it, in link order)."""
+    by_producer: dict[int, list[_Product]] = defaultdict(list)
+    for product in products.values():
+        by_producer[product.producer_id].append(product)
+    rules: dict[int, list[LinkRule]] = {}
+    for producer_id, items in by_producer.items():
+        producer_links = links.get(producer_id, [])
+        for product in items:
+            rules[product.product_id] = [
+                rule
+                for for_product, rule in producer_links
+                if for_product in (None, product.product_id)
+            ]
+    return rules
+
+
 def _product_rules(links: ProducerLinks, product: _Product) -> list[LinkRule]:
     return [
         rule
@@ -167,31 +203,37 @@ def _households(
     queryset: QuerySet[Household], *, thresholds: Thresholds, on: datetime.date
 ) -> tuple[dict[int, Reached], dict[int, _Area]]:
     """The households' current level and figures of the year, and their areas; one query."""
-    rows = _figures_queryset(queryset, year=thresholds.year, as_of=on).values(  # type: ignore[misc]
-        "pk",
-        "members",
-        "labour",
-        "subsistence",
-        "basic_needs_met",
-        "safe_water",
-        "county_id",
-        "status__level",
-        "income",
-        "rigid_amount",
-        "rigid_unable",
-        "platform_included",
-        "platform_paid",
-        "region_id",
-        "region__parent_id",
+    rows = (
+        _figures_queryset(queryset, year=thresholds.year, as_of=on)
+        .values(  # type: ignore[misc]
+            "pk",
+            "members",
+            "labour",
+            "subsistence",
+            "basic_needs_met",
+            "safe_water",
+            "county_id",
+            "status__level",
+            "income",
+            "rigid_amount",
+            "rigid_unable",
+            "platform_included",
+            "platform_paid",
+            "region_id",
+            "region__parent_id",
+        )
+        .order_by()
     )
     households: dict[int, Reached] = {}
     areas: dict[int, _Area] = {}
-    for row in rows.iterator(chunk_size=5000):
+    # Fetched whole, not through a server-side cursor: PostgreSQL plans a cursor for its first
+    # rows (nested loops over the correlated sums), which took seconds for a county here.
+    for row in rows:
         level = row["status__level"]
         headroom = max((row["platform_included"] or ZERO) - (row["platform_paid"] or ZERO), ZERO)
         households[row["pk"]] = Reached(
             household_id=row["pk"],
-            level=Level(level) if level is not None else None,
+            level=LEVELS.get(level) if level is not None else None,
             figures=_figures_from_row(row),
             headroom=headroom,
         )
@@ -311,11 +353,12 @@ def project_sales(*, quantities: Mapping[int, int], on: datetime.date | None = N
         households: dict[int, Reached] = {}
         tally = pure.projection_tally(amounts, households, Thresholds(on.year, ZERO))
     else:
-        households, _areas = _households(
-            Household.objects.filter(pk__in=[h for h, a in amounts.items() if a > ZERO]),
-            thresholds=thresholds,
-            on=on,
-        )
+        with _reads():
+            households, _areas = _households(
+                Household.objects.filter(pk__in=[h for h, a in amounts.items() if a > ZERO]),
+                thresholds=thresholds,
+                on=on,
+            )
         tally = pure.projection_tally(amounts, households, thresholds)
     return Projection(
         sales=sales,
@@ -403,11 +446,14 @@ def _compute(
     links: ProducerLinks,
     households: Mapping[int, Reached],
     areas: Mapping[int, _Area],
-    area_ids: tuple[set[int], set[int], set[int]] | None,
+    area_ids: Mapping[tuple[str, int], int] | None,
     producer_counties: Mapping[int, int],
+    only_products: set[int] | None = None,
+    only_producers: set[int] | None = None,
 ) -> _Figures:
     """Every figure the loaded world gives: lifts and gaps of its products, producers and counties,
-    and the gaps of its areas (those in ``area_ids`` only, when given)."""
+    and the gaps of its areas; only those in ``area_ids``, ``only_products`` and
+    ``only_producers`` when given (every county's lift in the world is given)."""
     now = timezone.now()
     gaps = {
         household.household_id: household.gap(thresholds)
@@ -423,9 +469,11 @@ def _compute(
     by_county: dict[int, list[_Product]] = defaultdict(list)
     for product in products.values():
         by_county[product.county_id].append(product)
-    rules = {product.product_id: _product_rules(links, product) for product in products.values()}
+    rules = _rules_by_product(links, products)
 
     for product in products.values():
+        if only_products is not None and product.product_id not in only_products:
+            continue
         amounts = pure.lift_amounts(
             sales=LIFT_SALES, price=product.price, links=rules[product.product_id]
         )
@@ -457,11 +505,15 @@ def _compute(
         return amounts
 
     for producer_id, items in by_producer.items():
+        if only_producers is not None and producer_id not in only_producers:
+            continue
         county_id = items[0].county_id
         tally = pure.lift_tally(spread(items), households, gaps)
         lifts.append(_lift_row(LiftFigure.Scope.PRODUCER, producer_id, county_id, tally, now))
     for producer_id, producer_links in links.items():
-        if producer_id not in producer_counties:
+        if producer_id not in producer_counties or (
+            only_producers is not None and producer_id not in only_producers
+        ):
             continue
         reached = {rule.household_id for _product, rule in producer_links}
         gap_rows.append(
@@ -491,22 +543,12 @@ def _compute(
                 continue
             members[(scope, scope_id)].append(household)
             county_of[(scope, scope_id)] = area.county_id
-    wanted: dict[str, set[int] | None] = dict(
-        zip(
-            ("village", "township", "county"),
-            area_ids or (None, None, None),
-            strict=True,
-        )
-    )
-    for (scope, scope_id), group in members.items():
-        ids = wanted[scope]
-        if ids is not None and scope_id not in ids:
-            continue
-        gap_rows.append(
-            _gap_row(
-                scope, scope_id, county_of[(scope, scope_id)], pure.gap_tally(group, gaps), now
-            )
-        )
+    # Every area with households (all of them), or exactly the areas asked for, whose
+    # households in warning were loaded (``(scope, id) -> county``).
+    wanted = area_ids if area_ids is not None else county_of
+    for (scope, scope_id), county_id in wanted.items():
+        group = members.get((scope, scope_id), [])
+        gap_rows.append(_gap_row(scope, scope_id, county_id, pure.gap_tally(group, gaps), now))
     return _Figures(lifts, gap_rows)
 
 
@@ -571,16 +613,17 @@ def targeting_refresh_all(*, on: datetime.date | None = None) -> dict[str, int]:
     if thresholds is None:
         logger.warning("targeting: no thresholds for any year, figures cleared")
         return _write(_Figures([], []), lift_stale=None, gap_stale=None)
-    counties = _region_counties()
-    products = _products_on_sale(on=on, counties=counties)
-    links = _links(_links_in_force(on))
-    households, areas = _households(Household.objects.all(), thresholds=thresholds, on=on)
-    producer_counties = {
-        pk: counties[region_id]
-        for pk, region_id in Producer.objects.filter(pk__in=list(links)).values_list(
-            "pk", "region_id"
-        )
-    }
+    with _reads():
+        counties = _region_counties()
+        products = _products_on_sale(on=on, counties=counties)
+        links = _links(_links_in_force(on))
+        households, areas = _households(Household.objects.all(), thresholds=thresholds, on=on)
+        producer_counties = {
+            pk: counties[region_id]
+            for pk, region_id in Producer.objects.filter(pk__in=list(links)).values_list(
+                "pk", "region_id"
+            )
+        }
     figures = _compute(
         thresholds=thresholds,
         products=products,
@@ -602,9 +645,14 @@ def targeting_refresh_households(
     """Refresh what the households touch: the gaps of their villages, townships and counties,
     and the lifts and gaps of the products, producers and counties whose links reach them.
 
-    ``producer_ids``: producers to refresh as well (a link saved or ended: the producer whose
-    link no longer reaches a household). Everything of those producers' counties is recomputed
-    (a county's lift spreads over all of it), on the same reads as the full refresh, restricted.
+    ``producer_ids``: producers to refresh as well, with all their products (a link saved or
+    ended: the producer whose link no longer reaches a household).
+
+    Reads what those figures need, with the full refresh's reads restricted: the products
+    on sale, links and linked households of the producers' counties (a county's lift spreads
+    over all of its products), and the households in warning of the households' counties.
+    Writes only the rows that can have changed. Figures that move without a household or a
+    link (a price, a certification, a date) wait for the nightly full refresh.
     """
     ids = sorted(set(household_ids))
     producers = set(producer_ids)
@@ -620,13 +668,17 @@ def targeting_refresh_households(
     villages: set[int] = set()
     townships: set[int] = set()
     area_counties: set[int] = set()
+    area_ids: dict[tuple[str, int], int] = {}
     for village_id, township_id, county_id in Household.objects.filter(pk__in=ids).values_list(
         "region_id", "region__parent_id", "county_id"
     ):
         villages.add(village_id)
+        area_ids[("village", village_id)] = county_id
         if township_id is not None:
             townships.add(township_id)
+            area_ids[("township", township_id)] = county_id
         area_counties.add(county_id)
+        area_ids[("county", county_id)] = county_id
     if ids:
         producers.update(
             _links_in_force(on).filter(household_id__in=ids).values_list("producer_id", flat=True)
@@ -639,14 +691,37 @@ def targeting_refresh_households(
     products = _products_on_sale(on=on, counties=counties, regions=regions)
     links_qs = _links_in_force(on).filter(producer__region_id__in=regions)
     links = _links(links_qs)
-    households, areas = _households(
-        Household.objects.filter(
-            Q(pk__in=Subquery(links_qs.values("household_id"))) | Q(county_id__in=area_counties)
-        ),
-        thresholds=thresholds,
-        on=on,
-    )
+    with _reads():
+        households, areas = _households(
+            Household.objects.filter(
+                Q(pk__in=Subquery(links_qs.values("household_id")))
+                # the areas' gaps count only their households in warning
+                | Q(
+                    county_id__in=area_counties,
+                    status__level__in=[int(level) for level in IN_WARNING],
+                )
+            ),
+            thresholds=thresholds,
+            on=on,
+        )
     areas = {pk: area for pk, area in areas.items() if area.county_id in area_counties}
+    # What the change can move: the products whose links reach the households (or of the
+    # producers named), those producers, and their counties; the other products' and
+    # producers' figures read nothing that changed.
+    changed = set(ids)
+    named = set(producer_ids)
+    touched_producers = set(named)
+    touched_products = {p.product_id for p in products.values() if p.producer_id in named}
+    for producer_id, producer_links in links.items():
+        for for_product, rule in producer_links:
+            if rule.household_id in changed:
+                touched_producers.add(producer_id)
+                if for_product is None:
+                    touched_products.update(
+                        p.product_id for p in products.values() if p.producer_id == producer_id
+                    )
+                else:
+                    touched_products.add(for_product)
     producer_counties = {
         pk: counties[region_id]
         for pk, region_id in Producer.objects.filter(pk__in=list(links)).values_list(
@@ -659,10 +734,14 @@ def targeting_refresh_households(
         links=links,
         households=households,
         areas=areas,
-        area_ids=(villages, townships, area_counties),
+        area_ids=area_ids,
         producer_counties=producer_counties,
+        only_products=touched_products,
+        only_producers=touched_producers,
     )
-    by_producers = Q(scope__in=["product", "producer"], county_id__in=lift_counties)
+    by_producers = Q(scope="product", scope_id__in=touched_products) | Q(
+        scope="producer", scope_id__in=touched_producers
+    )
     lift_stale = by_producers | Q(scope="county", scope_id__in=lift_counties)
     gap_stale = (
         by_producers

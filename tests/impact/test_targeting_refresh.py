@@ -14,6 +14,8 @@ from impact.targeting import (
     gaps,
     lifts,
     products_by_lift,
+    project_amounts,
+    project_sales,
     targeting_refresh_all,
     targeting_refresh_households,
 )
@@ -110,3 +112,54 @@ def test_an_ended_link_refreshes_its_producer():
     incremental = _tables()
     targeting_refresh_all()
     assert _tables() == incremental
+
+
+def test_a_payout_recorded_refreshes_the_figures_it_touches_on_commit(
+    django_capture_on_commit_callbacks,
+):
+    _assessed()
+    link = BenefitLink.objects.filter(producer__partner__code="dongchuan-hongtudi").first()
+    LiftFigure.objects.all().delete()
+    GapFigure.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        payout_add(
+            household=link.household,
+            producer=link.producer,
+            amount=Decimal("10.00"),
+            by=staff_user(),
+        )
+    county_id = link.household.county_id
+    assert gaps(scope="county", ids=[county_id]).keys() == {county_id}
+    assert link.producer_id in lifts(scope="producer")
+    # only what the household and its producers touch: 东川区's figures, no other county's
+    assert set(GapFigure.objects.filter(scope="county").values_list("scope_id", flat=True)) == {
+        county_id
+    }
+
+
+def test_a_link_saved_refreshes_its_producer_on_commit(django_capture_on_commit_callbacks):
+    _assessed()
+    producer = Producer.objects.get(partner__code="luquan-saying")
+    household = Household.objects.filter(county=producer.region.county).order_by("code").last()
+    LiftFigure.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        BenefitLink.objects.create(
+            producer=producer,
+            household=household,
+            kind=BenefitLink.Kind.EMPLOYMENT,
+            share=Decimal("3.00"),
+            valid_from=timezone.localdate(),
+        )
+    assert producer.pk in lifts(scope="producer")
+
+
+def test_project_amounts_sells_whole_units_at_the_current_price():
+    _assessed()
+    product = Product.objects.get(upc="YX-DC-001")
+    price = product.stockrecords.get().price
+    units = int(Decimal("1000") // price)
+    projection = project_amounts(amounts={product.pk: Decimal("1000")})
+    assert projection.units == {product.pk: units}
+    assert projection.sales == price * units
+    assert project_sales(quantities={product.pk: units}) == projection
+    assert projection.assumptions  # shown with the figure
