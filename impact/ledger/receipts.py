@@ -29,6 +29,7 @@ from producers.models import BenefitLink
 from shop.payments.models import OrderPayment
 
 from ..models import AttributionEntry, AttributionJob
+from ..targeting.figures import FOLD_BELOW, IN_WARNING
 from . import attribution
 from .selectors import paid_out_to_lines
 
@@ -164,14 +165,29 @@ def order_impact_receipt(*, order: Any) -> Receipt:
 
 @dataclass(frozen=True)
 class UnitProjection:
-    """What one unit sold today at ``price`` would make due to households (应兑付): a projection."""
+    """What one unit sold today at ``price`` would make due to households (应兑付): a projection.
+
+    ``to_warning`` and ``households_in_warning``: the part of it due to households whose
+    current level is in warning (blue, purple, yellow), and how many they are.
+    """
 
     amount: Decimal
     households: int
+    to_warning: Decimal = ZERO
+    households_in_warning: int = 0
 
     @property
     def reaches_anyone(self) -> bool:
         return self.amount > ZERO
+
+    @property
+    def reaches_warning(self) -> bool:
+        return self.to_warning > ZERO
+
+    @property
+    def warning_folded(self) -> bool:
+        """Fewer than 5 households in warning: said as "不足 5 户", not counted out."""
+        return self.households_in_warning < FOLD_BELOW
 
 
 def product_unit_projection(
@@ -182,25 +198,38 @@ def product_unit_projection(
     The links are those the ledger would take for that line (the producer's, on all its
     products or on this one, in force on the day, in link order), and the split is the
     ledger's own (``attribution.line_split``), so the figure is what would be booked as due.
-    One query.
+    The same query reads each linked household's current level, for the part due to
+    households in warning. One query.
     """
     links = (
         BenefitLink.objects.filter(producer__partner_id=partner_id, valid_from__lte=on)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .filter(Q(product__isnull=True) | Q(product_id=product_id))
         .order_by("pk")
-        .values_list("pk", "household_id", "kind", "per_unit", "share")
+        .values_list("pk", "household_id", "kind", "per_unit", "share", "household__status__level")
     )
-    rules = [
-        attribution.LinkRule(
-            link_id=pk,
-            household_id=household_id,
-            income_source=BenefitLink.INCOME_SOURCE[BenefitLink.Kind(kind)],
-            per_unit=per_unit,
-            share_percent=share,
+    rules = []
+    in_warning = set()
+    for pk, household_id, kind, per_unit, share, level in links:
+        rules.append(
+            attribution.LinkRule(
+                link_id=pk,
+                household_id=household_id,
+                income_source=BenefitLink.INCOME_SOURCE[BenefitLink.Kind(kind)],
+                per_unit=per_unit,
+                share_percent=share,
+            )
         )
-        for pk, household_id, kind, per_unit, share in links
-    ]
+        if level in IN_WARNING:
+            in_warning.add(household_id)
     parts = attribution.line_split(quantity=1, net=price, links=rules)
     amount, households, _counties = _tally([(part.household_id, 0, part.amount) for part in parts])
-    return UnitProjection(amount=amount, households=households)
+    to_warning, households_in_warning, _counties = _tally(
+        [(part.household_id, 0, part.amount) for part in parts if part.household_id in in_warning]
+    )
+    return UnitProjection(
+        amount=amount,
+        households=households,
+        to_warning=to_warning,
+        households_in_warning=households_in_warning,
+    )

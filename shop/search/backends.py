@@ -35,6 +35,8 @@ from oscar.core.loading import get_model
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.fields import TEXT
 
+from common.money import ZERO
+
 
 def chinese_analyzer() -> Any:
     # Lazy for start-up cost: jieba is heavy, and only the search index needs it.
@@ -43,6 +45,36 @@ def chinese_analyzer() -> Any:
 
     jieba.setLogLevel(60)  # jieba announces its dictionary loading on every start
     return ChineseAnalyzer()
+
+
+#: The sort by lift per ¥1,000 (the catalogue's 最需要帮扶, shop/search/forms.py): not a
+#: document field but the current figure in the database (``impact.LiftFigure``): to households
+#: in warning, then households it would take over the line, best first; products without a
+#: figure last. PostgreSQL orders by it in the search query itself; Whoosh's matches (the
+#: embedded default's few) are ordered by one more query.
+LIFT_SORT = "lift"
+
+
+def _lift_sort(sort_by: Any) -> tuple[bool | None, list[str]]:
+    """(None, or whether by lift best first, the other sort fields) of a backend's ``sort_by``."""
+    by_lift = None
+    others = []
+    for sort in sort_by or ():
+        if sort.lstrip("-") == LIFT_SORT:
+            by_lift = sort.startswith("-")
+        else:
+            others.append(sort)
+    return by_lift, others
+
+
+def _lift_keys(product_ids: list[int]) -> dict[int, tuple[Decimal, int]]:
+    """(to households in warning, crossing) of each product with a lift figure: one query."""
+    from impact.models import LiftFigure
+
+    rows = LiftFigure.objects.filter(
+        scope=LiftFigure.Scope.PRODUCT, scope_id__in=product_ids
+    ).values_list("scope_id", "to_warning", "crossing")
+    return {scope_id: (to_warning, crossing) for scope_id, to_warning, crossing in rows}
 
 
 class ChineseWhooshSearchBackend(WhooshSearchBackend):
@@ -83,7 +115,27 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
         narrow = kwargs.get("narrow_queries")
         if narrow and len(narrow) > 1:
             kwargs["narrow_queries"] = {" AND ".join(f"({query})" for query in sorted(narrow))}
-        return super().search(query_string, **kwargs)
+        by_lift, others = _lift_sort(kwargs.get("sort_by"))
+        if by_lift is None:
+            return super().search(query_string, **kwargs)
+        # Every match (the embedded default's index is small), ordered by its current lift.
+        start, end = kwargs.get("start_offset") or 0, kwargs.get("end_offset")
+        kwargs.update(sort_by=others or None, start_offset=0, end_offset=None)
+        found = super().search(query_string, **kwargs)
+        results = found.get("results") or []
+        keys = _lift_keys([int(result.pk) for result in results])
+        sign = -1 if by_lift else 1
+
+        def key(result: Any) -> tuple[int, Decimal, int, int]:
+            pk = int(result.pk)
+            if pk not in keys:
+                return (1, ZERO, 0, pk)  # no figure: last
+            to_warning, crossing = keys[pk]
+            return (0, sign * to_warning, sign * crossing, pk)
+
+        results = sorted(results, key=key)
+        found["results"] = results[start:end] if end is not None else results[start:]
+        return found
 
 
 class ChineseWhooshEngine(WhooshEngine):
@@ -206,6 +258,9 @@ class PostgresSearchBackend(BaseSearchBackend):
         ordering: list[Any] = []
         for sort in kwargs.get("sort_by") or ():
             name = sort.lstrip("-")
+            if name == LIFT_SORT:
+                ordering.extend(_lift_ordering(descending=sort.startswith("-")))
+                continue
             if name == "score":
                 if tsquery is not None:
                     ordering.append(OrderBy(F("rank"), descending=not sort.startswith("-")))
@@ -260,6 +315,23 @@ class PostgresSearchBackend(BaseSearchBackend):
 
     def prep_value(self, db_field: Any, value: Any) -> Any:
         return value
+
+
+def _lift_ordering(*, descending: bool) -> list[Any]:
+    """The documents ordered by their product's current lift figure (a subquery each)."""
+    from django.db.models import F, OuterRef, Subquery
+    from django.db.models.expressions import OrderBy
+
+    from impact.models import LiftFigure
+
+    figure = LiftFigure.objects.filter(scope="product", scope_id=OuterRef("product_id"))
+    return [
+        *(
+            OrderBy(Subquery(figure.values(field)[:1]), descending=descending, nulls_last=True)
+            for field in ("to_warning", "crossing")
+        ),
+        OrderBy(F("product_id")),  # ties as impact.targeting.products_by_lift orders them
+    ]
 
 
 _RANGE = re.compile(r"^\[\s*(?P<low>\S+)\s+TO\s+(?P<high>\S+)\s*\]$")

@@ -7,12 +7,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from impact.models import Region
+
 from .bulk import WantedLine
 from .models import WorkUnit, WorkUnitMember
 from .services import INVOICE_FIELDS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django.db.models import QuerySet
 
     from producers.models import Producer
 
@@ -119,6 +122,26 @@ class UnitPlanForm(forms.Form):
         initial="10",
         help_text=_("At least 10% of the canteen food budget; 15% is encouraged. Default 10%."),
     )
+    paired_county = forms.ModelChoiceField(
+        label=_("Paired county (结对帮扶)"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("No paired county"),
+        help_text=_(
+            "The county your unit has paired with: its products come first in the quick order's "
+            "help-first list."
+        ),
+    )
+    paired_amount = forms.CharField(
+        label=_("Planned purchases from the paired county this year (yuan)"),
+        max_length=20,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, counties: "QuerySet[Region] | None" = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if counties is not None:
+            self.fields["paired_county"].queryset = counties  # type: ignore[attr-defined]
 
 
 class QuickOrderForm(forms.Form):

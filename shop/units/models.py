@@ -64,6 +64,17 @@ class WorkUnit(models.Model):
     invoice_phone = models.CharField(_("telephone"), max_length=32, blank=True)
     invoice_bank = models.CharField(_("bank of the account"), max_length=128, blank=True)
     invoice_account = models.CharField(_("bank account number"), max_length=64, blank=True)
+    # 结对帮扶: the county the unit has paired with, whose products its quick order offers first.
+    paired_county = models.ForeignKey(
+        "impact.Region",
+        verbose_name=_("paired county"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="paired_units",
+        limit_choices_to={"level": "county"},
+        help_text=_("The county the unit has paired with (结对帮扶), if any."),
+    )
 
     class Meta:
         verbose_name = _("work unit")
@@ -166,6 +177,15 @@ class UnitPlan(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text=_("At least 10% of the canteen food budget; 15% is encouraged."),
     )
+    paired_amount = models.DecimalField(
+        _("planned purchases from the paired county (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+        help_text=_("What the unit plans to buy from its paired county this year, if it has one."),
+    )
     filed_on = models.DateField(_("filed on"), default=timezone.localdate)
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -189,6 +209,10 @@ class UnitPlan(models.Model):
             models.CheckConstraint(
                 condition=models.Q(reserved_share__gte=0) & models.Q(reserved_share__lte=100),
                 name="units_plan_share_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(paired_amount__isnull=True) | models.Q(paired_amount__gte=0),
+                name="units_plan_paired_amount_not_negative",
             ),
         ]
 

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.money import ZERO, sum_fen
+from impact.targeting.figures import FOLD_BELOW, IN_WARNING
 from producers.models import Producer
 from shop.payments.models import PaymentEvent
 
@@ -24,6 +25,8 @@ from .models import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+    from impact.models import Region
 
 # The roles that place orders, and so may choose pay after delivery.
 ORDERING_ROLES = (WorkUnitMember.Role.BUYER, WorkUnitMember.Role.ADMINISTRATOR)
@@ -78,7 +81,7 @@ def work_unit_membership(*, user: "User | AnonymousUser") -> WorkUnitMember | No
     """The user's membership (unit and role), whatever the unit's status; None for anyone else."""
     if not user.is_authenticated:
         return None
-    return WorkUnitMember.objects.select_related("unit").filter(user=user).first()
+    return WorkUnitMember.objects.select_related("unit__paired_county").filter(user=user).first()
 
 
 # ---------------------------------------------------------------------- the yearly progress
@@ -255,3 +258,203 @@ def unit_order_lists(*, unit: WorkUnit) -> QuerySet[OrderList]:
         .select_related("created_by")
         .order_by("name")
     )
+
+
+# ---------------------------------------------------------------------- 帮扶: pairing and reach
+
+
+def in_county(county: "Region | int", prefix: str = "") -> Q:
+    """Producers (through ``prefix``) whose region is the county or a township or village in it."""
+    county_id = county if isinstance(county, int) else county.pk
+    return (
+        Q(**{f"{prefix}region_id": county_id})
+        | Q(**{f"{prefix}region__parent_id": county_id})
+        | Q(**{f"{prefix}region__parent__parent_id": county_id})
+    )
+
+
+def counties_with_producers(*, also: "Region | None" = None) -> QuerySet["Region"]:
+    """Counties with a producer on the platform (those a unit may pair with), and ``also``."""
+    from impact.models import Region
+
+    county_ids: set[int] = set()
+    for ids in Producer.objects.values_list(
+        "region_id", "region__parent_id", "region__parent__parent_id"
+    ):
+        county_ids.update(pk for pk in ids if pk is not None)
+    if also is not None:
+        county_ids.add(also.pk)
+    return Region.objects.filter(level=Region.Level.COUNTY, pk__in=county_ids).order_by(
+        "code", "name"
+    )
+
+
+@dataclass(frozen=True)
+class PairedPurchases:
+    """A unit's purchases in a year from its paired county, against the year's plan for it."""
+
+    county: "Region"
+    year: int
+    purchased: Decimal  # paid lines from producers in the county, net of their refunds
+    planned: Decimal | None  # the year's plan for the county (None: no amount planned)
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.planned:
+            return None
+        return (self.purchased * 100 / self.planned).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
+    def bar_percent(self) -> Decimal:
+        return min(self.percent or Decimal("0"), Decimal("100"))
+
+
+def unit_paired_purchases(
+    *, unit: WorkUnit, year: int, plan: UnitPlan | None = None
+) -> PairedPurchases | None:
+    """What the unit's paid orders of the year bought from producers in its paired county, net
+    of refunds of those lines; None when it has no paired county. Two queries."""
+    from oscar.core.loading import get_model
+
+    from shop.payments.models import OrderPayment, Refund, RefundLine
+
+    if unit.paired_county_id is None:
+        return None
+    Line = get_model("order", "Line")
+    start, end = _year_bounds(year)
+    lines = Line.objects.filter(
+        in_county(unit.paired_county_id, "partner__producer__"),
+        order__unit_order__unit=unit,
+        order__date_placed__gte=start,
+        order__date_placed__lt=end,
+        order__payment__confirmed_at__isnull=False,
+    ).exclude(order__payment__state=OrderPayment.State.CANCELLED)
+    money = DecimalField(max_digits=14, decimal_places=2)
+    figures = lines.aggregate(
+        bought=Coalesce(Sum("line_price_incl_tax"), Value(ZERO), output_field=money),
+    )
+    refunded = RefundLine.objects.filter(
+        line__in=lines.values("pk"), refund__state=Refund.State.SUCCEEDED
+    ).aggregate(total=Coalesce(Sum("amount"), Value(ZERO), output_field=money))["total"]
+    return PairedPurchases(
+        county=unit.paired_county,  # type: ignore[arg-type]  # not None: checked above
+        year=year,
+        purchased=sum_fen(figures["bought"]) - sum_fen(refunded),
+        planned=plan.paired_amount if plan is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class WarningReach:
+    """What a unit's orders of a year made due to households now in warning, and paid out to them.
+
+    From the ledger (应兑付, net of reversals) and the payouts' allocations to those lines
+    (已兑付). Counts and amounts only; fewer than ``FOLD_BELOW`` households are folded.
+    """
+
+    year: int
+    due: Decimal
+    due_households: int
+    paid_out: Decimal
+    paid_out_households: int
+
+    @property
+    def due_folded(self) -> bool:
+        return self.due_households < FOLD_BELOW
+
+    @property
+    def paid_out_folded(self) -> bool:
+        return self.paid_out_households < FOLD_BELOW
+
+    @property
+    def reaches_anyone(self) -> bool:
+        return self.due > ZERO
+
+
+def unit_warning_reach(*, unit: WorkUnit, year: int) -> WarningReach:
+    """The unit's orders placed in ``year``: their ledger entries to households whose current
+    level is in warning (net per household, those above zero) and the counting payouts set
+    against those lines for those households. Two queries."""
+    from impact.ledger.selectors import paid_out_to_lines
+    from impact.models import AttributionEntry
+
+    start, end = _year_bounds(year)
+    orders = {
+        "line__order__unit_order__unit": unit,
+        "line__order__date_placed__gte": start,
+        "line__order__date_placed__lt": end,
+    }
+    rows = (
+        AttributionEntry.objects.filter(household__status__level__in=IN_WARNING, **orders)
+        .values("household_id")
+        .annotate(net=Sum("amount"))
+        .filter(net__gt=0)
+        .values_list("net", flat=True)
+        .order_by()
+    )
+    nets = list(rows)
+    paid_out, paid_households = paid_out_to_lines(
+        payout__household__status__level__in=IN_WARNING, **orders
+    )
+    return WarningReach(
+        year=year,
+        due=sum_fen(sum(nets, ZERO)),
+        due_households=len(nets),
+        paid_out=paid_out,
+        paid_out_households=paid_households,
+    )
+
+
+@dataclass(frozen=True)
+class HelpFirstRow:
+    """One product of the quick order's help-first list (帮扶优先): its lift per ¥1,000."""
+
+    product: Any
+    lift: Any  # impact.targeting.Lift
+    price: Decimal | None
+    paired: bool  # from the unit's paired county
+
+    @property
+    def folded(self) -> bool:
+        """Fewer than 5 households in warning: shown as "不足 5 户", never counted out."""
+        return self.lift.households_in_warning < FOLD_BELOW
+
+
+HELP_FIRST_LENGTH = 12
+
+
+def unit_help_first(
+    *, unit: WorkUnit, request: Any = None, length: int = HELP_FIRST_LENGTH
+) -> list[HelpFirstRow]:
+    """Products on sale ranked by lift per ¥1,000 to households in warning (best first), the
+    unit's paired county's first when it has one; those reaching nobody in warning left out.
+
+    A fixed number of queries (the lifts, then the products with what their cards show),
+    whatever the length.
+    """
+    from impact.targeting import products_by_lift
+    from shop.selectors import product_card_queryset, product_shop_price
+
+    ranked: list[tuple[int, Any, bool]] = []
+    if unit.paired_county_id is not None:
+        ranked = [
+            (pk, lift, True)
+            for pk, lift in products_by_lift(county_id=unit.paired_county_id, limit=length)
+        ]
+    if len(ranked) < length:
+        seen = {pk for pk, _lift, _paired in ranked}
+        rest = products_by_lift(limit=length + len(seen))
+        ranked += [(pk, lift, False) for pk, lift in rest if pk not in seen]
+    ranked = [row for row in ranked if row[1].to_warning > ZERO][:length]
+    products = product_card_queryset().filter(pk__in=[pk for pk, _lift, _paired in ranked])
+    by_pk = {product.pk: product for product in products if product.upc}
+    rows = []
+    for pk, lift, paired in ranked:
+        product = by_pk.get(pk)
+        if product is None:
+            continue
+        price = product_shop_price(product=product, request=request)
+        if price is None:
+            continue
+        rows.append(HelpFirstRow(product=product, lift=lift, price=price, paired=paired))
+    return rows

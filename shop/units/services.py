@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.money import whole_fen
+from impact.models import Region
 from producers.models import Producer
 from producers.services import credit_code_clean
 
@@ -27,6 +28,9 @@ from .models import (
     WorkUnitMember,
     WorkUnitStep,
 )
+
+#: ``unit_plan_file(paired_county=...)`` left out: the unit's pairing stays as it is.
+UNCHANGED = object()
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -267,13 +271,48 @@ def unit_plan_file(
     year: int,
     food_budget: Decimal | str,
     reserved_share: Decimal | str | None = None,
+    paired_county: "Region | int | object | None" = UNCHANGED,
+    paired_amount: Decimal | str | None = None,
     by: "User | None",
     today: datetime.date | None = None,
 ) -> UnitPlan:
-    """File (or correct) a unit's plan for a year: budget and reserved share, default 10%."""
+    """File (or correct) a unit's plan for a year: budget and reserved share, default 10%.
+
+    ``paired_county`` names the unit's paired county (结对帮扶, a county ``Region``; None
+    ends the pairing; left out, it stays as it is), and ``paired_amount`` what the unit plans
+    to buy from it that year (yuan, blank for no amount; only with a paired county).
+    """
     today = today or timezone.localdate()
     unit = WorkUnit.objects.select_for_update().get(pk=unit.pk)
     errors: dict[str, list[str]] = {}
+    county = unit.paired_county if paired_county is UNCHANGED else paired_county
+    if county is not None:
+        county_id = county if isinstance(county, int) else getattr(county, "pk", None)
+        county = Region.objects.filter(
+            pk=county_id if isinstance(county_id, int) else 0, level=Region.Level.COUNTY
+        ).first()
+        if county is None:
+            errors["paired_county"] = [_("Choose a county or district as the paired county.")]
+    amount = None
+    if paired_amount not in (None, ""):
+        try:
+            amount = _decimal(
+                paired_amount,
+                field="paired_amount",
+                message=_("Enter the planned purchases in yuan, such as 50000.00."),
+            )
+            if amount < 0:
+                errors["paired_amount"] = [_("The planned purchases cannot be negative.")]
+            elif amount > BUDGET_MAX:
+                errors["paired_amount"] = [_("The planned purchases are too large.")]
+            elif not whole_fen(amount):
+                errors["paired_amount"] = [
+                    _("Amounts are in yuan to the fen: at most two decimals.")
+                ]
+            elif county is None and "paired_county" not in errors:
+                errors["paired_amount"] = [_("Name the paired county to plan purchases from it.")]
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if not unit.has_canteen:
         raise ValidationError(
             _("This unit has no canteen, so it has no reserved share to plan for.")
@@ -322,13 +361,17 @@ def unit_plan_file(
         defaults={
             "food_budget": budget,
             "reserved_share": share,
+            "paired_amount": amount,
             "filed_on": today,
             "filed_by": by,
         },
     )
     if not created:
-        plan.food_budget, plan.reserved_share = budget, share
-        plan.save(update_fields=["food_budget", "reserved_share", "updated_at"])
+        plan.food_budget, plan.reserved_share, plan.paired_amount = budget, share, amount
+        plan.save(update_fields=["food_budget", "reserved_share", "paired_amount", "updated_at"])
+    if unit.paired_county_id != (county.pk if county is not None else None):
+        unit.paired_county = county
+        unit.save(update_fields=["paired_county"])
     return plan
 
 

@@ -138,13 +138,18 @@ def unit_home(request: MemberRequest) -> HttpResponse:
         return redirect("units:apply")
     unit = membership.unit
     today = timezone.localdate()
+    progress = selectors.unit_progress(unit=unit, today=today)
     return render(
         request,
         "units/home.html",
         {
             "unit": unit,
             "membership": membership,
-            "progress": selectors.unit_progress(unit=unit, today=today),
+            "progress": progress,
+            "reach": selectors.unit_warning_reach(unit=unit, year=progress.year),
+            "paired": selectors.unit_paired_purchases(
+                unit=unit, year=progress.year, plan=progress.plan
+            ),
             "plan_due": unit.is_approved and selectors.unit_plan_due(unit=unit, today=today),
             "plan_deadline_passed": (today.month, today.day) > (3, 31),
             "orders": selectors.unit_orders(unit=unit)[:10],
@@ -200,10 +205,19 @@ def unit_plan(request: MemberRequest) -> HttpResponse:
     if request.method == "GET":
         year = filter_year(request.GET) or year
     plan = selectors.unit_plans(unit=unit).filter(year=year).first()
-    initial = {"year": year, "reserved_share": "10"}
+    initial: dict[str, Any] = {
+        "year": year,
+        "reserved_share": "10",
+        "paired_county": unit.paired_county_id,
+    }
     if plan is not None:
-        initial.update(food_budget=plan.food_budget, reserved_share=plan.reserved_share)
-    form = UnitPlanForm(request.POST or None, initial=initial)
+        initial.update(
+            food_budget=plan.food_budget,
+            reserved_share=plan.reserved_share,
+            paired_amount=plan.paired_amount if plan.paired_amount is not None else "",
+        )
+    counties = selectors.counties_with_producers(also=unit.paired_county)
+    form = UnitPlanForm(request.POST or None, initial=initial, counties=counties)
     if request.method == "POST" and form_save(
         request,
         form,
@@ -259,6 +273,7 @@ def _quick_order_page(
             "problems": problems or [],
             "problem_source": problem_source,
             "max_rows": bulk.MAX_ROWS,
+            "help_first": selectors.unit_help_first(unit=membership.unit, request=request),
         },
         status=status,
     )
