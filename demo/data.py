@@ -296,6 +296,53 @@ GIVEN_NAMES = [
 HOUSEHOLD_KINDS = ["exited", "exited", "marginal", "ordinary", "exited", "sudden"]
 HOUSEHOLDS_PER_VILLAGE = 3
 
+# Households in warning added after the generated ones (codes 530113-0034 to 530113-0046, after
+# every county's generated households), so that the targeting figures (lift per ¥1,000, gap to
+# the line; groups under 5 households are folded) show numbers on the demo: ten in 红土地镇, whose
+# row of the gap page then shows figures, and three in 汤丹镇's 菜园村, so that the townships
+# and villages folded beside 红土地镇's (汤丹镇, 乌龙镇) hold 5 households in warning together
+# and cannot be worked out from the county's total. All are 脱贫户 (exited): their clues fill no
+# monitoring-target type the demo's targets (demo/targets.py) leave open.
+# Line: 1.5 × 4,600.00 = 6,900.00 a head. Gap = 6,900.00 × members (+ rigid) − income.
+# (village, members, labour, income this year, rigid expenditure or None, members unable to work)
+#   code  level           per head   gap        gap a head
+#   0034  Ⅳ yellow        6,780.00     480.00     120.00
+#   0035  Ⅳ yellow        6,750.00     450.00     150.00
+#   0036  Ⅳ yellow        6,520.00   1,900.00     380.00
+#   0037  Ⅱ blue (no labour) 6,650.00  500.00     250.00
+#   0038  Ⅳ yellow        6,100.00   3,200.00     800.00
+#   0039  Ⅱ blue (no labour) 5,400.00 1,500.00   1,500.00
+#   0040  Ⅲ purple (rigid 9,600.00: (36,000 − 9,600) / 4 = 6,600.00)  1,200.00  300.00
+#   0041  Ⅲ purple (a member unable to work): no sales can lift it (unreachable)
+#   0042  Ⅳ yellow        5,200.00  10,200.00   1,700.00
+#   0043  Ⅳ yellow        4,750.00   6,450.00   2,150.00
+#   0044  Ⅳ yellow        6,300.00   2,400.00     600.00   (汤丹镇 菜园村, like the two below)
+#   0045  Ⅳ yellow        5,800.00   3,300.00   1,100.00
+#   0046  Ⅱ blue (no labour) 5,300.00 3,200.00  1,600.00
+# 红土地镇's ten: within ¥200 / ¥500 / ¥1,000 / ¥2,000 a head 2 / 5 / 6 / 8, one unreachable,
+# reachable gaps ¥25,880.00; 菜园村's three: 0 / 0 / 1 / 3, ¥8,900.00.
+WarningHouseholdRow = tuple[str, int, int, str, str | None, int]
+WARNING_HOUSEHOLDS_COUNTY = "530113"
+WARNING_HOUSEHOLDS: dict[str, list[WarningHouseholdRow]] = {
+    "红土地镇": [
+        ("花沟村", 4, 2, "27120.00", None, 0),
+        ("花沟村", 3, 2, "20250.00", None, 0),
+        ("花沟村", 5, 3, "32600.00", None, 0),
+        ("花沟村", 2, 0, "13300.00", None, 0),
+        ("法者村", 4, 3, "24400.00", None, 0),
+        ("法者村", 1, 0, "5400.00", None, 0),
+        ("法者村", 4, 2, "36000.00", "9600.00", 0),
+        ("法者村", 3, 1, "25800.00", "6000.00", 1),
+        ("花沟村", 6, 4, "31200.00", None, 0),
+        ("法者村", 3, 1, "14250.00", None, 0),
+    ],
+    "汤丹镇": [
+        ("菜园村", 4, 2, "25200.00", None, 0),
+        ("菜园村", 3, 1, "17400.00", None, 0),
+        ("菜园村", 2, 0, "10600.00", None, 0),
+    ],
+}
+
 DEMO_STAFF = {"username": "admin", "email": "admin@yixiang.example", "password": "yixiang-demo"}
 # The platform's own staff (common.roles): finance (payments, transfers, refunds) and
 # operations (producers, work units); neither sees households.
@@ -418,6 +465,21 @@ BENEFIT_LINKS: dict[str, list[BenefitLinkRow]] = {
         # through 苦荞面, which the demo's orders never sell.
         (7, "purchase", ("per_unit", "6.00"), "YX-DC-005"),
         (14, "employment", ("share", "10.00"), "YX-DC-005"),
+        # The households in warning added above (number 16 is 530113-0034, ..., 25 is
+        # 530113-0043), through two products the demo's orders never sell, so that the planner,
+        # the what-if and the canteen's 帮扶优先 list show counts: 苦荞面 reaches 9 households,
+        # 8 of them in warning (7 once the demo sale's payout lifts 530113-0005), 七彩花生 8,
+        # 6 in warning (5). ¥20,000 of either takes two of them over the line (预计).
+        (16, "purchase", ("per_unit", "2.00"), "YX-DC-005"),
+        (17, "purchase", ("per_unit", "1.50"), "YX-DC-005"),
+        (18, "employment", ("share", "6.00"), "YX-DC-005"),
+        (20, "purchase", ("per_unit", "1.00"), "YX-DC-005"),
+        (23, "purchase", ("per_unit", "1.00"), "YX-DC-005"),
+        (19, "land_rent", ("share", "3.00"), "YX-DC-003"),
+        (21, "dividend", ("share", "2.00"), "YX-DC-003"),
+        (22, "purchase", ("per_unit", "3.00"), "YX-DC-003"),
+        (24, "purchase", ("per_unit", "2.00"), "YX-DC-003"),
+        (25, "employment", ("share", "4.00"), "YX-DC-003"),
     ],
     "xundian-lanfeng": [
         (1, "purchase", ("per_unit", "15.00"), "YX-XD-001"),

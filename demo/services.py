@@ -320,17 +320,7 @@ def _households(report: DemoReport, counties: dict[str, Region]) -> None:
                     safe_water=True,
                 )
                 report.count("households", True)
-                year = timezone.localdate().year
-                IncomeRecord.objects.create(
-                    household=household,
-                    year=year,
-                    wages=fen(total * Decimal("0.5"), ROUND_HALF_EVEN),
-                    operating=fen(total * Decimal("0.3"), ROUND_HALF_EVEN),
-                    property_income=ZERO,
-                    transfers=total
-                    - fen(total * Decimal("0.5"), ROUND_HALF_EVEN)
-                    - fen(total * Decimal("0.3"), ROUND_HALF_EVEN),
-                )
+                _income_record(household=household, total=total)
                 if number % 7 == 0:
                     RigidExpenditure.objects.create(
                         household=household,
@@ -340,6 +330,70 @@ def _households(report: DemoReport, counties: dict[str, Region]) -> None:
                         unable_to_work=1 if number % 14 == 0 else 0,
                         note="住院治疗",
                     )
+    _households_in_warning(report, counties, number=number)
+
+
+def _income_record(*, household: Household, total: Decimal) -> None:
+    """This year's recorded income: half wages, three tenths operating, the rest transfers."""
+    wages = fen(total * Decimal("0.5"), ROUND_HALF_EVEN)
+    operating = fen(total * Decimal("0.3"), ROUND_HALF_EVEN)
+    IncomeRecord.objects.create(
+        household=household,
+        year=timezone.localdate().year,
+        wages=wages,
+        operating=operating,
+        property_income=ZERO,
+        transfers=total - wages - operating,
+    )
+
+
+def _households_in_warning(report: DemoReport, counties: dict[str, Region], *, number: int) -> None:
+    """data.WARNING_HOUSEHOLDS: 东川区's households in warning, numbered after all the others.
+
+    Their own random generator (names, ID numbers), so the generated households above keep
+    theirs; their figures are fixed in data.py.
+    """
+    rng = random.Random(20261130)
+    county = counties[data.WARNING_HOUSEHOLDS_COUNTY]
+    rows = [
+        (township, *row)
+        for township, township_rows in data.WARNING_HOUSEHOLDS.items()
+        for row in township_rows
+    ]
+    for township, village_name, members, labour, income, rigid, unable in rows:
+        number += 1
+        name = rng.choice(data.FAMILY_NAMES) + rng.choice(data.GIVEN_NAMES)
+        id_number = _id_number(county_code=county.code, rng=rng)
+        code = f"{county.code}-{number:04d}"
+        if Household.objects.filter(code=code).exists():
+            continue
+        household = Household.objects.create(
+            code=code,
+            head_name=name,
+            id_number=id_number,
+            region=Region.objects.get(
+                parent__parent=county, parent__name=township, name=village_name
+            ),
+            members=members,
+            labour=labour,
+            kind=Household.Kind.EXITED,
+            subsistence=labour == 0,
+            basic_needs_met=True,
+            safe_water=True,
+        )
+        report.count("households", True)
+        _income_record(household=household, total=Decimal(income))
+        if rigid is not None:
+            RigidExpenditure.objects.create(
+                household=household,
+                date=timezone.localdate() - datetime.timedelta(days=60),
+                cause=RigidExpenditure.Cause.DISABILITY
+                if unable
+                else RigidExpenditure.Cause.ILLNESS,
+                amount=Decimal(rigid),
+                unable_to_work=unable,
+                note="意外致残，暂时不能务工" if unable else "住院治疗",
+            )
 
 
 def _monitoring(report: DemoReport) -> None:

@@ -256,19 +256,24 @@ def test_last_years_orders_count_in_last_years_figures(demo_sale):
 
 # The demo's lifts per ¥1,000 (impact.targeting, on the demo's links and current levels), by
 # hand: 红土地苦荞面 (¥26.00: 1000 / 26 = 38.46… units) pays ¥6.00 a unit to purple household
-# 7 (¥230.77), 10% to purple household 14 (¥100.00) and 5% to yellow household 5 (¥50.00):
-# ¥380.77 (its 8% to household 4, red: returned to poverty, is not "in warning"); 禄劝苦荞米's
-# direct link pays 30% of ¥1,000 = ¥300.00 to one yellow household; 东川老鹰茶 5% (household
-# 5) + 20% (household 7) = ¥250.00; every other product reaches ¥50.00 (a 5% link) to one
-# household in warning, 东川's first (one household they take over the line), then 寻甸玫香's
-# (none), each in product order.
+# 7 (¥230.77), ¥2.00 to yellow 530113-0034 (¥76.92, ¥76.93 with the split's largest remainder),
+# ¥1.50 to yellow -0035 (¥57.69), ¥1.00 to yellow -0038 and purple -0041 (¥38.46 each), 10% to
+# purple household 14 (¥100.00), 6% to yellow -0036 (¥60.00) and 5% to yellow household 5
+# (¥50.00): ¥652.31 (its 8% to household 4, red: returned to poverty, is not "in warning");
+# 禄劝苦荞米's direct link pays 30% of ¥1,000 = ¥300.00 to one yellow household; 七彩花生
+# (¥39.80: 25.13 units) 5% to household 5 (¥50.00), 3% to blue -0037 (¥30.00), 2% to blue
+# -0039 (¥20.00), ¥3.00 a unit to purple -0040 (¥75.38), ¥2.00 to yellow -0042 (¥50.25) and
+# 4% to yellow -0043 (¥40.00): ¥265.63; 东川老鹰茶 5% (household 5) + 20% (household 7) =
+# ¥250.00; every other product reaches ¥50.00 (a 5% link) to one household in warning,
+# 东川's first (one household they take over the line), then 寻甸玫香's (none), each in
+# product order.
 DEMO_HELP_FIRST = [
-    ("YX-DC-005", "¥380.77"),
+    ("YX-DC-005", "¥652.31"),
     ("YX-LQ-003", "¥300.00"),
+    ("YX-DC-003", "¥265.63"),
     ("YX-DC-004", "¥250.00"),
     ("YX-DC-001", "¥50.00"),
     ("YX-DC-002", "¥50.00"),
-    ("YX-DC-003", "¥50.00"),
     ("YX-MX-001", "¥50.00"),
     ("YX-MX-002", "¥50.00"),
     ("YX-MX-003", "¥50.00"),
@@ -303,9 +308,14 @@ def test_the_canteen_sees_its_help_first_list_in_chinese(refreshed):
     html = response.content.decode()
     assert 'id="help-first"' in html
     assert help_first(client) == DEMO_HELP_FIRST
-    # Fewer than 5 households in warning each: folded, never counted out.
-    for match in ROW.finditer(html):
-        assert re.search(r"\b[1-4]\b", re.sub(r"¥[\d,.]+", "", match["words"])) is None
+    # 苦荞面 and 七彩花生 reach 8 and 6 households in warning (demo/data.py; by hand in
+    # tests/demo/test_demo_targeting.py); the others fewer than 5 each: folded, never counted.
+    words = {match["upc"]: match["words"] for match in ROW.finditer(html)}
+    assert "带给 8 户监测户" in words.pop("YX-DC-005")
+    assert "带给 6 户监测户" in words.pop("YX-DC-003")
+    for shown in words.values():
+        assert "不足 5 户" in shown
+        assert re.search(r"\b[1-4]\b", re.sub(r"¥[\d,.]+", "", shown)) is None
     assert html.count('class="form-inline yx-help-first-add"') == len(DEMO_HELP_FIRST)
 
 
