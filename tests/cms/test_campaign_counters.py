@@ -67,8 +67,9 @@ def test_counters_count_paid_orders_net_sales_distinct_buyers_and_households_rea
             reason="买家退货",
             by=django_user_model.objects.get(username="admin"),
         )
-    # The tea reached three households and was reversed; the peanuts reach three, two of them
-    # the tea's too: the one reached only by the refunded tea does not count.
+    # The tea reached three households (东川 4, 5, 7) and was reversed; the peanuts reach eight
+    # (2, 4, 5 and demo/data.py's 530113-0037, -0039, -0040, -0042, -0043), two of them the
+    # tea's too: the one reached only by the refunded tea (7) does not count.
     assert AttributionEntry.objects.filter(line__order=tea).count() == 6
     peanut_households = set(
         AttributionEntry.objects.filter(line__product__upc="YX-DC-003").values_list(
@@ -78,7 +79,7 @@ def test_counters_count_paid_orders_net_sales_distinct_buyers_and_households_rea
     tea_households = set(
         AttributionEntry.objects.filter(line__order=tea).values_list("household", flat=True)
     )
-    assert len(peanut_households) == 3 and len(tea_households - peanut_households) == 1
+    assert len(peanut_households) == 8 and len(tea_households - peanut_households) == 1
 
     response = client.get(reverse("campaigns:counters", args=[campaign.pk]))
     assert response.status_code == 200
@@ -86,7 +87,7 @@ def test_counters_count_paid_orders_net_sales_distinct_buyers_and_households_rea
         "orders": 3,
         "sales": "107.40",
         "buyers": 2,
-        "households": 3,
+        "households": 8,
     }
     assert response.json()["state"] == "live"
     assert response["Cache-Control"] == "public, max-age=2"
@@ -108,7 +109,7 @@ def test_a_payment_refreshes_the_cached_counters_at_once(
         "orders": 1,
         "sales": "39.80",
         "buyers": 1,
-        "households": 3,
+        "households": 8,  # the peanuts' eight linked households (above)
     }
 
 

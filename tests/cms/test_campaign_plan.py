@@ -376,11 +376,10 @@ def test_the_demo_planner_ranks_dongchuan_products_and_counts_households_in_warn
 
 
 def test_with_more_demo_households_linked_the_planner_counts_them():
-    """The demo's links reach fewer than 5 households a product, and 东川 has 3 households
-    in warning: each product's count is folded. Equivalent data with more of them: 6 more
-    yellow households in 东川 (2 members, 1 working, ¥12,000: 6,000 a head, under the demo's
-    line of 1.5 × 4,600 = 6,900 and over its standard), and 红土地's peanuts linked to them
-    and to the demo's own households in warning; the count shows."""
+    """More households linked, the count follows: 6 more yellow households in 东川 (2 members,
+    1 working, ¥12,000: 6,000 a head, under the demo's line of 1.5 × 4,600 = 6,900 and over
+    its standard), and 红土地's peanuts linked to them and to every one of the demo's
+    households in warning in 东川 (16: demo/data.py); the count shows."""
     hongtudi = Producer.objects.get(partner__code="dongchuan-hongtudi")
     peanuts = Product.objects.get(upc="YX-DC-003")
     added = []
@@ -397,7 +396,7 @@ def test_with_more_demo_households_linked_the_planner_counts_them():
             household__region__parent__parent__code=DONGCHUAN,
         ).values_list("household_id", flat=True)
     )
-    assert len(in_warning) >= 9, "the demo's 3 and the 6 added"
+    assert len(in_warning) == 16 + 6, "the demo's 16 and the 6 added"
     for household_id in in_warning:
         BenefitLink.objects.create(
             producer=hongtudi,
@@ -424,11 +423,15 @@ def streamed(client, django_capture_on_commit_callbacks):
     """A stream three hours ago of 红土地's peanuts (¥39.80). Six households linked to 红土地 for
     ¥5 a bag each, assessed the day before: five yellow (2 members, 1 working, line 6,000.00
     a head, 12,000.00 the household), one green. 40 bags sold in the stream: ¥200.00 due to
-    each of the six. Then 红土地 pays out to each, as the tests say."""
+    each of the six. Then 红土地 pays out to each, as the tests say. The demo's own links to the
+    peanuts (demo/data.py: ¥3 and ¥2 a bag, 3%, 2% and 4% to its households in warning) are
+    set aside first: with them the links would ask more than the bags' price, and every
+    household's part would be scaled down."""
     factories.threshold(YEAR, "4000.00")
     starts_at = timezone.now() - datetime.timedelta(hours=3)
     hongtudi = Producer.objects.get(partner__code="dongchuan-hongtudi")
     peanuts = Product.objects.get(upc="YX-DC-003")
+    BenefitLink.objects.filter(product=peanuts).delete()
     incomes = ["11000.00", "11500.00", "11800.00", "11900.00", "11950.00", "13000.00"]
     households = []
     with freeze_time(starts_at - datetime.timedelta(days=1)):

@@ -49,7 +49,9 @@ def producer(code: str) -> Producer:
 
 
 def dividend_household(code: str = HONGTUDI) -> Household:
-    return BenefitLink.objects.get(producer__partner__code=code, kind="dividend").household
+    return BenefitLink.objects.get(
+        producer__partner__code=code, kind="dividend", product__isnull=True
+    ).household
 
 
 def paid(lines, staff):
@@ -324,7 +326,9 @@ def sheet(name: str, rows: list[list[str]], header: list[str] = HEADER) -> Simpl
 def test_a_good_sheet_records_every_row_as_one_batch(three_sales, user_a):
     _staff, a, b, c = three_sales
     household, maker = dividend_household(), producer(HONGTUDI)
-    employed = BenefitLink.objects.get(producer=maker, kind="employment").household
+    employed = BenefitLink.objects.get(
+        producer=maker, kind="employment", product__isnull=True
+    ).household
     rows = [
         [household.code, "3.00", TODAY.isoformat(), "银行", "PAY-01", "六月分红"],
         [household.code, "4,000.00", TODAY.isoformat(), "支付宝", "PAY-02", ""],
@@ -428,7 +432,9 @@ def test_staff_upload_for_several_producers_of_their_county_only():
     maker = producer(HONGTUDI)
     maker_b = producer(LANFENG)
     household = dividend_household()
-    employed = BenefitLink.objects.get(producer=maker, kind="employment").household
+    employed = BenefitLink.objects.get(
+        producer=maker, kind="employment", product__isnull=True
+    ).household
     header = [*HEADER, "生产主体"]
     rows = [
         [household.code, "2.00", TODAY.isoformat(), "现金", "", "", maker.name],

@@ -190,7 +190,9 @@ def test_check_fails_when_payouts_exceed_what_is_due_or_the_payout_itself(my_tea
     payout(line, tea_link("20.00"), "15.00", reference="OVER-1")
     # A payout of ¥1.00 whose allocation says ¥2.00 (on another line, within what is due).
     potatoes = paid([(POTATOES, 10)], user=me).lines.get()
-    potato_link = BenefitLink.objects.get(producer__partner__code=HONGTUDI, per_unit=D("3.00"))
+    potato_link = BenefitLink.objects.get(
+        producer__partner__code=HONGTUDI, per_unit=D("3.00"), product__upc="YX-DC-001"
+    )
     small = payout(potatoes, potato_link, "1.00", allocated="2.00")
     out, error = check()
     assert error == "汇总与台账或兑付记录不一致：2 处"

@@ -383,7 +383,7 @@ def test_the_quick_order_costs_the_same_queries_whatever_the_lists_length(refres
     client.get("/shop/unit/quick-order/")
     with CaptureQueriesContext(connection) as nine:
         client.get("/shop/unit/quick-order/")
-    LiftFigure.objects.filter(scope="product", to_warning__lt=D("250.00")).delete()
+    LiftFigure.objects.filter(scope="product", to_warning__lt=D("260.00")).delete()
     assert len(help_first(client)) == 3
     with CaptureQueriesContext(connection) as three:
         client.get("/shop/unit/quick-order/")
