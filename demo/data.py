@@ -414,10 +414,11 @@ BENEFIT_LINKS: dict[str, list[BenefitLinkRow]] = {
         (4, "employment", ("share", "8.00"), None),
         (5, "dividend", ("share", "5.00"), None),
         (7, "purchase", ("share", "20.00"), "YX-DC-004"),
-        # Two households in warning (Ⅲ purple) that the planner's lift per ¥1,000 reaches
-        # through 苦荞面, which the demo's orders never sell.
+        # 苦荞面 (which the demo's orders never sell) reaches five households, two of them in
+        # warning (Ⅲ purple): the planner's lift per ¥1,000 shows it unfolded (5 or more).
         (7, "purchase", ("per_unit", "6.00"), "YX-DC-005"),
-        (14, "employment", ("share", "10.00"), "YX-DC-005"),
+        (14, "purchase", ("share", "10.00"), "YX-DC-005"),
+        (3, "purchase", ("per_unit", "2.00"), "YX-DC-005"),
     ],
     "xundian-lanfeng": [
         (1, "purchase", ("per_unit", "15.00"), "YX-XD-001"),
