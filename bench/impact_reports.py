@@ -182,8 +182,8 @@ def populate() -> dict[str, float]:
         )
         cursor.execute(
             "INSERT INTO impact_attributionjob "
-            "(payment_event_id, created_at, done_at, outcome, error) "
-            "SELECT e.id, e.created_at, e.created_at, '{}', '' FROM payments_paymentevent e "
+            "(payment_event_id, created_at, done_at, outcome, error, retries) "
+            "SELECT e.id, e.created_at, e.created_at, '{}', '', 0 FROM payments_paymentevent e "
             "WHERE NOT EXISTS (SELECT 1 FROM impact_attributionjob j WHERE j.payment_event_id = e.id)"
         )
         timings["orders, lines, payments"] = time.perf_counter() - started

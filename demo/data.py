@@ -461,13 +461,14 @@ BENEFIT_LINKS: dict[str, list[BenefitLinkRow]] = {
         (4, "employment", ("share", "8.00"), None),
         (5, "dividend", ("share", "5.00"), None),
         (7, "purchase", ("share", "20.00"), "YX-DC-004"),
-        # Two households in warning (Ⅲ purple) that the planner's lift per ¥1,000 reaches
-        # through 苦荞面, which the demo's orders never sell.
+        # 苦荞面 (which the demo's orders never sell) reaches five households, two of them in
+        # warning (Ⅲ purple): the planner's lift per ¥1,000 shows it unfolded (5 or more).
         (7, "purchase", ("per_unit", "6.00"), "YX-DC-005"),
-        (14, "employment", ("share", "10.00"), "YX-DC-005"),
+        (14, "purchase", ("share", "10.00"), "YX-DC-005"),
+        (3, "purchase", ("per_unit", "2.00"), "YX-DC-005"),
         # The households in warning added above (number 16 is 530113-0034, ..., 25 is
         # 530113-0043), through two products the demo's orders never sell, so that the planner,
-        # the what-if and the canteen's 帮扶优先 list show counts: 苦荞面 reaches 9 households,
+        # the what-if and the canteen's 帮扶优先 list show counts: 苦荞面 reaches 10 households,
         # 8 of them in warning (7 once the demo sale's payout lifts 530113-0005), 七彩花生 8,
         # 6 in warning (5). ¥20,000 of either takes two of them over the line (预计).
         (16, "purchase", ("per_unit", "2.00"), "YX-DC-005"),

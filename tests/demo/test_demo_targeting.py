@@ -122,9 +122,10 @@ def test_the_gap_page_shows_dongchuans_totals_and_hongtudi_townships_row() -> No
 
 def test_the_canteens_help_first_list_counts_households_for_its_top_product() -> None:
     """红土地苦荞面 (1000 / 26 = 38.4615… packs) to households in warning: ¥6 a pack to 0007
-    (230.77), ¥2 to 0034 (76.93: the split's largest remainder), ¥1.50 to 0035 (57.69), ¥1 to
+    (230.77), ¥2 to 0034 (76.92; the spare fen of the split goes to green household 3's ¥2,
+    the earlier link), ¥1.50 to 0035 (57.69), ¥1 to
     0038 and 0041 (38.46 each), 10% to 0014 (100.00), 5% to 0005 (50.00), 6% to 0036 (60.00):
-    ¥652.31 to 8 households in warning (the 8% to 0004, red, is not counted)."""
+    ¥652.30 to 8 households in warning (the 8% to 0004, red, is not counted)."""
     html = zh_client("canteen").get("/shop/unit/quick-order/").content.decode()
     rows = re.findall(
         r'data-upc="(?P<upc>[^"]+)".*?yx-help-first-lift">\s*(?P<words>[^<]*?)\s*</div>',
@@ -133,7 +134,7 @@ def test_the_canteens_help_first_list_counts_households_for_its_top_product() ->
     )
     upc, words = rows[0]
     assert upc == "YX-DC-005"
-    assert "¥652.31" in words and "带给 8 户监测户" in words
+    assert "¥652.30" in words and "带给 8 户监测户" in words
     assert FOLDED not in words
     assert dict(rows)["YX-DC-003"].count("带给 6 户监测户") == 1
 

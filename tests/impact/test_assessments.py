@@ -146,6 +146,10 @@ def test_an_edit_queues_screening_on_commit(django_capture_on_commit_callbacks):
     factories.income(household, timezone.localdate().year, "5000.00")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         households_data_changed(household_ids=[household.pk])
-    assert len(callbacks) == 1
+    # the screening, then the targeting refresh its re-assessment queues (impact.targeting)
+    assert [callback.__qualname__ for callback in callbacks] == [
+        "reassess_on_change.<locals>.queue",
+        "_queue.<locals>.queue",
+    ]
     assessment = Assessment.objects.get(household=household)
     assert (assessment.channel, assessment.level) == ("screening", 4)

@@ -480,7 +480,11 @@ def test_incomes_import_upserts_and_reassesses_the_households(
         result = impact_import(kind="incomes", path=path)
 
     assert (result.created, result.updated, result.errors) == (1, 0, [])
-    assert len(callbacks) == 1
+    # the screening, then the targeting refresh its re-assessment queues (impact.targeting)
+    assert [callback.__qualname__ for callback in callbacks] == [
+        "reassess_on_change.<locals>.queue",
+        "_queue.<locals>.queue",
+    ]
     record = IncomeRecord.objects.get(household=household, year=year)
     assert (record.wages, record.operating, record.property_income, record.transfers) == (
         Decimal("1200.50"),

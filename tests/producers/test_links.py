@@ -135,13 +135,13 @@ def test_another_producers_product_cannot_be_linked(hongtudi):
 def test_the_public_page_counts_households_reached_and_never_names_them(client):
     producer = Producer.objects.get(partner__code="dongchuan-hongtudi")
     reached = producer_households_reached(producer=producer)
-    # demo/data.py's links of 红土地: 东川 households 1, 2, 4, 5, 7 (twice) and 14, and the ten
-    # households in warning 530113-0034 to -0043 through 苦荞面 and 七彩花生.
-    assert reached == 6 + 10
+    # demo/data.py's links of 红土地: 东川 households 1, 2, 3, 4, 5, 7 (twice) and 14, and the
+    # ten households in warning 530113-0034 to -0043 through 苦荞面 and 七彩花生.
+    assert reached == 7 + 10
     response = client.get(f"/shop/producers/{producer.pk}/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "16" in response.context["households_reached"].__str__()
+    assert "17" in response.context["households_reached"].__str__()
     assert "东川区红土地镇" in html
     for link in BenefitLink.objects.filter(producer=producer).select_related("household"):
         assert link.household.head_name not in html

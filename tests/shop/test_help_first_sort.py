@@ -2,7 +2,7 @@
 warning, best first, in both search backends (Whoosh in the embedded default, PostgreSQL),
 read from the current figures, at a flat number of queries.
 
-The demo's lifts, by hand (tests/units/test_help_first.py says how): 红土地苦荞面 ¥652.31,
+The demo's lifts, by hand (tests/units/test_help_first.py says how): 红土地苦荞面 ¥652.30,
 禄劝苦荞米 ¥300.00, 东川七彩花生 ¥265.63, 东川老鹰茶 ¥250.00, then ¥50.00 each: 东川's two
 (taking one household over the line) before 寻甸玫香's three (none), each in product order;
 products that reach nobody in warning last.
@@ -67,7 +67,7 @@ def test_the_order_follows_the_figures_without_re_indexing(client):
     # A figure changes (as a refresh after a payout would change it): the order follows at once.
     potato = Product.objects.get(upc="YX-DC-001")
     LiftFigure.objects.filter(scope="product", scope_id=potato.pk).update(
-        to_warning=Decimal("700.00")  # above 苦荞面's ¥652.31
+        to_warning=Decimal("700.00")  # above 苦荞面's ¥652.30
     )
     found = upcs(client.get(reverse("catalogue:index"), {"sort_by": "help-first"}))
     assert found[:3] == ["YX-DC-001", "YX-DC-005", "YX-LQ-003"]

@@ -256,10 +256,11 @@ def test_last_years_orders_count_in_last_years_figures(demo_sale):
 
 # The demo's lifts per ¥1,000 (impact.targeting, on the demo's links and current levels), by
 # hand: 红土地苦荞面 (¥26.00: 1000 / 26 = 38.46… units) pays ¥6.00 a unit to purple household
-# 7 (¥230.77), ¥2.00 to yellow 530113-0034 (¥76.92, ¥76.93 with the split's largest remainder),
+# 7 (¥230.77), ¥2.00 to green household 3 and to yellow 530113-0034 (¥76.92 each: the split's
+# largest remainder gives the spare fen to household 3, the earlier link),
 # ¥1.50 to yellow -0035 (¥57.69), ¥1.00 to yellow -0038 and purple -0041 (¥38.46 each), 10% to
 # purple household 14 (¥100.00), 6% to yellow -0036 (¥60.00) and 5% to yellow household 5
-# (¥50.00): ¥652.31 (its 8% to household 4, red: returned to poverty, is not "in warning");
+# (¥50.00): ¥652.30 (its 8% to household 4, red: returned to poverty, is not "in warning");
 # 禄劝苦荞米's direct link pays 30% of ¥1,000 = ¥300.00 to one yellow household; 七彩花生
 # (¥39.80: 25.13 units) 5% to household 5 (¥50.00), 3% to blue -0037 (¥30.00), 2% to blue
 # -0039 (¥20.00), ¥3.00 a unit to purple -0040 (¥75.38), ¥2.00 to yellow -0042 (¥50.25) and
@@ -268,7 +269,7 @@ def test_last_years_orders_count_in_last_years_figures(demo_sale):
 # 东川's first (one household they take over the line), then 寻甸玫香's (none), each in
 # product order.
 DEMO_HELP_FIRST = [
-    ("YX-DC-005", "¥652.31"),
+    ("YX-DC-005", "¥652.30"),
     ("YX-LQ-003", "¥300.00"),
     ("YX-DC-003", "¥265.63"),
     ("YX-DC-004", "¥250.00"),
