@@ -62,6 +62,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["init_command"] = (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
     )
+    # The test database is made from the migrated schema's snapshot, not by 388 migrations
+    # in every worker, while the snapshot is current (tests/sqlite_snapshot/__init__.py).
+    DATABASES["default"]["ENGINE"] = "tests.sqlite_snapshot"
 
 # Tests count queries with analytics off the request path, as production runs it (with a
 # broker), whichever database and broker the run has.
