@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
-from django.db import connections
+from django.db import connection, connections
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.config.test_sqlite_writes import sqlite
@@ -43,6 +43,10 @@ def test_the_snapshot_has_every_migration_applied(loaded):
     assert set(executor.loader.graph.nodes) - set(executor.loader.applied_migrations) == set()
 
 
+@pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="Wagtail's search index models differ by database: the SQLite ones are in the snapshot",
+)
 def test_every_model_has_its_table_and_columns_in_the_snapshot(loaded):
     """Independently of the migrations' bookkeeping: what the models say is there, is there."""
     with loaded.cursor() as cursor:
@@ -50,7 +54,9 @@ def test_every_model_has_its_table_and_columns_in_the_snapshot(loaded):
         missing = []
         for model in apps.get_models(include_auto_created=True):
             meta = model._meta
-            if not meta.managed or meta.proxy:
+            # Oscar's test factories define two models of their own (oscar.test.factories
+            # .models: Band, Member) when a test imports them; no migration makes them.
+            if not meta.managed or meta.proxy or model.__module__.startswith("oscar.test."):
                 continue
             if meta.db_table not in tables:
                 missing.append(meta.db_table)
