@@ -301,6 +301,17 @@ def _timed(call, repeat: int = 7):
     return min(times), statistics.median(times), len(queries.captured_queries)
 
 
+def _report(kind: str, cases: dict) -> None:
+    """Each case's best and median of 7 runs (ms) and its queries, and the slowest median."""
+    print(f"\n{kind:44} {'best ms':>8} {'median ms':>10} {'queries':>8}  target")
+    worst = 0.0
+    for name, call in cases.items():
+        best, median, queries = _timed(call)
+        worst = max(worst, median)
+        print(f"{name:44} {best:8.1f} {median:10.1f} {queries:8d}  under 300 ms")
+    print(f"slowest {kind} median: {worst:.1f} ms (target: under 300 ms)")
+
+
 def measure() -> None:
     import django
 
@@ -386,13 +397,7 @@ def measure() -> None:
             amounts={pk: Decimal(5000) for pk in top}
         ),
     }
-    print(f"\n{'selector':44} {'best ms':>8} {'median ms':>10} {'queries':>8}")
-    worst = 0.0
-    for name, call in cases.items():
-        best, median, queries = _timed(call)
-        worst = max(worst, median)
-        print(f"{name:44} {best:8.1f} {median:10.1f} {queries:8d}")
-    print(f"slowest median: {worst:.1f} ms (target: under 300 ms)")
+    _report("selector", cases)
     pages(county, top)
     print(
         f"stored: {LiftFigure.objects.count():,} lifts, {GapFigure.objects.count():,} gaps; "
@@ -505,13 +510,7 @@ def pages(county, top: list[int]) -> None:
         ),
         "product page with its lift": get(anonymous, best.get_absolute_url()),
     }
-    print(f"\n{'page':44} {'best ms':>8} {'median ms':>10} {'queries':>8}  target")
-    worst = 0.0
-    for name, call in cases.items():
-        best_ms, median, queries = _timed(call)
-        worst = max(worst, median)
-        print(f"{name:44} {best_ms:8.1f} {median:10.1f} {queries:8d}  under 300 ms")
-    print(f"slowest page median: {worst:.1f} ms (target: under 300 ms)")
+    _report("page", cases)
 
 
 def main() -> None:
