@@ -111,6 +111,16 @@ class ChineseWhooshSearchBackend(WhooshSearchBackend):
         return content_field_name, schema
 
     def search(self, query_string: Any, **kwargs: Any) -> dict[str, Any]:
+        found = self._search(query_string, **kwargs)
+        # Haystack's Whoosh backend lists every value of a field facet: at most its ``limit``
+        # (FACET_LIMIT by default), as the PostgreSQL backend and Solr's give.
+        fields = (found.get("facets") or {}).get("fields") or {}
+        for name, options in (kwargs.get("facets") or {}).items():
+            if name in fields:
+                fields[name] = fields[name][: (options or {}).get("limit", FACET_LIMIT)]
+        return found
+
+    def _search(self, query_string: Any, **kwargs: Any) -> dict[str, Any]:
         # Haystack narrows by each query in turn and filters the results by the last set it
         # got; when two filters (a county and another county's producer) share no product,
         # Whoosh takes that empty filter for no filter and returns everything. One query
