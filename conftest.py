@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
 
+from tests.demo_day import DEMO_DAY, on_the_demo_day
 from tests.live_server import OwnLiveServer
 
 pytest_plugins = ["tests.stripe_fixtures"]
@@ -54,9 +55,16 @@ def pytest_collection_modifyitems(config, items):
 def django_db_setup(django_db_setup, django_db_blocker):
     from demo.services import demo_load
 
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), on_the_demo_day():
         demo_load()
         call_command("rebuild_index", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def demo_day():
+    """The test compares dates with the demo's: it runs on the demo's day (tests/demo_day.py)."""
+    with on_the_demo_day():
+        yield DEMO_DAY
 
 
 @pytest.fixture

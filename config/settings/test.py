@@ -62,6 +62,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["init_command"] = (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
     )
+    # The test database is made from the migrated schema's snapshot, not by 388 migrations
+    # in every worker, while the snapshot is current (tests/sqlite_snapshot/__init__.py).
+    DATABASES["default"]["ENGINE"] = "tests.sqlite_snapshot"
+elif env("TEST_DATABASE_TEMPLATE", default=""):
+    # PostgreSQL: each worker's test database is a copy of an already migrated database
+    # (CREATE DATABASE ... TEMPLATE), so its migrate has nothing left to apply. CI migrates
+    # that template once, for real, and makes its other databases from it too (.ci/run).
+    DATABASES["default"].setdefault("TEST", {})["TEMPLATE"] = env("TEST_DATABASE_TEMPLATE")
 
 # Tests count queries with analytics off the request path, as production runs it (with a
 # broker), whichever database and broker the run has.

@@ -6,7 +6,7 @@ and save in bulk (``impact.monitoring.bulk``); views, commands and tasks only ca
 
 import datetime
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -73,9 +73,14 @@ def platform_counted(*, payouts: Decimal, included: Decimal) -> Decimal:
 
 
 def _figures_queryset(
-    queryset: QuerySet[Household], *, year: int, as_of: datetime.date
+    queryset: QuerySet[Household],
+    *,
+    year: int,
+    as_of: datetime.date,
+    extra: Sequence[str] = (),
 ) -> QuerySet[Household, Mapping[str, Any]]:
-    """Households annotated with everything the rules read, in one query.
+    """Households annotated with everything the rules read, in one query; with the further
+    fields ``extra`` of each household (such as its area: ``region_id``).
 
     Income comes from the year's record (households without one are left
     out: there is nothing to assess them on); rigid expenditure is the
@@ -144,6 +149,7 @@ def _figures_queryset(
             "in_review",
             "platform_included",
             "platform_paid",
+            *extra,
         )
     )
 

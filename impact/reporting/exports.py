@@ -219,8 +219,14 @@ class Table:
     rows: list[list[Any]]
     drill: list[Any] | None = None  # per row, the region id the first cell links to (page only)
     section: str = ""  # a heading the page shows above the first table of a group (page only)
+    page_limit: int | None = None  # the page shows this many rows at most; the files all
 
     @property
     def page_rows(self) -> list[tuple[Any, list[Any]]]:
         drill = self.drill or [None] * len(self.rows)
-        return list(zip(drill, self.rows, strict=True))
+        return list(zip(drill, self.rows, strict=True))[: self.page_limit]
+
+    @property
+    def page_hidden(self) -> int:
+        """How many rows the page leaves out (the CSV and XLSX files hold them)."""
+        return 0 if self.page_limit is None else max(len(self.rows) - self.page_limit, 0)

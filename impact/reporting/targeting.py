@@ -34,6 +34,10 @@ from .exports import Table
 
 #: The largest increase in sales a what-if takes (yuan): ten million.
 WHATIF_MAX = Decimal("10000000")
+#: The rows the pages show of a long list (a county's villages, products and producers, the
+#: what-if's products), the first in their order; the gap report's CSV and XLSX hold them all.
+#: Rendering every one of a county's 700 products took seconds (issue #21's benchmark).
+PAGE_ROWS = 50
 
 
 def fold_label() -> str:
@@ -294,6 +298,7 @@ def gap_tables(report: GapReport) -> list[Table]:
                 _("By village"),
                 [_("Township"), _("Village"), *gap_columns()],
                 [[row.parent, row.name, *gap_cells(row)] for row in report.villages],
+                page_limit=PAGE_ROWS,
             )
         )
     tables.append(
@@ -302,6 +307,7 @@ def gap_tables(report: GapReport) -> list[Table]:
             _("By product (households its benefit links reach)"),
             [_("Product"), _("Producer"), *gap_columns()],
             [[row.name, row.parent, *gap_cells(row)] for row in report.products],
+            page_limit=PAGE_ROWS,
         )
     )
     tables.append(
@@ -310,6 +316,7 @@ def gap_tables(report: GapReport) -> list[Table]:
             _("By producer (households its benefit links reach)"),
             [_("Producer"), *gap_columns()],
             [[row.name, *gap_cells(row)] for row in report.producers],
+            page_limit=PAGE_ROWS,
         )
     )
     return tables
@@ -366,6 +373,14 @@ def whatif_candidates(*, county_id: int) -> list[Candidate]:
         if pk not in seen
     ]
     return candidates
+
+
+def whatif_listed(candidates: list[Candidate], chosen_ids: set[str]) -> list[Candidate]:
+    """The candidates the what-if lists: the ``PAGE_ROWS`` first (best lift), and any chosen
+    (``chosen_ids``, as the query string gives them) further down."""
+    return candidates[:PAGE_ROWS] + [
+        candidate for candidate in candidates[PAGE_ROWS:] if str(candidate.product_id) in chosen_ids
+    ]
 
 
 @dataclass(frozen=True)

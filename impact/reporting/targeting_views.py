@@ -132,6 +132,7 @@ def report_whatif(request: HttpRequest) -> HttpResponse:
             errors = error.messages
         else:
             whatif = targeting.whatif_run(amount=value, products=chosen)
+    listed = targeting.whatif_listed(candidates, chosen_ids)
     return render(
         request,
         "impact/admin/targeting_whatif.html",
@@ -140,7 +141,9 @@ def report_whatif(request: HttpRequest) -> HttpResponse:
             scope,
             county,
             title=_("What-if: more sales"),
-            candidates=candidates,
+            candidates=listed,
+            candidates_hidden=len(candidates) - len(listed),
+            candidates_best=targeting.PAGE_ROWS,
             chosen_ids=chosen_ids,
             amount=amount,
             errors=errors,

@@ -203,27 +203,9 @@ def _households(
     queryset: QuerySet[Household], *, thresholds: Thresholds, on: datetime.date
 ) -> tuple[dict[int, Reached], dict[int, _Area]]:
     """The households' current level and figures of the year, and their areas; one query."""
-    rows = (
-        _figures_queryset(queryset, year=thresholds.year, as_of=on)
-        .values(  # type: ignore[misc]
-            "pk",
-            "members",
-            "labour",
-            "subsistence",
-            "basic_needs_met",
-            "safe_water",
-            "county_id",
-            "status__level",
-            "income",
-            "rigid_amount",
-            "rigid_unable",
-            "platform_included",
-            "platform_paid",
-            "region_id",
-            "region__parent_id",
-        )
-        .order_by()
-    )
+    rows = _figures_queryset(
+        queryset, year=thresholds.year, as_of=on, extra=("region_id", "region__parent_id")
+    ).order_by()
     households: dict[int, Reached] = {}
     areas: dict[int, _Area] = {}
     # Fetched whole, not through a server-side cursor: PostgreSQL plans a cursor for its first
@@ -606,6 +588,16 @@ def _write(figures: _Figures, *, lift_stale: Q | None, gap_stale: Q | None) -> d
     return {"lifts": len(figures.lifts), "gaps": len(figures.gaps)}
 
 
+def _producer_counties(links: ProducerLinks, counties: Mapping[int, int]) -> dict[int, int]:
+    """The county of each producer with links (``counties``: region id -> county id); one query."""
+    return {
+        pk: counties[region_id]
+        for pk, region_id in Producer.objects.filter(pk__in=list(links)).values_list(
+            "pk", "region_id"
+        )
+    }
+
+
 def targeting_refresh_all(*, on: datetime.date | None = None) -> dict[str, int]:
     """Rebuild both tables from every household's figures, every link in force and every product on sale."""
     on = on or timezone.localdate()
@@ -618,12 +610,7 @@ def targeting_refresh_all(*, on: datetime.date | None = None) -> dict[str, int]:
         products = _products_on_sale(on=on, counties=counties)
         links = _links(_links_in_force(on))
         households, areas = _households(Household.objects.all(), thresholds=thresholds, on=on)
-        producer_counties = {
-            pk: counties[region_id]
-            for pk, region_id in Producer.objects.filter(pk__in=list(links)).values_list(
-                "pk", "region_id"
-            )
-        }
+        producer_counties = _producer_counties(links, counties)
     figures = _compute(
         thresholds=thresholds,
         products=products,
@@ -722,12 +709,7 @@ def targeting_refresh_households(
                     )
                 else:
                     touched_products.add(for_product)
-    producer_counties = {
-        pk: counties[region_id]
-        for pk, region_id in Producer.objects.filter(pk__in=list(links)).values_list(
-            "pk", "region_id"
-        )
-    }
+    producer_counties = _producer_counties(links, counties)
     figures = _compute(
         thresholds=thresholds,
         products=products,

@@ -17,7 +17,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
 
 from impact.ledger.payouts import (
     household_payout_balance,
@@ -32,16 +31,17 @@ from impact.models import Assessment, AttributionEntry, Household, Payout, Payou
 from producers.models import BenefitLink, Producer
 from shop.payments.models import PaymentEvent
 from shop.payments.services import RefundLineRequest, order_refund_request
+from tests.demo_day import DEMO_DAY
 from tests.producers.factories import PASSWORD, producer_user, staff_user
 from tests.shop.payments.paying import awaiting_transfer, pay_in_full
 
 from .factories import county_staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_day")]
 
 D = Decimal
 HONGTUDI, LANFENG = "dongchuan-hongtudi", "xundian-lanfeng"
-TODAY = timezone.localdate()
+TODAY = DEMO_DAY
 
 
 def producer(code: str) -> Producer:

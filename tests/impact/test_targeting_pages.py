@@ -39,6 +39,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -403,6 +404,32 @@ def test_the_gap_page_costs_the_same_queries_with_one_village_or_twenty(client, 
     assert len(many) == len(few)
 
 
+def test_a_long_table_shows_its_first_fifty_rows_at_the_same_queries_and_the_export_all(
+    client, area
+):
+    """55 products (the area's 2 and 53 more at ¥30, linked alike): the page lists the first
+    50 of the products table, says so, and costs the queries of the 2-product page; the CSV
+    holds all 55. Rendering a county's 700 products took seconds (bench/targeting.py)."""
+    client.force_login(monitoring_user("cs-county", area["county"]))
+    client.get(GAP_URL)
+    with CaptureQueriesContext(connection) as few:
+        html = client.get(GAP_URL).content.decode()
+    assert len(cells(html, "products")) == 2
+    assert 'id="hidden-products"' not in html
+    for number in range(53):
+        product(area["producer"], f"YX-CS-3{number:02d}", f"测算长表{number}", "30.00")
+    targeting_refresh_all()
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(GAP_URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert len(cells(html, "products")) == 50
+    assert 'id="hidden-products"' in html and 'id="hidden-producers"' not in html
+    assert len(many) == len(few)
+    rows = list(csv.reader(io.StringIO(client.get(GAP_URL, {"format": "csv"}).content.decode())))
+    assert len([row for row in rows if row[1:2] == ["测算合作社"]]) == 55
+
+
 # ------------------------------------------------------------------ what-if
 
 
@@ -521,6 +548,35 @@ def test_the_what_if_costs_the_same_queries_with_one_product_or_twenty(client, a
     assert response.status_code == 200
     assert len(cells(response.content.decode(), "amounts")) == 20
     assert len(twenty) == len(one)
+
+
+def test_the_what_if_lists_fifty_products_and_a_chosen_one_beyond_at_the_same_queries(client, area):
+    """53 more products at ¥30, 55 in all: the list stops at the 50 with the best lift, says
+    so, and costs the queries of the 2-product page; a product chosen among the 5 left out is
+    listed too, ticked."""
+    client.force_login(monitoring_user("cs-county", area["county"]))
+    query = {"county": area["county"].pk}
+    client.get(WHATIF_URL, query)
+    with CaptureQueriesContext(connection) as few:
+        html = client.get(WHATIF_URL, query).content.decode()
+    assert len(cells(html, "candidates")) == 2
+    more = [
+        product(area["producer"], f"YX-CS-4{number:02d}", f"测算候选{number}", "30.00")
+        for number in range(53)
+    ]
+    targeting_refresh_all()
+    with CaptureQueriesContext(connection) as many:
+        html = client.get(WHATIF_URL, query).content.decode()
+    assert len(cells(html, "candidates")) == 50
+    assert 'id="candidates-hidden"' in html
+    assert len(many) == len(few)
+    listed = {int(pk) for pk in re.findall(r'name="product" value="(\d+)"', html)}
+    beyond = next(made for made in more if made.pk not in listed)
+    response = whatif(client, area, "1000", beyond)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert len(cells(html, "candidates")) == 51
+    assert f'value="{beyond.pk}" id="product-{beyond.pk}" checked' in html
 
 
 def test_the_menu_offers_both_pages_to_county_staff_and_operations(client, area):

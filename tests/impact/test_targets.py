@@ -27,13 +27,14 @@ from impact.monitoring.access import Scope
 from impact.monitoring.assessment import households_reassess
 from impact.monitoring.clues import clue_advance
 from impact.reporting import staff as reports
+from tests.demo_day import DEMO_DAY
 
 from . import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_day")]
 
-YEAR = timezone.localdate().year
-TODAY = timezone.localdate()
+YEAR = DEMO_DAY.year
+TODAY = DEMO_DAY
 # Threshold of the tests: standard 4,000.00, line 6,000.00 per person; households of two.
 ABOVE = "20000.00"  # 10,000.00 each: above the line
 BELOW_LINE = "10000.00"  # 5,000.00 each: above the standard, below the line

@@ -17,7 +17,7 @@ from tests.shop.payments.paying import awaiting_transfer, pay_in_full
 
 from .documents import pdf_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_day")]
 
 Product = get_model("catalogue", "Product")
 User = get_user_model()

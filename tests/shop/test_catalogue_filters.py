@@ -124,3 +124,25 @@ def test_search_results_take_the_filters(client):
     assert _titles(response) == ["玫瑰鲜花饼 10枚", "重瓣玫瑰花茶 100g", "食用玫瑰花酱 500g"]
     response = _get(client, reverse("search:search"), "county:东川区", q="玫瑰")
     assert _titles(response) == []
+
+
+def test_a_filter_lists_its_most_frequent_values_up_to_its_limit(client, settings):
+    """A facet's ``limit`` option (Haystack's; the backends default to 100 values): the two
+    producers with the most products, most first, ties by name, as demo/data.py has them."""
+    facets = settings.OSCAR_SEARCH_FACETS
+    settings.OSCAR_SEARCH_FACETS = {
+        **facets,
+        "fields": {
+            **facets["fields"],
+            "producer": {**facets["fields"]["producer"], "options": {"limit": 2}},
+        },
+    }
+    response = _get(client, reverse("catalogue:index"))
+    ranked = sorted(PRODUCERS, key=lambda p: (-len(p["products"]), p["name"]))
+    assert list(_facet(response, "producer").items()) == [
+        (p["name"], len(p["products"])) for p in ranked[:2]
+    ]
+    assert _facet(response, "county") == {
+        COUNTY_NAMES[code]: count
+        for code, count in Counter(p["county"] for p in PRODUCERS for _row in p["products"]).items()
+    }

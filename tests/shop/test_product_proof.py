@@ -24,7 +24,7 @@ from tests.shop.payments.paying import awaiting_transfer, pay_in_full
 
 Product = get_model("catalogue", "Product")
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_day")]
 
 # The demo producer's credit code: its made-up body and the GB 32100 check character.
 HONGTUDI_CREDIT_CODE = "93530113MA6K2Q8P1R"

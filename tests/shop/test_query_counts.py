@@ -40,9 +40,9 @@ PRODUCT_PAGE_WITH_BASKET = 24
 # The PostgreSQL search index is a table: a catalogue or search page reads its count and its
 # page of documents, twice (Haystack's paginator and Oscar's view); Whoosh's index is files.
 SEARCH_INDEX = 4 if settings.SEARCH_BACKEND == "postgres" else 0
-# The filters' counts (county, producer, category: Oscar's facets): PostgreSQL reads the
-# matching documents' stored fields once with each of those two reads; Whoosh counts in its files.
-FACET_COUNTS = 2 if settings.SEARCH_BACKEND == "postgres" else 0
+# The filters' counts (county, producer, category: Oscar's facets): PostgreSQL counts them in
+# one query, with the first of those two reads (the second keeps them); Whoosh counts in its files.
+FACET_COUNTS = 1 if settings.SEARCH_BACKEND == "postgres" else 0
 # Products of the page, their options (2), stock records with partner, producer and region,
 # images, certificates: at 14 products and at a full page of 24.
 CATALOGUE_PAGE = 7 + SEARCH_INDEX + FACET_COUNTS

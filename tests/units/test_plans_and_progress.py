@@ -6,19 +6,20 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import translation
 
 from shop.units.models import UnitPlan, WorkUnit
 from shop.units.selectors import unit_progress
 from shop.units.services import unit_plan_file, work_unit_register
+from tests.demo_day import DEMO_DAY
 from tests.shop.payments.paying import pay_in_full
 
 from . import factories
 from .ordering import place, placed_last_year, refund
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_day")]
 
-TODAY = timezone.localdate()
+TODAY = DEMO_DAY
 YEAR = TODAY.year
 
 
