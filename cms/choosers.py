@@ -28,8 +28,14 @@ class LiftOrderFilterForm(BaseFilterForm):
             ("", _("Newest first")),
             ("lift", _("Best lift per ¥1,000 first (预计)")),
         ],
-        # Wagtail's chooser modal searches again when a filter marked so changes.
-        widget=forms.Select(attrs={"data-chooser-modal-search-filter": True}),
+        # Wagtail's chooser modal searches again when a filter marked so changes. Its field
+        # is as wide as its longest choice: on a phone, no wider than the modal.
+        widget=forms.Select(
+            attrs={
+                "data-chooser-modal-search-filter": True,
+                "style": "max-width: calc(100vw - 7rem)",
+            }
+        ),
     )
 
     def filter(self, objects: QuerySet[Any]) -> QuerySet[Any]:

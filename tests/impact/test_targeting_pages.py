@@ -459,12 +459,12 @@ def test_two_thousand_yuan_of_potatoes_takes_one_household_over_the_line(client,
     response = whatif(client, area, "2000", area["potatoes"])
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="fig-sales">¥2000.00' in html
-    assert 'id="fig-to-households">¥1600.00' in html
-    assert 'id="fig-to-warning">¥1400.00' in html
+    assert 'id="fig-sales">¥2,000.00' in html
+    assert 'id="fig-to-households">¥1,600.00' in html
+    assert 'id="fig-to-warning">¥1,400.00' in html
     assert 'id="fig-in-warning-reached">7' in html
     assert 'id="fig-crossing">1' in html
-    assert 'id="fig-gap-closed">¥1400.00' in html
+    assert 'id="fig-gap-closed">¥1,400.00' in html
     assert cells(html, "crossing") == [["Ⅱ 蓝", "0"], ["Ⅲ 紫", "0"], ["Ⅳ 黄", "1"]]
     assert 'id="assumptions"' in html
     assert "测算" in html
@@ -478,11 +478,11 @@ def test_ten_thousand_yuan_over_two_products_is_split_evenly(client, area):
     """
     client.force_login(monitoring_user("cs-county", area["county"]))
     html = whatif(client, area, "10000", area["potatoes"], area["honey"]).content.decode()
-    assert 'id="fig-sales">¥10000.00' in html
-    assert 'id="fig-to-households">¥6000.00' in html
-    assert 'id="fig-to-warning">¥5250.00' in html
+    assert 'id="fig-sales">¥10,000.00' in html
+    assert 'id="fig-to-households">¥6,000.00' in html
+    assert 'id="fig-to-warning">¥5,250.00' in html
     assert 'id="fig-crossing">2' in html
-    assert 'id="fig-gap-closed">¥4350.00' in html
+    assert 'id="fig-gap-closed">¥4,350.00' in html
     assert cells(html, "amounts") == [
         ["测算土豆 5kg", "测算合作社", "5000.00"],
         ["测算蜂蜜 1kg", "测算合作社", "5000.00"],

@@ -20,14 +20,11 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
-from haystack import connections as search_connections
 from oscar.core.loading import get_model
 
 from shop.navigation import NAVIGATION_KEY
 
 Product = get_model("catalogue", "Product")
-StockRecord = get_model("partner", "StockRecord")
-Partner = get_model("partner", "Partner")
 ProductRecord = get_model("analytics", "ProductRecord")
 
 pytestmark = pytest.mark.django_db
@@ -89,40 +86,6 @@ def test_product_page_with_a_basket(client, django_assert_num_queries):
         response = client.get(url)
     assert response.status_code == 200
     assert response.wsgi_request.basket.num_items == 1
-
-
-def _add_products(count: int) -> list:
-    partner = Partner.objects.get(code="dongchuan-hongtudi")
-    product_class = Product.objects.get(upc="YX-DC-001").product_class
-    index = search_connections["default"].get_unified_index().get_index(Product)
-    products = []
-    for number in range(count):
-        product = Product.objects.create(
-            title=f"计数商品 {number}", upc=f"COUNT-{number}", product_class=product_class
-        )
-        StockRecord.objects.create(
-            product=product,
-            partner=partner,
-            partner_sku=f"COUNT-{number}",
-            price=Decimal("10.00"),
-            num_in_stock=5,
-        )
-        index.update_object(product)
-        products.append(product)
-    return products
-
-
-@pytest.fixture
-def indexed_products():
-    index = search_connections["default"].get_unified_index().get_index(Product)
-    added: list = []
-
-    def add(count: int) -> None:
-        added.extend(_add_products(count))
-
-    yield add
-    for product in added:
-        index.remove_object(product)
 
 
 def test_catalogue_page_at_two_sizes(client, django_assert_num_queries, indexed_products):

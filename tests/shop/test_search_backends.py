@@ -23,10 +23,11 @@ from django.urls import reverse
 from haystack import connections as search_connections
 from oscar.core.loading import get_class, get_model
 
+from tests.shop.products import products_add
+
 Product = get_model("catalogue", "Product")
 ProductClass = get_model("catalogue", "ProductClass")
 StockRecord = get_model("partner", "StockRecord")
-Partner = get_model("partner", "Partner")
 SearchForm = get_class("search.forms", "SearchForm")
 base_sqs = get_class("search.facets", "base_sqs")
 
@@ -186,26 +187,12 @@ def test_a_saved_product_is_found_at_once_from_another_host():
 
 @needs_postgres
 def test_search_page_query_count_does_not_grow_with_results(db, client):
-    partner = Partner.objects.get(code="dongchuan-hongtudi")
-    product_class = Product.objects.get(upc="YX-DC-001").product_class
-
     def add(count: int, start: int) -> None:
-        for number in range(start, start + count):
-            product = Product.objects.create(
-                title=f"东川荞麦酥 {number}号",
-                upc=f"TEST-QMS-{number}",
-                product_class=product_class,
-            )
-            StockRecord.objects.create(
-                product=product,
-                partner=partner,
-                partner_sku=f"TEST-QMS-{number}",
-                price=Decimal("12.00"),
-                num_in_stock=5,
-            )
-            search_connections["default"].get_unified_index().get_index(Product).update_object(
-                product
-            )
+        index = search_connections["default"].get_unified_index().get_index(Product)
+        for product in products_add(
+            count, title="东川荞麦酥 {}号", code="TEST-QMS-{}", start=start, price=Decimal("12.00")
+        ):
+            index.update_object(product)
 
     add(2, 0)
     url = reverse("search:search")

@@ -74,48 +74,13 @@ def test_adding_to_basket_puts_the_line_in_the_basket(client):
     assert [line.product.upc for line in basket.all_lines()] == ["YX-DC-001"]
 
 
-def _add_products(count: int) -> list:
-    partner = Partner.objects.get(code="dongchuan-hongtudi")
-    product_class = Product.objects.get(upc="YX-DC-001").product_class
-    products = []
-    for number in range(count):
-        product = Product.objects.create(
-            title=f"测试商品 {number}", upc=f"TEST-{number}", product_class=product_class
-        )
-        StockRecord.objects.create(
-            product=product,
-            partner=partner,
-            partner_sku=f"TEST-{number}",
-            price=Decimal("10.00"),
-            num_in_stock=5,
-        )
-        products.append(product)
-    return products
-
-
-@pytest.fixture
-def add_indexed_products():
-    """Adds products to the database and the search index; their documents go afterwards."""
-    index = search_connections["default"].get_unified_index().get_index(Product)
-    added: list = []
-
-    def add(count: int) -> None:
-        for product in _add_products(count):
-            index.update_object(product)
-            added.append(product)
-
-    yield add
-    for product in added:
-        index.remove_object(product)
-
-
-def test_catalogue_query_count_does_not_grow_with_products(client, add_indexed_products):
+def test_catalogue_query_count_does_not_grow_with_products(client, indexed_products):
     # The first visit makes the thumbnails (one-off writes); count warm pages.
     client.get(reverse("catalogue:index"))
     with CaptureQueriesContext(connection) as fourteen:
         first = client.get(reverse("catalogue:index"))
     assert len(first.context["page_obj"].object_list) == 14
-    add_indexed_products(20)
+    indexed_products(20, title="测试商品 {}", code="TEST-{}")
     client.get(reverse("catalogue:index"))
     with CaptureQueriesContext(connection) as full_page:
         second = client.get(reverse("catalogue:index"))
