@@ -9,7 +9,9 @@
 # 127.0.0.1, which is not in TRUSTED_PROXIES, must be redirected to https.
 #
 # Environment (defaults for CI): PROD_SMOKE_DB (yixiang_prod_smoke), PROD_SMOKE_BROKER_DB
-# and PROD_SMOKE_CACHE_DB (Redis databases 12 and 13: the suite has 14 and 15).
+# and PROD_SMOKE_CACHE_DB (Redis databases 12 and 13: the suite has 14 and 15);
+# PROD_SMOKE_TEMPLATE: a migrated database to copy (CI's yixiang_template: its one migrate of
+# an empty database ran already), so migrate here is an upgrade with nothing to apply.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -36,7 +38,9 @@ cleanup() {
 trap cleanup EXIT
 
 export DJANGO_SETTINGS_MODULE=config.settings.prod
-export SECRET_KEY="prod-smoke-$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+# 64 URL-safe characters after the prefix, always (check --deploy wants 50 or more; a
+# filtered base64 string was sometimes shorter).
+export SECRET_KEY="prod-smoke-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(48))')"
 export ALLOWED_HOSTS="$HOST"
 export SITE_URL="https://$HOST"
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB_NAME"
@@ -59,7 +63,8 @@ unset DJANGO_ALLOW_ASYNC_UNSAFE DEBUG
 
 log "fresh database $DB_NAME, Redis $BROKER_DB (broker) and $CACHE_DB (cache)"
 psql -h 127.0.0.1 -U postgres -d postgres -q -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)"
-psql -h 127.0.0.1 -U postgres -d postgres -q -c "CREATE DATABASE $DB_NAME"
+psql -h 127.0.0.1 -U postgres -d postgres -q -c \
+    "CREATE DATABASE $DB_NAME${PROD_SMOKE_TEMPLATE:+ TEMPLATE $PROD_SMOKE_TEMPLATE}"
 redis-cli -h 127.0.0.1 -p 6379 -n "$BROKER_DB" flushdb >/dev/null
 redis-cli -h 127.0.0.1 -p 6379 -n "$CACHE_DB" flushdb >/dev/null
 
