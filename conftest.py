@@ -30,7 +30,9 @@ TESTS = Path(__file__).resolve().parent / "tests"
 
 # Tests that run one after another in one xdist worker ("--dist loadgroup"), by what they share.
 XDIST_GROUPS = (
-    # One Chromium at a time, and live servers beside it: the browser tests take turns.
+    # The browser tests in two series, a Chromium each: the role journeys (one module, its
+    # live server and demo the module's) and the others, each taking turns within its own.
+    ("browser-journeys", lambda item: item.path == TESTS / "browser" / "test_journeys.py"),
     ("browser", lambda item: item.path.is_relative_to(TESTS / "browser")),
     # Real Celery workers and beats: the suite's broker (CELERY_BROKER_URL: its queues are
     # purged and inspected), subprocesses on the test database, timings of their own.
