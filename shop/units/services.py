@@ -264,6 +264,31 @@ def _decimal(value: Decimal | str | int | None, *, field: str, message: str) -> 
     return number
 
 
+def _yuan(
+    value: Decimal | str | int | None,
+    *,
+    field: str,
+    message: str,
+    negative: str,
+    too_large: str,
+    errors: dict[str, list[str]],
+) -> Decimal | None:
+    """An amount in yuan to the fen, at most BUDGET_MAX: the number read (None when it is
+    not one), with what is wrong with it put in ``errors`` under ``field``."""
+    try:
+        number = _decimal(value, field=field, message=message)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        return None
+    if number < 0:
+        errors[field] = [negative]
+    elif number > BUDGET_MAX:
+        errors[field] = [too_large]
+    elif not whole_fen(number):
+        errors[field] = [_("Amounts are in yuan to the fen: at most two decimals.")]
+    return number
+
+
 @transaction.atomic
 def unit_plan_file(
     *,
@@ -295,24 +320,21 @@ def unit_plan_file(
             errors["paired_county"] = [_("Choose a county or district as the paired county.")]
     amount = None
     if paired_amount not in (None, ""):
-        try:
-            amount = _decimal(
-                paired_amount,
-                field="paired_amount",
-                message=_("Enter the planned purchases in yuan, such as 50000.00."),
-            )
-            if amount < 0:
-                errors["paired_amount"] = [_("The planned purchases cannot be negative.")]
-            elif amount > BUDGET_MAX:
-                errors["paired_amount"] = [_("The planned purchases are too large.")]
-            elif not whole_fen(amount):
-                errors["paired_amount"] = [
-                    _("Amounts are in yuan to the fen: at most two decimals.")
-                ]
-            elif county is None and "paired_county" not in errors:
-                errors["paired_amount"] = [_("Name the paired county to plan purchases from it.")]
-        except ValidationError as exc:
-            errors.update(exc.message_dict)
+        amount = _yuan(
+            paired_amount,
+            field="paired_amount",
+            message=_("Enter the planned purchases in yuan, such as 50000.00."),
+            negative=_("The planned purchases cannot be negative."),
+            too_large=_("The planned purchases are too large."),
+            errors=errors,
+        )
+        if (
+            amount is not None
+            and "paired_amount" not in errors
+            and county is None
+            and "paired_county" not in errors
+        ):
+            errors["paired_amount"] = [_("Name the paired county to plan purchases from it.")]
     if not unit.has_canteen:
         raise ValidationError(
             _("This unit has no canteen, so it has no reserved share to plan for.")
@@ -322,21 +344,15 @@ def unit_plan_file(
             _("Plan for last year, this year or next year (%(first)s–%(last)s).")
             % {"first": today.year - 1, "last": today.year + 1}
         ]
-    budget = share = None
-    try:
-        budget = _decimal(
-            food_budget,
-            field="food_budget",
-            message=_("Enter the canteen food budget in yuan, such as 1200000.00."),
-        )
-        if budget < 0:
-            errors["food_budget"] = [_("The canteen food budget cannot be negative.")]
-        elif budget > BUDGET_MAX:
-            errors["food_budget"] = [_("The canteen food budget is too large.")]
-        elif not whole_fen(budget):
-            errors["food_budget"] = [_("Amounts are in yuan to the fen: at most two decimals.")]
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
+    share = None
+    budget = _yuan(
+        food_budget,
+        field="food_budget",
+        message=_("Enter the canteen food budget in yuan, such as 1200000.00."),
+        negative=_("The canteen food budget cannot be negative."),
+        too_large=_("The canteen food budget is too large."),
+        errors=errors,
+    )
     if reserved_share in (None, ""):
         share = Decimal("10.00")
     else:
