@@ -37,6 +37,7 @@ and copied for each run (``--fresh`` migrates it again); ``--measure-only`` meas
 """
 
 import datetime
+import gc
 import os
 import random
 import statistics
@@ -298,17 +299,17 @@ def _timed(call, repeat: int = 7):
             started = time.perf_counter()
             call()
             times.append((time.perf_counter() - started) * 1000)
-    return min(times), statistics.median(times), len(queries.captured_queries)
+    return min(times), statistics.median(times), max(times), len(queries.captured_queries)
 
 
 def _report(kind: str, cases: dict) -> None:
-    """Each case's best and median of 7 runs (ms) and its queries, and the slowest median."""
-    print(f"\n{kind:44} {'best ms':>8} {'median ms':>10} {'queries':>8}  target")
+    """Each case's best, median and worst of 7 runs (ms) and its queries, and the slowest median."""
+    print(f"\n{kind:44} {'best ms':>8} {'median ms':>10} {'worst ms':>9} {'queries':>8}  target")
     worst = 0.0
     for name, call in cases.items():
-        best, median, queries = _timed(call)
+        best, median, slowest, queries = _timed(call)
         worst = max(worst, median)
-        print(f"{name:44} {best:8.1f} {median:10.1f} {queries:8d}  under 300 ms")
+        print(f"{name:44} {best:8.1f} {median:10.1f} {slowest:9.1f} {queries:8d}  under 300 ms")
     print(f"slowest {kind} median: {worst:.1f} ms (target: under 300 ms)")
 
 
@@ -366,7 +367,7 @@ def measure() -> None:
         by=staff,
     )
     recorded = time.perf_counter() - started
-    best, median, queries = _timed(
+    best, median, _worst, queries = _timed(
         lambda: targeting_refresh_households(household_ids=[link.household_id]), repeat=3
     )
     print(
@@ -467,6 +468,10 @@ def pages(county, top: list[int]) -> None:
     from oscar.core.loading import get_model
 
     setup_test_environment()  # the test client's host (testserver) is allowed
+    # As a gunicorn worker does once Django is loaded (deploy/gunicorn.conf.py): what is loaded
+    # is frozen out of the collector's full sweeps, which took ~180 ms in a request.
+    gc.collect()
+    gc.freeze()
     Product = get_model("catalogue", "Product")
     people = planner_people(county, top)
     campaign = people["campaign"]

@@ -182,6 +182,13 @@ class PostgresSearchBackend(BaseSearchBackend):
         from shop.search.documents import document_parts, segmented
         from shop.search.models import ProductSearchDocument
 
+        # A number is kept as a JSON number, so that it sorts and filters as one: Oscar's
+        # prepare_price gives a Decimal, which JSON would keep as text ("10.50" < "2.50").
+        numbers = {
+            field.index_fieldname: float if field.field_type == "float" else int
+            for field in index.fields.values()
+            if field.field_type in ("float", "integer")
+        }
         documents = []
         for obj in iterable:
             try:
@@ -197,7 +204,9 @@ class PostgresSearchBackend(BaseSearchBackend):
                     category=segmented(parts["category"]),
                     description=segmented(parts["description"]),
                     fields={
-                        key: value
+                        key: numbers[key](value)
+                        if key in numbers and value is not None and not isinstance(value, list)
+                        else value
                         for key, value in prepared.items()
                         if key not in (ID, DJANGO_CT, DJANGO_ID, index.get_content_field())
                     },
@@ -295,26 +304,29 @@ class PostgresSearchBackend(BaseSearchBackend):
         ordering.append(OrderBy(F("product_id"), descending=True))
         documents = documents.order_by(*ordering)
 
-        hits = documents.count()
-        start = kwargs.get("start_offset") or 0
-        end = kwargs.get("end_offset")
-        page = documents[start:end] if end is not None else documents[start:]
-        result_class = kwargs.get("result_class") or SearchResult
-        app_label, model_name = Product._meta.app_label, Product._meta.model_name
-        results = [
-            result_class(
-                app_label,
-                model_name,
-                str(document.product_id),  # as Whoosh gives it
-                float(getattr(document, "rank", 0.0) or 0.0),
-                **translator.stored(document.fields),
-            )
-            for document in page
-        ]
+        # Hits known from the query's count run (PostgresSearchQuery) are not counted again.
+        hits = kwargs["hits"] if kwargs.get("hits") is not None else documents.count()
+        results = []
+        if not kwargs.get("count_only"):  # the count run orders and fetches nothing
+            start = kwargs.get("start_offset") or 0
+            end = kwargs.get("end_offset")
+            page = documents[start:end] if end is not None else documents[start:]
+            result_class = kwargs.get("result_class") or SearchResult
+            app_label, model_name = Product._meta.app_label, Product._meta.model_name
+            results = [
+                result_class(
+                    app_label,
+                    model_name,
+                    str(document.product_id),  # as Whoosh gives it
+                    float(getattr(document, "rank", 0.0) or 0.0),
+                    **translator.stored(document.fields),
+                )
+                for document in page
+            ]
         facets: dict[str, Any] = {}
         if kwargs.get("facets") or kwargs.get("query_facets"):
             facets = translator.facets(
-                documents, kwargs.get("facets") or {}, kwargs.get("query_facets") or []
+                documents.order_by(), kwargs.get("facets") or {}, kwargs.get("query_facets") or []
             )
         return {
             "results": results,
@@ -596,13 +608,24 @@ def _facet_counts(documents: Any, keys: list[str]) -> dict[str, Counter[Any]]:
 class PostgresSearchQuery(BaseSearchQuery):
     """Hands the backend the query tree itself, not a query string to parse again.
 
-    A catalogue page runs its query twice (Haystack counts the hits, then fetches the page):
-    the facets counted by the first run are kept for the second, which does not count them
-    again; they do not depend on which page is fetched. A query with other conditions,
-    filters or facets (a clone) counts its own.
+    A catalogue page runs its query twice: Haystack's paginator counts the hits, then
+    fetches the page. The count run counts the hits and the facets only: it neither orders
+    the documents (the lift sort's subqueries on every one of 10,000, issue #21's benchmark)
+    nor fetches one, as Haystack's own ``get_count`` does with a first page of one. The hits
+    and facets it counted are kept for the page's run, which does not count them again;
+    they do not depend on which page is fetched. A query with other conditions, filters or
+    facets (a clone) counts its own.
     """
 
     _kept_facets: tuple[str, dict[str, Any]] | None = None
+    _kept_hits: tuple[str, int] | None = None
+
+    def get_count(self) -> int:
+        counted: int | None = self._hit_count  # type: ignore[has-type]  # set in Haystack's __init__
+        if counted is None and not self._more_like_this and not self._raw_query:
+            self.run(count_only=True)
+            self._results = None  # counted, not fetched: get_results runs the query
+        return super().get_count()
 
     def build_query(self) -> str:
         return str(self.query_filter) if self.query_filter else "*"
@@ -625,11 +648,14 @@ class PostgresSearchQuery(BaseSearchQuery):
         if kept is not None:
             search_kwargs.pop("facets", None)
             search_kwargs.pop("query_facets", None)
+        if self._kept_hits and self._kept_hits[0] == key:
+            search_kwargs["hits"] = self._kept_hits[1]
         results = self.backend.search(self.query_filter, **search_kwargs)
         self._results = results.get("results", [])
         self._hit_count = results.get("hits", 0)
         self._facet_counts = kept if kept is not None else self.post_process_facets(results)
         self._kept_facets = (key, self._facet_counts)
+        self._kept_hits = (key, self._hit_count)
         self._spelling_suggestion = results.get("spelling_suggestion", None)
 
 

@@ -153,6 +153,23 @@ def test_gunicorn_workers_from_web_concurrency_else_two_per_core_plus_one_at_mos
     assert gunicorn_conf(monkeypatch)["workers"] == min(2 * cores + 1, 8)
 
 
+def test_a_gunicorn_worker_loads_jieba_then_freezes_what_it_loaded(monkeypatch):
+    """deploy/gunicorn.conf.py's post_worker_init: the dictionary is loaded before the first
+    request, and the objects alive then are out of the collector's full sweeps."""
+    import gc
+
+    import jieba
+
+    hook = gunicorn_conf(monkeypatch)["post_worker_init"]
+    before = gc.get_freeze_count()
+    try:
+        hook(object())
+        assert jieba.dt.initialized
+        assert gc.get_freeze_count() > max(before, 100_000)
+    finally:
+        gc.unfreeze()
+
+
 def test_gunicorn_logs_through_the_id_number_mask(monkeypatch):
     conf = gunicorn_conf(monkeypatch)
     assert "mask_id_numbers" in conf["logconfig_dict"]["handlers"]["access_console"]["filters"]

@@ -37,11 +37,11 @@ PRODUCT_PAGE = 14  # + the benefit links (the projection) and the producer's sto
 # + the basket (basket, a line count, vouchers, offers, lines, their options and images,
 # the lines' product class, stock records and certificates), for a basket holding another product
 PRODUCT_PAGE_WITH_BASKET = 24
-# The PostgreSQL search index is a table: a catalogue or search page reads its count and its
-# page of documents, twice (Haystack's paginator and Oscar's view); Whoosh's index is files.
-SEARCH_INDEX = 4 if settings.SEARCH_BACKEND == "postgres" else 0
+# The PostgreSQL search index is a table: a catalogue or search page counts its documents
+# (Haystack's paginator) and reads its page of them (the count is kept); Whoosh's index is files.
+SEARCH_INDEX = 2 if settings.SEARCH_BACKEND == "postgres" else 0
 # The filters' counts (county, producer, category: Oscar's facets): PostgreSQL counts them in
-# one query, with the first of those two reads (the second keeps them); Whoosh counts in its files.
+# one query, with the count (the page's read keeps them); Whoosh counts in its files.
 FACET_COUNTS = 1 if settings.SEARCH_BACKEND == "postgres" else 0
 # Products of the page, their options (2), stock records with partner, producer and region,
 # images, certificates: at 14 products and at a full page of 24.

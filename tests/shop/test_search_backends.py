@@ -208,6 +208,27 @@ def test_search_page_query_count_does_not_grow_with_results(db, client):
     assert len(full_page) == len(two)
 
 
+@needs_postgres
+def test_the_second_page_holds_the_rest_in_order_and_the_count_of_all(db, client):
+    """The count run counts without ordering or fetching (PostgresSearchQuery.get_count); the
+    page's run fetches its slice in the sort asked for, and the count and filters are all's."""
+    index = search_connections["default"].get_unified_index().get_index(Product)
+    prices = {f"TEST-PAGE-{n}": Decimal(f"{(n * 7) % 30 + 1}.50") for n in range(30)}
+    for upc, price in prices.items():
+        (product,) = products_add(1, title=f"东川荞麦酥 {upc}", code=upc, price=price)
+        index.update_object(product)
+    expected = sorted(prices, key=lambda upc: prices[upc])  # 30 distinct prices
+    url = reverse("search:search")
+    pages = [client.get(url, {"q": "荞麦酥", "sort_by": "price-asc", "page": n}) for n in (1, 2)]
+    listed = [
+        [result.object.upc for result in page.context["page_obj"].object_list] for page in pages
+    ]
+    assert listed == [expected[:24], expected[24:]]
+    for page in pages:
+        assert page.context["paginator"].count == 30
+        assert page.context["facet_data"]  # the filters are counted on either page
+
+
 def test_search_rebuild_queued_as_a_task_restores_the_index(db):
     """``search_rebuild --queue`` sends the rebuild to the long queue (eager here: at once)."""
     search_connections["default"].get_backend().clear()
@@ -257,3 +278,28 @@ def test_category_page_facets_narrowing_and_sorting_on_postgres(db, client):
     response = client.get(reverse("search:search"), {"q": "东川区", "sort_by": "price-asc"})
     listed = [result.object.upc for result in response.context["page_obj"].object_list]
     assert listed == [upc for _price, upc in dongchuan]
+
+
+@needs_postgres
+def test_the_migration_turns_prices_kept_as_text_into_numbers(db):
+    """Documents written before prices were JSON numbers (search 0002_prices_as_numbers)."""
+    import importlib
+
+    from shop.search.models import ProductSearchDocument
+
+    migration = importlib.import_module("shop.search.migrations.0002_prices_as_numbers")
+    (product,) = products_add(1, code="TEST-TEXT-PRICE-{}", price=Decimal("10.50"))
+    search_connections["default"].get_unified_index().get_index(Product).update_object(product)
+    document = ProductSearchDocument.objects.get(product=product)
+    document.fields = {**document.fields, "price": "10.50", "price_exact": "10.50"}
+    document.save(update_fields=["fields"])
+    with connection.schema_editor() as editor:
+        migration.prices_as_numbers(None, editor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT jsonb_typeof(fields -> 'price'), (fields ->> 'price')::numeric,"
+            " jsonb_typeof(fields -> 'price_exact') FROM search_productsearchdocument"
+            " WHERE product_id = %s",
+            [product.pk],
+        )
+        assert cursor.fetchone() == ("number", Decimal("10.50"), "number")
