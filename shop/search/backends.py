@@ -617,8 +617,8 @@ class PostgresSearchQuery(BaseSearchQuery):
     facets (a clone) counts its own.
     """
 
-    _kept_facets: tuple[str, dict[str, Any]] | None = None
-    _kept_hits: tuple[str, int] | None = None
+    # (the query's key, its hits, its facets) as the last run counted them
+    _kept: tuple[str, int, dict[str, Any]] | None = None
 
     def get_count(self) -> int:
         counted: int | None = self._hit_count  # type: ignore[has-type]  # set in Haystack's __init__
@@ -644,18 +644,16 @@ class PostgresSearchQuery(BaseSearchQuery):
                 search_kwargs.get("query_facets"),
             )
         )
-        kept = self._kept_facets[1] if self._kept_facets and self._kept_facets[0] == key else None
+        kept = self._kept if self._kept and self._kept[0] == key else None
         if kept is not None:
             search_kwargs.pop("facets", None)
             search_kwargs.pop("query_facets", None)
-        if self._kept_hits and self._kept_hits[0] == key:
-            search_kwargs["hits"] = self._kept_hits[1]
+            search_kwargs["hits"] = kept[1]
         results = self.backend.search(self.query_filter, **search_kwargs)
         self._results = results.get("results", [])
         self._hit_count = results.get("hits", 0)
-        self._facet_counts = kept if kept is not None else self.post_process_facets(results)
-        self._kept_facets = (key, self._facet_counts)
-        self._kept_hits = (key, self._hit_count)
+        self._facet_counts = kept[2] if kept is not None else self.post_process_facets(results)
+        self._kept = (key, self._hit_count, self._facet_counts)
         self._spelling_suggestion = results.get("spelling_suggestion", None)
 
 
