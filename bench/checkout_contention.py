@@ -18,8 +18,16 @@ submissions (and of the orders alone), the CPU the gunicorn workers used per ord
 load average, and checks every stock record: allocated == min(its stock, its buyers),
 never more than in stock.
 
+As in production, tasks go through a broker (``--broker``, default Redis database 9 on
+127.0.0.1, emptied first; the cache is Redis database 7, ``--cache``) to one Celery worker on every queue, started by the benchmark
+at the lowest priority (nice 19), below gunicorn: the order confirmations, attribution and
+analytics are the worker's, not the request's. After each rush the benchmark waits for
+every confirmation to be sent and prints when the last one was, and the worker's CPU.
+``--eager`` runs tasks in the request instead, as the embedded default does.
+
     .venv/bin/python bench/checkout_contention.py                  # N=200, M=400, both
     .venv/bin/python bench/checkout_contention.py --demand hot --stock 50 --buyers 300 --workers 4 --threads 8
+    .venv/bin/python bench/checkout_contention.py --eager            # tasks in the request
 
 The database and the scratch folder (media, search index, gunicorn's log) are
 removed at the end; ``--keep`` leaves both for a look, and a run with errors
@@ -32,6 +40,7 @@ import os
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -279,6 +288,17 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
+    parser.add_argument(
+        "--broker",
+        default="redis://127.0.0.1:6379/9",
+        help="the Celery broker, emptied first (redis://127.0.0.1:6379/9)",
+    )
+    parser.add_argument(
+        "--cache",
+        default="redis://127.0.0.1:6379/7",
+        help="the shared cache with a broker, emptied first (redis://127.0.0.1:6379/7)",
+    )
+    parser.add_argument("--eager", action="store_true", help="no broker: tasks run in the request")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
         "--database", default=DATABASE, help=f"the throw-away database's name ({DATABASE})"
@@ -292,6 +312,15 @@ def main() -> None:
         scratch=scratch,
         unset=("CELERY_BROKER_URL", "CACHE_URL", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY"),
     )
+    if not args.eager:
+        import redis
+
+        for shared in (args.broker, args.cache):
+            redis.Redis.from_url(shared).flushdb()
+        env["CELERY_BROKER_URL"] = args.broker
+        env["CACHE_URL"] = args.cache  # as in production: sessions, counters, one beat
+    # As production's settings do (prod.py, CONN_MAX_AGE 60): each thread keeps its connection.
+    env["DATABASE_URL"] = f"{url}?conn_max_age=60"
     database_create(url)
     ok = clean = False
     try:
@@ -323,6 +352,18 @@ def run(args: argparse.Namespace, *, env: dict, log: Path) -> tuple[bool, bool]:
         f"database {args.database} migrated with the demo data in {time.perf_counter() - started:.0f} s"
     )
 
+    worker = None
+    if not args.eager:
+        worker_log = log.with_name("worker.log")
+        worker = subprocess.Popen(
+            ["nice", "-n", "19", sys.executable, "-m", "celery", "-A", "config", "worker"]
+            + ["-Q", "celery,payments,email,long", "--concurrency=1", "--loglevel=WARNING"],
+            cwd=ROOT,
+            env=env,
+            stdout=worker_log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        print(f"Celery worker (nice 19, concurrency 1) on {args.broker}; log {worker_log}")
     port = free_port()
     server = serve(
         env, port=port, workers=args.workers, threads=args.threads, log=log, ready_path="/shop/"
@@ -333,19 +374,85 @@ def run(args: argparse.Namespace, *, env: dict, log: Path) -> tuple[bool, bool]:
     try:
         for demand in ("hot", "spread") if args.demand == "both" else (args.demand,):
             right, answered = scenario(
-                demand, args, urls=urls, base=base, master=server.pid, url=env["DATABASE_URL"]
+                demand,
+                args,
+                urls=urls,
+                base=base,
+                master=server.pid,
+                url=env["DATABASE_URL"].split("?")[0],
+                worker=worker,
             )
             ok, clean = ok and right, clean and answered
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
     if not clean:
         print(f"gunicorn log: {log}")
     return ok, clean
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its child processes."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + workers_cpu_seconds(pid)
+
+
+def named_cpu_seconds(name: str) -> float:
+    """CPU seconds (user + system) used so far by the live processes called ``name`` and
+    the children they have reaped (PostgreSQL's ended backends)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text.split("(", 1)[1].rsplit(")", 1)[0] == name:
+            fields = text.rsplit(")", 1)[1].split()
+            total += sum(int(value) for value in fields[11:15])
+    return total / tick
+
+
+def machine_busy_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, all cores (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(values[:8]) - idle) / tick, sum(values[:8]) / tick
+
+
+def confirmations_sent(url: str, since: float, *, expected: int, worker: subprocess.Popen) -> str:
+    """Wait (at most 10 min) until the outbox has sent ``expected`` order confirmations
+    written since the rush began; say how many, and when the last was sent."""
+    deadline = time.monotonic() + 600
+    query = (
+        "SELECT count(*) FILTER (WHERE status = 'sent'), count(*),"
+        " extract(epoch FROM max(sent_at)) FROM mailing_outgoingemail"
+        " WHERE recipients LIKE 'buyer%@bench.example'"
+    )
+    with psycopg.connect(url, autocommit=True) as connection:
+        while True:
+            sent, written, last = connection.execute(query).fetchone()
+            if sent >= expected or time.monotonic() > deadline or worker.poll() is not None:
+                break
+            time.sleep(0.5)
+    after = f"{float(last) - since:.1f} s after the rush began" if last else "none"
+    return f"{sent} of {written} written sent (expected {expected}); the last {after}"
+
+
 def scenario(
-    demand: str, args: argparse.Namespace, *, urls: dict, base: str, master: int, url: str
+    demand: str,
+    args: argparse.Namespace,
+    *,
+    urls: dict,
+    base: str,
+    master: int,
+    url: str,
+    worker: subprocess.Popen | None,
 ) -> tuple[bool, bool]:
     """M guests to the preview, then every "place order" at once; prints the figures.
     Returns whether the stock is right, and whether every submission had an answer."""
@@ -380,16 +487,33 @@ def scenario(
     for thread in threads:
         thread.start()
     cpu_before = workers_cpu_seconds(master)
+    machine_before = machine_busy_seconds()
+    postgres_before = named_cpu_seconds("postgres")
+    own_before = time.process_time()
+    worker_cpu_before = process_cpu_seconds(worker.pid) if worker is not None else 0.0
+    sent_before = 0
+    if worker is not None:
+        with psycopg.connect(url, autocommit=True) as connection:
+            sent_before = connection.execute(
+                "SELECT count(*) FROM mailing_outgoingemail"
+                " WHERE recipients LIKE 'buyer%@bench.example'"
+            ).fetchone()[0]
     load_before = Path("/proc/loadavg").read_text().split()[0]
     lock_waits = LockWaits(url)
     lock_waits.start()
     barrier.wait()
     fired = time.perf_counter()
+    fired_epoch = time.time()
     for thread in threads:
         thread.join(timeout=300)
     wall = time.perf_counter() - fired
     locks = lock_waits.summary()
     cpu = workers_cpu_seconds(master) - cpu_before
+    machine_after = machine_busy_seconds()
+    postgres = named_cpu_seconds("postgres") - postgres_before
+    own = time.process_time() - own_before
+    busy = machine_after[0] - machine_before[0]
+    total = machine_after[1] - machine_before[1]
     load_after = Path("/proc/loadavg").read_text().split()[0]
 
     outcomes = [outcome for outcome, _ in results]
@@ -441,7 +565,20 @@ def scenario(
         f"gunicorn CPU:       {cpu:.1f} s, {cpu / max(orders, 1) * 1000:.0f} ms per order"
         f" ({cpu / len(results) * 1000:.0f} ms per submission)"
     )
+    print(
+        f"machine CPU:        {busy:.1f} s busy of {total:.1f} s on {os.cpu_count()} cores"
+        f" ({busy / max(total, 0.001):.0%}): gunicorn {cpu:.1f} s, PostgreSQL {postgres:.1f} s,"
+        f" this benchmark's buyers {own:.1f} s, the rest (the worker, the system) "
+        f"{busy - cpu - postgres - own:.1f} s"
+    )
     print(f"database sessions:  {locks}")
+    if worker is not None:
+        report = confirmations_sent(url, fired_epoch, expected=sent_before + orders, worker=worker)
+        print(f"confirmations:      {report}")
+        print(
+            f"Celery worker CPU:  {process_cpu_seconds(worker.pid) - worker_cpu_before:.1f} s"
+            " (its e-mails, attribution and analytics; nice 19)"
+        )
     print(
         f"stock records:      num_in_stock={in_stock}, allocated by this run={allocated}"
         + (f" (YX-DC-003: {stock_after(plan[0]['product_id'])[:2]})" if demand == "hot" else "")

@@ -10,6 +10,7 @@ it again, once its lease has run out.
 
 import datetime
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -65,6 +66,54 @@ def outgoing_email_create(*, message: EmailMessage) -> OutgoingEmail:
     )
 
 
+# Messages written by the worker that sends them, by name (``email_renderer``).
+Renderer = Callable[..., EmailMessage]
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def email_renderer(name: str) -> Callable[[Renderer], Renderer]:
+    """Register a function that writes a message from plain values (ids, a language code).
+
+    A renderer runs in the worker, at delivery, and returns the ``EmailMessage`` to send.
+    """
+
+    def register(function: Renderer) -> Renderer:
+        _RENDERERS[name] = function
+        return function
+
+    return register
+
+
+def outgoing_email_create_later(
+    *, renderer: str, params: dict[str, Any], recipients: str, subject: str = ""
+) -> OutgoingEmail:
+    """Write to the outbox (in the caller's transaction) a message the worker will write.
+
+    The row holds the renderer's name and its plain arguments, not the text: a request
+    that places an order does not render the confirmation's templates. At delivery the
+    text replaces them in the row, so what was sent is what the outbox shows.
+    """
+    if renderer not in _RENDERERS:
+        raise LookupError(f"no e-mail renderer named {renderer!r}")
+    return OutgoingEmail.objects.create(
+        subject=subject[:998],
+        recipients=recipients,
+        payload={"render": renderer, "params": params},
+    )
+
+
+def _written(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
+    """The message of an outbox row, written first (and kept in the row) if it waits for that."""
+    if "render" not in outgoing.payload:
+        return message_from_dict(outgoing.payload)
+    message = _RENDERERS[outgoing.payload["render"]](**outgoing.payload["params"])
+    payload = message_to_dict(message)
+    outgoing.subject = str(message.subject)[:998]
+    outgoing.payload = payload
+    OutgoingEmail.objects.filter(pk=outgoing.pk).update(subject=outgoing.subject, payload=payload)
+    return message_from_dict(payload)
+
+
 def _retry_delay(attempts: int) -> datetime.timedelta:
     """1, 2, 4, 8 … minutes after each failure, at most an hour."""
     return datetime.timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
@@ -93,7 +142,7 @@ def outgoing_email_deliver(*, outgoing_email_id: int) -> str:
     outgoing = OutgoingEmail.objects.get(pk=outgoing_email_id)
     try:
         connection = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
-        connection.send_messages([message_from_dict(outgoing.payload)])
+        connection.send_messages([_written(outgoing)])
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         if outgoing.attempts >= settings.EMAIL_OUTBOX_MAX_ATTEMPTS:

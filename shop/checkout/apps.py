@@ -8,6 +8,7 @@ class CheckoutConfig(apps.CheckoutConfig):
 
     def ready(self) -> None:
         super().ready()
+        from . import emails  # noqa: F401  (registers the order confirmation's renderer)
         from .receivers import purchases_receiver_connect
 
         purchases_receiver_connect()

@@ -4,21 +4,29 @@ Oscar's analytics app adds each order's quantities to the product's ``ProductRec
 ``order_placed``, which Oscar's ``OrderCreator`` sends from inside the checkout's
 transaction. That row is one per product, as hot as the stock row when everyone buys the
 same product, and its UPDATE would keep it locked until the commit. After the commit,
-each UPDATE is a transaction of its own; an order that rolls back counts nothing.
+each UPDATE is a transaction of its own; an order that rolls back counts nothing. With
+``SHOP_ANALYTICS = "batched"`` the products' units are counted in the cache instead, and
+written by the beat's flush (``shop/analytics.py``).
 """
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from oscar.apps.analytics import receivers as analytics
 from oscar.apps.order.signals import order_placed
 
+from shop.analytics import analytics_order_placed
+
 
 def purchases_record_on_commit(sender: Any, order: Any, user: Any, **kwargs: Any) -> None:
-    transaction.on_commit(
-        lambda: analytics.receive_order_placed(sender=sender, order=order, user=user, **kwargs),
-        robust=True,  # analytics never fail an order that has been placed
-    )
+    def record() -> None:
+        if settings.SHOP_ANALYTICS == "batched":
+            analytics_order_placed(order=order, user=user)
+        else:
+            analytics.receive_order_placed(sender=sender, order=order, user=user, **kwargs)
+
+    transaction.on_commit(record, robust=True)  # analytics never fail a placed order
 
 
 def purchases_receiver_connect() -> None:

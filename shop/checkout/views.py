@@ -11,16 +11,19 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from oscar.apps.checkout import views
 from oscar.apps.payment.exceptions import UnableToTakePayment
 from oscar.core.loading import get_model
 
+from config.email import email_later
 from shop.partner.exceptions import InsufficientStock
 from shop.payments.models import OrderPayment
 from shop.payments.selectors import MethodOffer, payment_methods_for
 from shop.payments.services import PAY_LATER_STATUS, order_payment_open
 
+from .emails import ORDER_PLACED, order_placed_recipient
 from .forms import PaymentMethodForm
 from .ordering import OrderCreator
 from .signals import order_placing
@@ -153,6 +156,19 @@ class PaymentDetailsView(views.PaymentDetailsView):
             logger.info("Order %s: sold out (%s)", order_number, exc)
             self.restore_frozen_basket()
             return self.render_preview(self.request, error=str(exc))
+
+    def send_order_placed_email(self, order: Order) -> None:
+        """The confirmation goes to the outbox as a row the e-mail worker writes and sends
+        (shop/checkout/emails.py): this request renders no e-mail templates."""
+        recipient = order_placed_recipient(order)
+        if not recipient:
+            logger.warning("Order %s: no e-mail address to confirm it to", order.number)
+            return
+        email_later(
+            renderer=ORDER_PLACED,
+            params={"order_id": order.pk, "language": get_language()},
+            recipients=recipient,
+        )
 
     def handle_successful_order(self, order: Order) -> HttpResponse:
         self._placed_order = order

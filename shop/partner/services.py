@@ -31,7 +31,8 @@ def stock_allocate(*, allocations: Iterable[tuple[StockRecord, int]]) -> None:
 
     Oscar's post_save of each record (its low-stock alerts and "back in stock" alerts,
     both reading the counts) is sent once the transaction has committed, with the
-    counts read then, instead of inside the lock.
+    counts read then, instead of inside the lock, and only where it can do something
+    (``_stock_allocated``).
     """
     if transaction.get_autocommit() and not transaction.get_connection().in_atomic_block:
         raise RuntimeError("stock_allocate runs inside the order's transaction, as its last step")
@@ -45,10 +46,21 @@ def stock_allocate(*, allocations: Iterable[tuple[StockRecord, int]]) -> None:
         records[pk].pre_save_signal()
         records[pk].allocate_row(quantities[pk])
     for pk in tracked:
-        transaction.on_commit(partial(_stock_saved, records[pk]), robust=True)
+        transaction.on_commit(partial(_stock_allocated, records[pk]), robust=True)
 
 
-def _stock_saved(record: StockRecord) -> None:
-    """After the commit: the counts as they are now, and Oscar's post_save for them."""
+def _stock_allocated(record: StockRecord) -> None:
+    """After the commit: Oscar's post_save of the record, where an allocation can change
+    what its receivers do.
+
+    An allocation only lowers what is left to sell. So it can open a low-stock alert
+    (Oscar's ``update_stock_alerts``) once the record is below its threshold, and it can
+    never close one nor make the product available again (Oscar's "back in stock"
+    e-mails). A record without a threshold, or still above it, is left alone: in a rush,
+    that is six queries per order that would change nothing.
+    """
+    if record.low_stock_threshold is None:
+        return
     record.refresh_from_db(fields=["num_in_stock", "num_allocated"])
-    record.post_save_signal()
+    if record.is_below_threshold:
+        record.post_save_signal()

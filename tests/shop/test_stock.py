@@ -376,8 +376,9 @@ def test_an_order_refused_before_its_stock_is_taken_leaves_no_allocation(client,
 
 @pytest.mark.django_db
 def test_purchases_are_counted_for_the_product_once_the_order_commits(
-    client, django_capture_on_commit_callbacks
+    client, settings, django_capture_on_commit_callbacks
 ):
+    settings.SHOP_ANALYTICS = "oscar"
     product = Product.objects.get(upc="YX-DC-003")
     ProductRecord.objects.update_or_create(product=product, defaults={"num_purchases": 7})
     checkout_to_preview(client, upc="YX-DC-003", quantity=2, email="counted@example.com")
@@ -392,6 +393,64 @@ def test_purchases_are_counted_for_the_product_once_the_order_commits(
         callback()
 
     assert ProductRecord.objects.get(product=product).num_purchases == 9
+
+
+@pytest.mark.django_db
+def test_batched_purchases_wait_in_the_cache_for_the_flush_and_the_buyers_record_is_kept(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """SHOP_ANALYTICS = "batched": after the commit the product's units go to a counter in the
+    cache (its row, hot in a rush, is not updated per order); the beat's flush writes them.
+    The signed-in buyer's own record is updated after the commit, as Oscar does."""
+    from shop.tasks import analytics_flush
+
+    UserRecord = get_model("analytics", "UserRecord")
+    settings.SHOP_ANALYTICS = "batched"
+    analytics_flush()  # what earlier tests left in the cache
+    product = Product.objects.get(upc="YX-DC-003")
+    ProductRecord.objects.update_or_create(product=product, defaults={"num_purchases": 7})
+    buyer = get_user_model().objects.create_user("counted", "counted@example.com", "pw-counted-1")
+    client.force_login(buyer)
+    basket_add(client, upc="YX-DC-003", quantity=2)
+    basket_add(client, upc="YX-DC-001", quantity=1)
+    checkout_to_preview(client, upc=None, email=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+    assert response.status_code == 302
+    assert ProductRecord.objects.get(product=product).num_purchases == 7
+    record = UserRecord.objects.get(user=buyer)
+    assert (record.num_orders, record.num_order_lines, record.num_order_items) == (1, 2, 3)
+
+    written = analytics_flush()
+    assert written["products"] >= 2
+    assert ProductRecord.objects.get(product=product).num_purchases == 9
+    assert ProductRecord.objects.get(product__upc="YX-DC-001").num_purchases >= 1
+    assert analytics_flush() == {"products": 0, "users": 0, "views": 0}
+    assert ProductRecord.objects.get(product=product).num_purchases == 9
+
+
+@pytest.mark.django_db
+def test_an_allocation_above_the_threshold_or_without_one_sends_oscar_nothing(
+    client, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """After the commit, an allocation that leaves the record above its low-stock threshold,
+    or on a record without one, cannot open or close an alert nor bring the product back in
+    stock: Oscar's post_save (six queries of its receivers) is not sent for it."""
+    record = stock_set("YX-DC-003", num_in_stock=50, num_allocated=0)
+    for threshold, queries in ((None, 0), (5, 1)):
+        StockRecord.objects.filter(pk=record.pk).update(low_stock_threshold=threshold)
+        client.cookies.clear()
+        checkout_to_preview(client, upc="YX-DC-003", quantity=2, email="above@example.com")
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+        assert response.status_code == 302
+        stock_callbacks = [c for c in callbacks if "_stock_allocated" in repr(c)]
+        assert len(stock_callbacks) == 1
+        with django_assert_num_queries(queries):  # the counts read again, or nothing
+            stock_callbacks[0]()
+    assert StockAlert.objects.filter(stockrecord=record).count() == 0
+    assert counts("YX-DC-003") == (50, 4)
 
 
 @pytest.mark.django_db
