@@ -25,8 +25,19 @@ class OrderCreator(OscarOrderCreator):
         self.allocations: list[tuple[StockRecord, int]] = []
 
     def update_stock_records(self, line: Any) -> None:
-        """Called by Oscar for each basket line: note it, allocate nothing yet."""
-        self.allocations.append((line.stockrecord, line.quantity))
+        """Called by Oscar for each basket line: note it, allocate nothing yet.
+
+        The record's product is the line's, already read with the basket (with its class,
+        which says whether stock is tracked): given to the record, it is not read again.
+        """
+        record = line.stockrecord
+        if (
+            line.product is not None
+            and record.product_id == line.product.pk
+            and not type(record).product.is_cached(record)
+        ):
+            record.product = line.product
+        self.allocations.append((record, line.quantity))
 
     def allocate_stock(self) -> None:
         """The noted lines' stock, all at once (``stock_allocate``); InsufficientStock if short."""

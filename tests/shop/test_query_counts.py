@@ -17,12 +17,16 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from oscar.core.loading import get_model
 
 from shop.navigation import NAVIGATION_KEY
+from shop.payments.services import _source_type
+from tests.shop.checkout_flow import checkout_to_preview
 
 Product = get_model("catalogue", "Product")
 ProductRecord = get_model("analytics", "ProductRecord")
@@ -162,3 +166,29 @@ def test_shop_navigation_costs_no_query_when_warm(django_assert_num_queries):
         warm = render_to_string("oscar/partials/nav_primary.html", request=request)
     assert warm == cold
     assert cache.get(NAVIGATION_KEY) is not None
+
+
+# Placing a guest's order of one line by bank transfer (plain Oscar: 52, issue #20), counted
+# from the press of "place order" to the redirect to the thank-you page. In the request: the
+# session, the basket (its line count twice, vouchers, offers, lines, their options, images,
+# class, stock record, certificates), the basket frozen; then in the order's transaction its
+# address (the country), the number's check, the order, its vouchers (Oscar asks twice), the
+# partner, the line and its price, the payment record, the source type and the payment source,
+# and the stock's one UPDATE; after the commit the basket submitted, the confirmation's outbox
+# row (written by the worker: no template rendered here) and the session saved. The on-commit
+# work (the outbox's task, the purchase counters, the stock's alerts) is not counted here.
+PLACE_ORDER = 29
+
+
+def test_place_order(client, django_capture_on_commit_callbacks):
+    _source_type("transfer")  # warm: the first order by transfer ever writes its source type
+    checkout_to_preview(client, upc="YX-DC-003", quantity=1, email="counted@example.com")
+    with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks():
+        response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+    assert response.status_code == 302
+    statements = [
+        query["sql"]
+        for query in captured.captured_queries
+        if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))
+    ]
+    assert len(statements) == PLACE_ORDER, "\n".join(s[:120] for s in statements)
