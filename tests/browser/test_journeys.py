@@ -617,7 +617,8 @@ def what_if(walk: Journey) -> None:
         page.locator("#whatif-form button[type=submit]").click()
     page.wait_for_selector("#whatif-result")
     walk.check()
-    assert "测算" in page.locator("#whatif-result-title").inner_text()
+    title = page.locator("#whatif-result-title").inner_text()
+    assert "测算" in title and "¥20,000.00" in title
     figures = {
         "#fig-sales": "¥19,994.00",
         "#fig-to-households": "¥16,179.76",

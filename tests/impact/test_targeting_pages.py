@@ -468,6 +468,8 @@ def test_two_thousand_yuan_of_potatoes_takes_one_household_over_the_line(client,
     assert cells(html, "crossing") == [["Ⅱ 蓝", "0"], ["Ⅲ 紫", "0"], ["Ⅳ 黄", "1"]]
     assert 'id="assumptions"' in html
     assert "测算" in html
+    # The heading's amount is money as the cards write it, not "¥2000.00".
+    assert "所选商品增加销售额 ¥2,000.00</h2>" in html
 
 
 def test_ten_thousand_yuan_over_two_products_is_split_evenly(client, area):
