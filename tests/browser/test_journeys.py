@@ -619,6 +619,11 @@ def what_if(walk: Journey) -> None:
     walk.check()
     title = page.locator("#whatif-result-title").inner_text()
     assert "测算" in title and "¥20,000.00" in title
+    # The report tabs scroll sideways on a phone: the current one (the last) is in view.
+    nav = page.locator("nav.yx-tabs:not(.yx-subtabs)").bounding_box()
+    tab = page.locator('nav.yx-tabs:not(.yx-subtabs) [aria-current="page"]').bounding_box()
+    assert nav and tab and nav["x"] - 1 <= tab["x"], (nav, tab)
+    assert tab["x"] + tab["width"] <= nav["x"] + nav["width"] + 1, (nav, tab)
     figures = {
         "#fig-sales": "¥19,994.00",
         "#fig-to-households": "¥16,179.76",
