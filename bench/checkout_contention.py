@@ -225,18 +225,25 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def workers_cpu_seconds(master: int) -> float:
-    """CPU seconds (user + system) used so far by the gunicorn master's worker processes."""
+def _processes():
+    """(pid, parent's pid, name, CPU seconds of its own, of its reaped children) of every
+    live process (/proc/<pid>/stat: utime and stime, then cutime and cstime)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            text = stat.read_text()
+        except OSError:  # ended meanwhile
             continue
-        if int(fields[1]) == master:  # the parent's pid
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
+        name, rest = text.split("(", 1)[1].rsplit(")", 1)
+        fields = rest.split()
+        own = (int(fields[11]) + int(fields[12])) / tick
+        reaped = (int(fields[13]) + int(fields[14])) / tick
+        yield int(stat.parent.name), int(fields[1]), name, own, reaped
+
+
+def workers_cpu_seconds(master: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn master's worker processes."""
+    return sum(own for _, parent, _, own, _ in _processes() if parent == master)
 
 
 class LockWaits(threading.Thread):
@@ -396,25 +403,13 @@ def run(args: argparse.Namespace, *, env: dict, log: Path) -> tuple[bool, bool]:
 
 def process_cpu_seconds(pid: int) -> float:
     """CPU seconds (user + system) used so far by a process and its child processes."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + workers_cpu_seconds(pid)
+    return sum(own for child, parent, _, own, _ in _processes() if pid in (child, parent))
 
 
 def named_cpu_seconds(name: str) -> float:
     """CPU seconds (user + system) used so far by the live processes called ``name`` and
     the children they have reaped (PostgreSQL's ended backends)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        if text.split("(", 1)[1].rsplit(")", 1)[0] == name:
-            fields = text.rsplit(")", 1)[1].split()
-            total += sum(int(value) for value in fields[11:15])
-    return total / tick
+    return sum(own + reaped for _, _, called, own, reaped in _processes() if called == name)
 
 
 def machine_busy_seconds() -> tuple[float, float]:
@@ -425,18 +420,22 @@ def machine_busy_seconds() -> tuple[float, float]:
     return (sum(values[:8]) - idle) / tick, sum(values[:8]) / tick
 
 
+def confirmations(connection: psycopg.Connection) -> tuple[int, int, float | None]:
+    """(sent, written, when the last was sent) of the bench guests' order confirmations."""
+    return connection.execute(
+        "SELECT count(*) FILTER (WHERE status = 'sent'), count(*),"
+        " extract(epoch FROM max(sent_at)) FROM mailing_outgoingemail"
+        " WHERE recipients LIKE 'buyer%@bench.example'"
+    ).fetchone()
+
+
 def confirmations_sent(url: str, since: float, *, expected: int, worker: subprocess.Popen) -> str:
     """Wait (at most 10 min) until the outbox has sent ``expected`` order confirmations
     written since the rush began; say how many, and when the last was sent."""
     deadline = time.monotonic() + 600
-    query = (
-        "SELECT count(*) FILTER (WHERE status = 'sent'), count(*),"
-        " extract(epoch FROM max(sent_at)) FROM mailing_outgoingemail"
-        " WHERE recipients LIKE 'buyer%@bench.example'"
-    )
     with psycopg.connect(url, autocommit=True) as connection:
         while True:
-            sent, written, last = connection.execute(query).fetchone()
+            sent, written, last = confirmations(connection)
             if sent >= expected or time.monotonic() > deadline or worker.poll() is not None:
                 break
             time.sleep(0.5)
@@ -494,10 +493,7 @@ def scenario(
     sent_before = 0
     if worker is not None:
         with psycopg.connect(url, autocommit=True) as connection:
-            sent_before = connection.execute(
-                "SELECT count(*) FROM mailing_outgoingemail"
-                " WHERE recipients LIKE 'buyer%@bench.example'"
-            ).fetchone()[0]
+            sent_before = confirmations(connection)[1]
     load_before = Path("/proc/loadavg").read_text().split()[0]
     lock_waits = LockWaits(url)
     lock_waits.start()

@@ -85,7 +85,7 @@ def email_renderer(name: str) -> Callable[[Renderer], Renderer]:
 
 
 def outgoing_email_create_later(
-    *, renderer: str, params: dict[str, Any], recipients: str, subject: str = ""
+    *, renderer: str, params: dict[str, Any], recipients: str
 ) -> OutgoingEmail:
     """Write to the outbox (in the caller's transaction) a message the worker will write.
 
@@ -96,22 +96,19 @@ def outgoing_email_create_later(
     if renderer not in _RENDERERS:
         raise LookupError(f"no e-mail renderer named {renderer!r}")
     return OutgoingEmail.objects.create(
-        subject=subject[:998],
-        recipients=recipients,
-        payload={"render": renderer, "params": params},
+        subject="", recipients=recipients, payload={"render": renderer, "params": params}
     )
 
 
-def _written(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
+def _written(outgoing: OutgoingEmail) -> EmailMessage:
     """The message of an outbox row, written first (and kept in the row) if it waits for that."""
     if "render" not in outgoing.payload:
         return message_from_dict(outgoing.payload)
     message = _RENDERERS[outgoing.payload["render"]](**outgoing.payload["params"])
-    payload = message_to_dict(message)
-    outgoing.subject = str(message.subject)[:998]
-    outgoing.payload = payload
-    OutgoingEmail.objects.filter(pk=outgoing.pk).update(subject=outgoing.subject, payload=payload)
-    return message_from_dict(payload)
+    OutgoingEmail.objects.filter(pk=outgoing.pk).update(
+        subject=str(message.subject)[:998], payload=message_to_dict(message)
+    )
+    return message
 
 
 def _retry_delay(attempts: int) -> datetime.timedelta:
