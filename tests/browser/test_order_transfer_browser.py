@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 from oscar.core.loading import get_model
+from playwright.sync_api import expect
 
 from .conftest import basket_add, guest_to_payment, order_place, screenshot
 
@@ -26,11 +27,10 @@ def test_the_transfer_card_copies_the_reference_and_counts_down(demo_site, page)
 
     card = page.locator("#bank-transfer")
     assert card.locator(".yx-transfer-amount").inner_text() == "¥29.90"
-    # Held for seven days from now: the countdown starts just under that.
+    # Held for seven days from now: the countdown starts just under that. The page's script
+    # writes it once the page is parsed; Playwright's expect waits for it (up to 5 s).
     countdown = card.locator(".yx-countdown")
-    assert re.fullmatch(r"剩余 6 天 23 小时 5\d 分钟", countdown.inner_text()), (
-        countdown.inner_text()
-    )
+    expect(countdown).to_have_text(re.compile(r"^剩余 6 天 23 小时 5\d 分钟$"))
     card.locator("button.yx-copy").click()
     # A function, not an expression: Playwright evals expressions, which the page's CSP refuses.
     page.wait_for_function(
@@ -54,6 +54,6 @@ def test_the_transfer_card_copies_the_reference_and_counts_down(demo_site, page)
         "已下单"
     ]
     assert page.locator("#bank-transfer .yx-payment-reference").inner_text() == order.number
-    assert page.locator("#bank-transfer .yx-countdown").inner_text().startswith("剩余 6 天")
+    expect(page.locator("#bank-transfer .yx-countdown")).to_have_text(re.compile(r"^剩余 6 天"))
     screenshot(page, "order-transfer-guest-page")
     assert errors == []
