@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
 
+from tests.db_snapshot import Snapshot
 from tests.demo_day import DEMO_DAY, on_the_demo_day
 from tests.live_server import OwnLiveServer
 
@@ -62,6 +63,25 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("rebuild_index", interactive=False, verbosity=0)
 
 
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker) -> Snapshot:
+    """The test database as the session's demo load left it (tests/db_snapshot.py)."""
+    with django_db_blocker.unblock():
+        return Snapshot()
+
+
+def demo_put_back(snapshot: Snapshot) -> None:
+    """The demo, committed, unless the database still holds it.
+
+    A transactional test before this one may have emptied the tables: the database the
+    session's demo load made is put back (Wagtail's root page and default locale with it).
+    """
+    from oscar.core.loading import get_model
+
+    if not get_model("catalogue", "Product").objects.filter(upc="YX-DC-001").exists():
+        snapshot.put_back()
+
+
 @pytest.fixture
 def demo_day():
     """The test compares dates with the demo's: it runs on the demo's day (tests/demo_day.py)."""
@@ -70,23 +90,9 @@ def demo_day():
 
 
 @pytest.fixture
-def committed_demo(transactional_db):
-    """The demo data, committed, so that other threads' and processes' connections see it.
-
-    A transactional test before this one may have emptied the tables; a flushed database has
-    also lost the default locale Wagtail's migration made, which the demo's pages need.
-    """
-    from oscar.core.loading import get_model
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale
-
-    from demo.services import demo_load
-
-    if not get_model("catalogue", "Product").objects.filter(upc="YX-DC-001").exists():
-        Locale.objects.get_or_create(
-            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-        )
-        demo_load()
+def committed_demo(demo_snapshot, transactional_db):
+    """The demo data, committed, so that other threads' and processes' connections see it."""
+    demo_put_back(demo_snapshot)
 
 
 @pytest.fixture
@@ -127,8 +133,11 @@ def _email_through_celery(settings):
 
 @pytest.fixture(autouse=True)
 def _shop_navigation_fresh():
-    """Each test builds the cached navigation from its own data (another test's rolled-back
-    category or page must not linger in the cache; shop/navigation.py)."""
+    """Each test builds the cached navigation and site-offer flag from its own data (another
+    test's rolled-back category, page or offer must not linger in the cache;
+    shop/navigation.py, shop/basket_middleware.py)."""
+    from shop.basket_middleware import site_offers_forget
     from shop.navigation import navigation_cache_clear
 
     navigation_cache_clear()
+    site_offers_forget()

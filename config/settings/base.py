@@ -49,6 +49,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://yixiang")}
+# Sessions in the database (prod.py puts the cache in front: cached_db); a benchmark that
+# runs the base settings as production runs sets SESSION_ENGINE as prod.py does.
+SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
 SITE_ID = 1
 ROOT_URLCONF = "config.urls"
@@ -159,7 +162,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # records who made each change
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "oscar.apps.basket.middleware.BasketMiddleware",
+    "shop.basket_middleware.BasketMiddleware",  # Oscar's, reading less (its docstring)
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # A query filter with a value that means nothing is a 400 naming it (common/filters.py).

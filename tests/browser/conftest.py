@@ -67,11 +67,8 @@ def page(browser):
 
 
 @pytest.fixture
-def demo_site(transactional_db, live_server):
+def demo_site(committed_demo, live_server):
     """The demo data, committed, with its search index, behind a live server."""
-    from demo.services import demo_load
-
-    demo_load()
     call_command("rebuild_index", interactive=False, verbosity=0)
     return live_server
 

@@ -21,7 +21,9 @@ from django.db import connection
 from django.urls import reverse
 from oscar.core.loading import get_model
 
+from conftest import demo_put_back
 from demo.data import DEMO_CANTEEN_BUYER
+from tests.db_snapshot import Snapshot
 from tests.live_server import OwnLiveServer
 from tests.shop.checkout_flow import ADDRESS
 from tests.shop.payments.paying import awaiting_transfer, pay_in_full
@@ -53,43 +55,27 @@ def _django_db_marker() -> None:
 
 
 @pytest.fixture(scope="module")
-def journey_site(django_db_setup: None, django_db_blocker: Any) -> Iterator[OwnLiveServer]:
+def journey_site(demo_snapshot: Snapshot, django_db_blocker: Any) -> Iterator[OwnLiveServer]:
     """The demo, committed once for the module, behind a live server of the module's own.
 
-    The journeys commit (orders, baskets, sessions): the database is serialized first and
-    put back at the end, as test_producer_dashboard_browser's ``database_put_back`` does.
+    The journeys commit (orders, baskets, sessions): the database is kept first and put
+    back at the end (tests/db_snapshot.py), as test_producer_dashboard_browser's
+    ``database_put_back`` does.
     """
-    from django.conf import settings
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale
-
-    from demo.services import demo_load
-
     with django_db_blocker.unblock():
-        # Never the development database: what follows commits and then flushes. (The name
+        # Never the development database: what follows commits and then puts back. (The name
         # is the test database's already: settings' TEST NAME on SQLite, "test_…" on PostgreSQL.)
         name = connection.settings_dict["NAME"]
         assert name == connection.settings_dict["TEST"].get("NAME") or name.startswith("test_")
-        snapshot = connection.creation.serialize_db_to_string()
-        if not get_model("catalogue", "Product").objects.filter(upc="YX-DC-001").exists():
-            Locale.objects.get_or_create(
-                language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-            )
-            demo_load()
+        found = Snapshot()
+        demo_put_back(demo_snapshot)
         call_command("rebuild_index", interactive=False, verbosity=0)
         server = OwnLiveServer("localhost")
         try:
             yield server
         finally:
             server.stop()
-            call_command(
-                "flush",
-                interactive=False,
-                verbosity=0,
-                reset_sequences=False,
-                inhibit_post_migrate=True,
-            )
-            connection.creation.deserialize_db_from_string(snapshot)
+            found.put_back()
 
 
 @pytest.fixture(params=[LAPTOP, PHONE], ids=["1366px", "390px"])

@@ -3,11 +3,10 @@
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db import connection
 from oscar.core.loading import get_model
 
 from producers.models import Shipment
+from tests.db_snapshot import Snapshot
 from tests.producers.factories import PASSWORD, producer_user
 from tests.shop.payments.paying import awaiting_transfer, pay_in_full
 
@@ -23,22 +22,15 @@ StockRecord = get_model("partner", "StockRecord")
 def database_put_back(django_db_blocker):
     """Leave the database as this test found it.
 
-    A live-server test commits, and its end empties every table, Wagtail's
-    root page included, which the next live-server test's demo load needs.
-    The database is serialized before the test and loaded back after it.
+    A live-server test commits, and its end empties every table, Wagtail's root page
+    included. The database is kept before the test and put back after it
+    (tests/db_snapshot.py).
     """
     with django_db_blocker.unblock():
-        snapshot = connection.creation.serialize_db_to_string()
+        found = Snapshot()
     yield
     with django_db_blocker.unblock():
-        call_command(
-            "flush",
-            interactive=False,
-            verbosity=0,
-            reset_sequences=False,
-            inhibit_post_migrate=True,
-        )
-        connection.creation.deserialize_db_from_string(snapshot)
+        found.put_back()
 
 
 # Module-scoped, database_put_back is set up before the test's database and torn down after it.

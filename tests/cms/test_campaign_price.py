@@ -4,12 +4,15 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 from oscar.core.loading import get_class, get_model
 
 from cms.campaigns import services
 from cms.models import CampaignLive
+from shop.basket_middleware import SITE_OFFERS_KEY
 
 from .campaigns import make_campaign
 
@@ -115,3 +118,28 @@ def test_pausing_an_upcoming_stream_is_refused_and_changes_nothing(campaign):
     with pytest.raises(Exception, match="只有直播中的活动可以暂停"):
         services.campaign_pause(campaign=campaign)
     assert CampaignLive.objects.get(campaign=campaign).paused_at is None
+
+
+def test_the_shop_pages_price_the_stream_in_its_hours_with_the_offers_windows_cached(
+    campaign, client
+):
+    """The basket middleware keeps the open site offers' windows in the cache
+    (shop/basket_middleware.py): the price still starts and stops on the dot, and a pause
+    (the offer saved) is seen at once."""
+    peanuts = Product.objects.get(upc="YX-DC-003")
+    client.post(reverse("basket:add", kwargs={"pk": peanuts.pk}), {"quantity": 2})
+
+    def total() -> Decimal:
+        return client.get(reverse("basket:summary")).context["basket"].total_incl_tax
+
+    with freeze_time(campaign.starts_at - TICK):
+        assert total() == Decimal("79.60")
+    assert cache.get(SITE_OFFERS_KEY)  # the windows are kept, this campaign's among them
+    with freeze_time(campaign.starts_at):
+        assert total() == Decimal("71.60")
+        services.campaign_pause(campaign=campaign)
+        assert total() == Decimal("79.60")
+        services.campaign_resume(campaign=campaign)
+        assert total() == Decimal("71.60")
+    with freeze_time(campaign.ends_at + TICK):
+        assert total() == Decimal("79.60")

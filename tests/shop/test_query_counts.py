@@ -38,9 +38,10 @@ PLAIN_OSCAR_PRODUCT_PAGE = 17
 PLAIN_OSCAR_BASKET_ADD = 24
 
 PRODUCT_PAGE = 14  # + the benefit links (the projection) and the producer's story page
-# + the basket (basket, a line count, vouchers, offers, lines, their options and images,
-# the lines' product class, stock records and certificates), for a basket holding another product
-PRODUCT_PAGE_WITH_BASKET = 24
+# + the basket (basket, its lines, their options and images, vouchers, the lines' product class,
+# stock records and certificates), for a basket holding another product. No line count: the
+# lines are read once (shop/basket_middleware.py); no offers outside a livestream's hours.
+PRODUCT_PAGE_WITH_BASKET = 22
 # The PostgreSQL search index is a table: a catalogue or search page counts its documents
 # (Haystack's paginator) and reads its page of them (the count is kept); Whoosh's index is files.
 SEARCH_INDEX = 2 if settings.SEARCH_BACKEND == "postgres" else 0
@@ -56,7 +57,7 @@ SEARCH_PAGE = 7 + SEARCH_INDEX + FACET_COUNTS
 # The same page filtered by county and producer: the filters narrow the search, at no query.
 CATALOGUE_FILTERED = CATALOGUE_PAGE
 BASKET_ADD_FIRST = 19  # a new basket
-BASKET_ADD_SECOND = 25  # a basket with a line already
+BASKET_ADD_SECOND = 24  # a basket with a line already
 NAVIGATION_WARM = 0
 
 
@@ -170,14 +171,14 @@ def test_shop_navigation_costs_no_query_when_warm(django_assert_num_queries):
 
 # Placing a guest's order of one line by bank transfer (plain Oscar: 52, issue #20), counted
 # from the press of "place order" to the redirect to the thank-you page. In the request: the
-# session, the basket (its line count twice, vouchers, offers, lines, their options, images,
-# class, stock record, certificates), the basket frozen; then in the order's transaction its
+# session, the basket (its lines, their options and images, vouchers, class, stock record,
+# certificates: no line count, no site offers outside a livestream's hours), the basket frozen; then in the order's transaction its
 # address (the country), the number's check, the order, its vouchers (Oscar asks twice), the
 # partner, the line and its price, the payment record, the source type and the payment source,
 # and the stock's one UPDATE; after the commit the basket submitted, the confirmation's outbox
 # row (written by the worker: no template rendered here) and the session saved. The on-commit
 # work (the outbox's task, the purchase counters, the stock's alerts) is not counted here.
-PLACE_ORDER = 29
+PLACE_ORDER = 26
 
 
 def test_place_order(client, django_capture_on_commit_callbacks):
