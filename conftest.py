@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
 
-from tests.db_snapshot import Snapshot
+from tests.db_snapshot import Snapshot, demo_put_back
 from tests.demo_day import DEMO_DAY, on_the_demo_day
 from tests.live_server import OwnLiveServer
 
@@ -68,18 +68,6 @@ def demo_snapshot(django_db_setup, django_db_blocker) -> Snapshot:
     """The test database as the session's demo load left it (tests/db_snapshot.py)."""
     with django_db_blocker.unblock():
         return Snapshot()
-
-
-def demo_put_back(snapshot: Snapshot) -> None:
-    """The demo, committed, unless the database still holds it.
-
-    A transactional test before this one may have emptied the tables: the database the
-    session's demo load made is put back (Wagtail's root page and default locale with it).
-    """
-    from oscar.core.loading import get_model
-
-    if not get_model("catalogue", "Product").objects.filter(upc="YX-DC-001").exists():
-        snapshot.put_back()
 
 
 @pytest.fixture

@@ -21,9 +21,8 @@ from django.db import connection
 from django.urls import reverse
 from oscar.core.loading import get_model
 
-from conftest import demo_put_back
 from demo.data import DEMO_CANTEEN_BUYER
-from tests.db_snapshot import Snapshot
+from tests.db_snapshot import Snapshot, demo_put_back
 from tests.live_server import OwnLiveServer
 from tests.shop.checkout_flow import ADDRESS
 from tests.shop.payments.paying import awaiting_transfer, pay_in_full
