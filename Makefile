@@ -7,10 +7,13 @@ PORT ?= 8000
 
 .PHONY: install run test test-schema lint typecheck format lock messages vendor worker beat bench clean
 
-# A virtual environment with the locked dependencies (hash-checked).
-$(VENV)/.installed: requirements/dev.lock
+# A virtual environment with the locked dependencies (hash-checked): pip installs the
+# locked uv, and uv the rest (about 25 s on 2 cores where pip took 2.5 to 3.5 minutes).
+$(VENV)/.installed: requirements/dev.lock requirements/bootstrap.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/bootstrap.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --require-hashes --python $(BIN)/python \
+		-r requirements/dev.lock
 	touch $@
 
 install: $(VENV)/.installed
@@ -55,7 +58,7 @@ format: install
 
 # Re-resolve the lock files from requirements/*.in (needs uv in the venv).
 lock: install
-	$(BIN)/python -m pip install --quiet uv
+	cd requirements && ../$(BIN)/uv pip compile bootstrap.in -p 3.11 --generate-hashes -o bootstrap.lock
 	cd requirements && ../$(BIN)/uv pip compile base.in -p 3.11 --generate-hashes -o base.lock
 	cd requirements && ../$(BIN)/uv pip compile dev.in -p 3.11 --generate-hashes -o dev.lock
 

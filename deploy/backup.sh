@@ -49,11 +49,14 @@ mkdir -p "$DEST"
 mkdir "$OUT"
 done_ok=0
 snapshot_open=0
+PIPES=""
 cleanup() {
     if [ "$snapshot_open" = 1 ]; then
-        exec {SNAP[1]}>&- 2>/dev/null || true
-        wait "$SNAP_PID" 2>/dev/null || true
+        # (exec's own 2>/dev/null would silence the rest of the script: braces keep it here.)
+        { exec {to_psql}>&- {from_psql}<&-; } 2>/dev/null || true
+        wait "$psql_pid" 2>/dev/null || true
     fi
+    [ -z "$PIPES" ] || rm -rf -- "$PIPES"
     if [ "$done_ok" != 1 ]; then
         rm -rf -- "$OUT"
         printf 'backup: failed, %s removed\n' "$OUT" >&2
@@ -61,22 +64,30 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# One snapshot for everything read from the database: a psql session holds it open.
-coproc SNAP { psql "$PGURL" -X -q -t -A -v ON_ERROR_STOP=1; }
-SNAP_PID=$!
+# One snapshot for everything read from the database: a psql session holds it open. Its
+# pipes are named ones in a private folder, held by descriptors of this script: bash unsets
+# a coproc's descriptors and PID as soon as the process ends, which raced with closing them.
+PIPES="$(mktemp -d)"
+mkfifo "$PIPES/in" "$PIPES/out"
+psql "$PGURL" -X -q -t -A -v ON_ERROR_STOP=1 <"$PIPES/in" >"$PIPES/out" &
+psql_pid=$!
+exec {to_psql}>"$PIPES/in" {from_psql}<"$PIPES/out"
 snapshot_open=1
-printf '%s\n' "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;" "SELECT pg_export_snapshot();" >&"${SNAP[1]}"
-read -r -t 30 SNAPSHOT <&"${SNAP[0]}" || fail "no snapshot from PostgreSQL"
-printf '%s\n' "\\o $OUT/migrations.txt" \
+# Written from a subshell: a psql that has already ended (it could not connect) kills the
+# writer with SIGPIPE, and the script says so instead of dying without a word.
+psql_say() { (printf '%s\n' "$@" >&"$to_psql") || fail "the psql session ended (see above)"; }
+psql_say "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;" "SELECT pg_export_snapshot();"
+read -r -t 30 SNAPSHOT <&"$from_psql" || fail "no snapshot from PostgreSQL"
+psql_say "\\o $OUT/migrations.txt" \
     "SELECT app || '.' || name FROM django_migrations ORDER BY app, name;" "\\o" \
-    "SELECT 'migrations-listed';" >&"${SNAP[1]}"
-read -r -t 60 line <&"${SNAP[0]}" && [ "$line" = migrations-listed ] || fail "could not list the migrations"
+    "SELECT 'migrations-listed';"
+read -r -t 60 line <&"$from_psql" && [ "$line" = migrations-listed ] || fail "could not list the migrations"
 
 pg_dump --format=custom --snapshot="$SNAPSHOT" --file="$OUT/database.dump" "$PGURL"
 manage ledger_totals --json --snapshot="$SNAPSHOT" >"$OUT/totals.json"
-printf '%s\n' "COMMIT;" "\\q" >&"${SNAP[1]}"
-exec {SNAP[1]}>&-
-wait "$SNAP_PID" || true
+psql_say "COMMIT;" "\\q"
+exec {to_psql}>&- {from_psql}<&-
+wait "$psql_pid" || true
 snapshot_open=0
 
 # Media. The local folders are archived; buckets are mirrored by the object store's own tools.

@@ -200,9 +200,11 @@ postgres_only = pytest.mark.skipif(
 )
 
 
-def run_backup(tmp_path: Path, media: Path) -> subprocess.CompletedProcess:
+def run_backup(
+    tmp_path: Path, media: Path, database: str | None = None
+) -> subprocess.CompletedProcess:
     """deploy/backup.sh against the test database (the demo is committed there)."""
-    name = connection.settings_dict["NAME"]
+    name = database or connection.settings_dict["NAME"]
     host = connection.settings_dict["HOST"] or "127.0.0.1"
     port = connection.settings_dict["PORT"] or "5432"
     user = connection.settings_dict["USER"] or "postgres"
@@ -237,6 +239,26 @@ def test_backup_refuses_to_keep_a_key_left_in_the_media(tmp_path):
     assert result.returncode == 1, result.stderr
     assert "media.tar.gz:./readme.txt：含 PII key 1" in result.stderr
     assert list((tmp_path / "backups").iterdir()) == []  # the backup was deleted
+
+
+@postgres_only
+def test_backup_of_a_database_it_cannot_open_says_so_and_keeps_nothing(tmp_path):
+    """psql ends at once here: the script's own message, not a shell error (a coproc's
+    descriptors vanished when psql ended first, "SNAP[1]: ambiguous redirect" in CI)."""
+    media = tmp_path / "media"
+    media.mkdir()
+    result = run_backup(tmp_path, media, database="yx_backup_no_such_database")
+    assert result.returncode == 1, result.stderr
+    assert 'database "yx_backup_no_such_database" does not exist' in result.stderr
+    said = [line for line in result.stderr.splitlines() if line.startswith("backup: ")]
+    assert said[0] in (
+        "backup: no snapshot from PostgreSQL",
+        "backup: the psql session ended (see above)",
+    ), result.stderr
+    assert said[-1].startswith("backup: failed, "), result.stderr
+    assert "ambiguous redirect" not in result.stderr
+    assert "unbound variable" not in result.stderr
+    assert list((tmp_path / "backups").iterdir()) == []
 
 
 @postgres_only
