@@ -12,7 +12,7 @@ PORT ?= 8000
 $(VENV)/.installed: requirements/dev.lock requirements/bootstrap.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/bootstrap.lock
-	$(BIN)/uv pip install --quiet --compile-bytecode --require-hashes --python $(BIN)/python \
+	$(BIN)/uv pip install --quiet --system-certs --compile-bytecode --require-hashes --python $(BIN)/python \
 		-r requirements/dev.lock
 	touch $@
 
