@@ -59,6 +59,17 @@ def private_root() -> Path:
         ("big.png", picture_bytes("PNG")[:60]),  # a PNG cut short: does not decode
         ("licence.gif", picture_bytes("GIF")),  # a picture, but not one we take
     ],
+    # Named, not shown: a generated PDF differs from process to process (its /ID and date),
+    # and xdist's workers must collect the same test ids.
+    ids=[
+        "evil.html",
+        "evil.svg",
+        "drawing.svg",
+        "locked.pdf",
+        "licence.pdf",
+        "big.png",
+        "licence.gif",
+    ],
 )
 def test_a_licence_that_is_not_a_pdf_or_a_picture_is_refused_and_nothing_saved(
     client, name, content
@@ -88,6 +99,7 @@ def test_a_password_locked_pdf_is_refused_saying_why(client):
         ("photo.jpeg", picture_bytes("JPEG"), "jpg"),
         ("photo.webp", picture_bytes("WEBP"), "webp"),
     ],
+    ids=["营业执照.pdf", "licence.html", "scan.jpg", "photo.jpeg", "photo.webp"],
 )
 def test_a_real_licence_is_stored_privately_under_a_name_from_what_it_is(
     client, name, content, extension
@@ -319,6 +331,7 @@ def test_media_in_debug_is_served_with_nosniff(client):
         ("potato.html", picture_bytes("PNG")),  # a real PNG, named as a page
         ("potato.gif", picture_bytes("GIF")),
     ],
+    ids=["plain.svg", "evil.svg", "png-named.html", "gif"],
 )
 def test_product_pictures_refuse_svg_html_and_other_formats(client, name, content):
     client.force_login(producer_user(partner_code=A))
