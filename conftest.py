@@ -70,6 +70,42 @@ def demo_snapshot(django_db_setup, django_db_blocker) -> Snapshot:
         return Snapshot()
 
 
+#: Whether a test of this worker since the last put-back committed (a transactional test: its
+#: teardown empties every table).
+_demo_gone = False
+
+
+@pytest.fixture
+def _demo_present(request, demo_snapshot, django_db_blocker) -> None:
+    """The demo is there for a test run in a transaction, whatever ran before it.
+
+    A transactional test empties the tables when it ends (Django's flush). pytest-django
+    runs those last in a plain run; under xdist the groups (browser tests, workers) may
+    run first, so the next test in a transaction gets the snapshot put back first.
+    """
+    global _demo_gone
+    from pytest_django.fixtures import validate_django_db
+
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker) and any(validate_django_db(marker)[:2])
+    transactional = transactional or bool(
+        {"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames)
+    )
+    if transactional:
+        _demo_gone = True
+    elif _demo_gone:
+        with django_db_blocker.unblock():
+            demo_snapshot.put_back()
+        _demo_gone = False
+
+
+@pytest.fixture
+def _django_db_helper(_demo_present, _django_db_helper):
+    """pytest-django's, after ``_demo_present``: the snapshot is put back outside the test's
+    transaction, and taken before any test could empty the tables."""
+    return _django_db_helper
+
+
 @pytest.fixture
 def demo_day():
     """The test compares dates with the demo's: it runs on the demo's day (tests/demo_day.py)."""
