@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.utils import translation
 
 from tests.db_snapshot import Snapshot, demo_put_back
@@ -68,13 +67,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def demo_snapshot(django_db_setup, django_db_blocker) -> Snapshot:
     """The test database as the session's demo load left it (tests/db_snapshot.py)."""
     with django_db_blocker.unblock():
-        snapshot = Snapshot()
-        # Closed: the tests after it in a worker that runs the browser tests used another
-        # connection (pg_stat_activity showed this one idle from here on), and it stayed open
-        # to the session's end, where PostgreSQL refused to drop the test database ("being
-        # accessed by other users"). The next query opens a connection again.
-        connection.close()
-        return snapshot
+        return Snapshot()
 
 
 #: Whether a test of this worker since the last put-back committed (a transactional test: its
