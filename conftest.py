@@ -38,8 +38,6 @@ XDIST_GROUPS = (
     # Real Celery workers and beats: the suite's broker (CELERY_BROKER_URL: its queues are
     # purged and inspected), subprocesses on the test database, timings of their own.
     ("services", lambda item: item.get_closest_marker("integration") is not None),
-    # Every URL x every role: one long series, kept together in one worker.
-    ("authorisation_matrix", lambda item: item.get_closest_marker("authorisation_matrix")),
     # /readyz against Redis databases 4 and 5 of the machine's Redis, named in the module.
     ("health", lambda item: item.path == TESTS / "config" / "test_health.py"),
 )

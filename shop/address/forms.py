@@ -78,6 +78,19 @@ def _options(first: str, items: Any) -> list[tuple[str, str]]:
     return [("", first)] + [(item.code, item.name) for item in items]
 
 
+class ListedNext(forms.Select):
+    """A select the server may list only once the one above it is chosen (city, district).
+
+    Without script, a buyer sends the form with the province chosen and the city still
+    empty, to have the cities listed: the browser must let that through, so the select
+    carries no ``required`` (the server still requires it, with its own message). The
+    other fields keep theirs, and the browser stops a form sent without them.
+    """
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        return False
+
+
 class ChineseAddressFormMixin(forms.Form):
     """The Chinese address's fields and checks, mixed into Oscar's address ModelForms."""
 
@@ -97,12 +110,12 @@ class ChineseAddressFormMixin(forms.Form):
     )
     city = forms.CharField(
         label=_("City"),
-        widget=forms.Select,
+        widget=ListedNext,
         error_messages={"required": _("Choose a city.")},
     )
     district = forms.CharField(
         label=_("District or county"),
-        widget=forms.Select,
+        widget=ListedNext,
         error_messages={"required": _("Choose a district or county.")},
     )
     line1 = forms.CharField(

@@ -19,6 +19,7 @@ from cms.models import CampaignPage, NewsPage, StoryPage
 from tests.producers.factories import PASSWORD, producer_user
 
 from .conftest import basket_add, guest_to_payment, log_in, screenshot
+from .journey import Settle
 from .test_producer_dashboard_browser import database_put_back  # noqa: F401  (a fixture)
 
 if TYPE_CHECKING:
@@ -60,13 +61,13 @@ class Watch:
             lambda m: m.type == "error" and self.problems.append(f"console {page.url}: {m.text}"),
         )
         page.on("pageerror", lambda e: self.problems.append(f"error {page.url}: {e}"))
+        self.settle = Settle(page)
 
     def open(self, url: str, *, ready: str | None = None) -> None:
         self.page.goto(url)
-        self.page.wait_for_load_state("networkidle")
         if ready:
             self.page.wait_for_selector(ready)
-        self.page.wait_for_timeout(300)  # events reported after load
+        self.settle()  # and the events the page reports once loaded
 
 
 def test_no_page_is_refused_anything_by_the_policy(database_put_back, demo_site, browser):  # noqa: F811

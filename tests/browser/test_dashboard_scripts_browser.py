@@ -15,6 +15,7 @@ from oscar.core.loading import get_model
 from tests.shop.payments.paying import awaiting_transfer, pay_in_full
 
 from .conftest import screenshot
+from .journey import Settle
 from .test_producer_dashboard_browser import database_put_back  # noqa: F401  (a fixture)
 
 if TYPE_CHECKING:
@@ -46,15 +47,19 @@ def signed_in(browser: Browser, base: str, username: str) -> tuple[Any, Page, li
         lambda m: m.type == "error" and problems.append(f"console {page.url}: {m.text}"),
     )
     page.on("pageerror", lambda e: problems.append(f"error {page.url}: {e}"))
+    settles[id(page)] = Settle(page)
     return context, page, problems
+
+
+#: Each signed-in page's wait for its requests (tests/browser/journey.py).
+settles: dict[int, Settle] = {}
 
 
 def visit(page: Page, url: str, *, ready: str) -> None:
     response = page.goto(url)
     assert response is not None and response.status == 200, url
-    page.wait_for_load_state("networkidle")
     page.wait_for_selector(ready)
-    page.wait_for_timeout(300)  # errors reported after load
+    settles[id(page)]()  # and the errors the page reports once loaded
 
 
 def test_no_dashboard_page_logs_a_script_error(database_put_back, demo_site, browser):  # noqa: F811

@@ -1,6 +1,7 @@
 """The Chinese address: 收货人, a mainland mobile number, 省/市/区 from the national list."""
 
 import json
+import re
 
 import phonenumbers
 import pytest
@@ -180,6 +181,34 @@ def test_bad_input_gets_a_clear_error_and_nothing_is_kept(client: Client, change
     form = response.context["form"]
     assert form.has_error(field or "__all__", code)
     assert session_address(client) is None
+
+
+@pytest.mark.django_db
+def test_the_browser_checks_the_fields_a_buyer_must_fill_but_lets_the_next_level_be_asked_for(
+    client: Client,
+):
+    """The checkout's address form is checked by the browser (no ``novalidate``): the
+    recipient, mobile number, province and street are required there. The city and the
+    district are not, so that a browser without script can send the province alone and
+    get the cities listed (the server still requires them: the test below)."""
+    basket_add(client, upc="YX-DC-004", quantity=1)
+    client.post(
+        reverse("checkout:index"), {"username": "guest@example.com", "options": "anonymous"}
+    )
+    page = client.get(reverse("checkout:shipping-address")).content.decode()
+    opening = re.search(r'<form[^>]*id="new_shipping_address"[^>]*>', page)
+    assert opening and "novalidate" not in opening.group(0)
+    for name, required in (
+        ("last_name", True),
+        ("phone_number", True),
+        ("province", True),
+        ("city", False),
+        ("district", False),
+        ("line1", True),
+    ):
+        tag = re.search(rf'<(?:input|select)[^>]*id="id_{name}"[^>]*>', page)
+        assert tag, name
+        assert (re.search(r"\srequired[\s>=]", tag.group(0)) is not None) is required, tag.group(0)
 
 
 @pytest.mark.django_db
