@@ -57,6 +57,13 @@ class Settle:
     QUIET = 0.15
     LIMIT = 5.0
 
+    @classmethod
+    def of(cls, page: Page) -> Settle:
+        """The page's own: made (and counting) at the first call, before the page is opened."""
+        if id(page) not in _settles or _settles[id(page)].page is not page:
+            _settles[id(page)] = cls(page)
+        return _settles[id(page)]
+
     def __init__(self, page: Page) -> None:
         self.page = page
         self.open: set[Request] = set()
@@ -82,6 +89,8 @@ class Settle:
                 return
             self.page.wait_for_timeout(25)  # Playwright delivers the page's events meanwhile
 
+
+_settles: dict[int, Settle] = {}
 
 Kind = Literal["console", "request", "overflow", "english"]
 KINDS: tuple[Kind, ...] = ("console", "request", "overflow", "english")
@@ -145,7 +154,7 @@ class Journey:
 
     def __post_init__(self) -> None:
         self.host = urlsplit(self.base_url).netloc
-        self._settle = Settle(self.page)
+        self._settle = Settle.of(self.page)
         self.page.add_init_script(MEASURE_ON_LOAD)
         self.page.on("console", self._console)
         self.page.on("pageerror", self._page_error)

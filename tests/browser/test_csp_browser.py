@@ -61,7 +61,7 @@ class Watch:
             lambda m: m.type == "error" and self.problems.append(f"console {page.url}: {m.text}"),
         )
         page.on("pageerror", lambda e: self.problems.append(f"error {page.url}: {e}"))
-        self.settle = Settle(page)
+        self.settle = Settle.of(page)
 
     def open(self, url: str, *, ready: str | None = None) -> None:
         self.page.goto(url)

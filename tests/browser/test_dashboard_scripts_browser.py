@@ -47,19 +47,15 @@ def signed_in(browser: Browser, base: str, username: str) -> tuple[Any, Page, li
         lambda m: m.type == "error" and problems.append(f"console {page.url}: {m.text}"),
     )
     page.on("pageerror", lambda e: problems.append(f"error {page.url}: {e}"))
-    settles[id(page)] = Settle(page)
+    Settle.of(page)  # counting its requests from the first page on
     return context, page, problems
-
-
-#: Each signed-in page's wait for its requests (tests/browser/journey.py).
-settles: dict[int, Settle] = {}
 
 
 def visit(page: Page, url: str, *, ready: str) -> None:
     response = page.goto(url)
     assert response is not None and response.status == 200, url
     page.wait_for_selector(ready)
-    settles[id(page)]()  # and the errors the page reports once loaded
+    Settle.of(page)()  # and the errors the page reports once loaded
 
 
 def test_no_dashboard_page_logs_a_script_error(database_put_back, demo_site, browser):  # noqa: F811
