@@ -14,7 +14,7 @@ from .base import PRIVATE_STORAGE, env
 MEDIA_STORAGE = env("MEDIA_STORAGE", default="local")
 # sorl-thumbnail's record of which thumbnails exist: in the database, read through the
 # shared cache (CACHE_URL), never on one host's disk, so every host agrees.
-THUMBNAIL_KVSTORE = "sorl.thumbnail.kvstores.cached_db_kvstore.KVStore"
+THUMBNAIL_KVSTORE = "common.thumbnails.KVStore"
 
 if MEDIA_STORAGE == "local":
     DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}

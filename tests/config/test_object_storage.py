@@ -337,7 +337,7 @@ def test_production_with_media_storage_s3_uses_both_buckets():
     assert got["storages"]["private"] == {"BACKEND": "common.object_storage.PrivateStorage"}
     assert got["storages"]["staticfiles"]["BACKEND"].startswith("whitenoise.")
     assert got["thumbnails"] == "common.object_storage.MediaStorage"
-    assert got["kvstore"] == "sorl.thumbnail.kvstores.cached_db_kvstore.KVStore"
+    assert got["kvstore"] == "common.thumbnails.KVStore"
     assert got["media_url"] == "http://minio:9000/yx-media/"
     assert (got["media"]["bucket_name"], got["media"]["querystring_auth"]) == ("yx-media", False)
     assert got["media"]["default_acl"] == "public-read"
