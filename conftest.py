@@ -54,8 +54,13 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.core.cache import cache
+
     from demo.services import demo_load
 
+    # A Redis cache (CI's CACHE_URL) outlives the session: an earlier run's keys would say,
+    # for one, that thumbnails exist which were made in that run's media folder (a 404 here).
+    cache.clear()
     with django_db_blocker.unblock(), on_the_demo_day():
         demo_load()
         call_command("rebuild_index", interactive=False, verbosity=0)
