@@ -9,10 +9,11 @@ ways. A snapshot does the same in a fraction of a second:
 - SQLite: the database file copied by SQLite's online backup API, both ways (the
   connections of a live server's threads are idle between tests; they see the rows put back).
 - PostgreSQL: every table copied into a schema of the test database's own
-  (``CREATE TABLE … AS SELECT``), and put back with ``TRUNCATE`` and ``INSERT … SELECT``
-  with foreign-key triggers off for the copy (``session_replication_role``; the suite's
-  role is the server's superuser in CI). Sequences are not wound back: the rows put back
-  keep their ids and new rows get higher ones.
+  (``CREATE TABLE … AS SELECT``), and put back with ``DELETE`` and ``INSERT … SELECT`` in
+  one transaction, with row triggers (foreign keys, the ledger's) off for the copy
+  (``session_replication_role``; the suite's role is the server's superuser in CI).
+  Sequences are not wound back: the rows put back keep their ids and new rows get higher
+  ones.
 
 The root conftest.py takes one after the demo's session load (``demo_snapshot``), and
 ``demo_put_back`` below puts it back where a test emptied the tables.
@@ -26,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import connection, transaction
 from oscar.core.loading import get_model
 
 SCHEMA = "yx_test_snapshot"
@@ -70,18 +71,17 @@ class Snapshot:
             finally:
                 source.close()
             return
-        with connection.cursor() as cursor:
-            names = ", ".join(f'public."{table}"' for table in self.tables)
-            cursor.execute(f"TRUNCATE {names}")
-            cursor.execute("SET session_replication_role = replica")
-            try:
-                for table, columns in self.tables.items():
-                    cursor.execute(
-                        f'INSERT INTO public."{table}" ({columns}) '  # noqa: S608  (names from the catalog)
-                        f'SELECT {columns} FROM "{self.schema}"."{table}"'
-                    )
-            finally:
-                cursor.execute("SET session_replication_role = DEFAULT")
+        # One transaction (one commit to wait for); SET LOCAL ends with it.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            # DELETE, not TRUNCATE: a few rows each, and no new files (tests/postgres_flush).
+            for table in self.tables:
+                cursor.execute(f'DELETE FROM public."{table}"')  # noqa: S608  (from the catalog)
+            for table, columns in self.tables.items():
+                cursor.execute(
+                    f'INSERT INTO public."{table}" ({columns}) '  # noqa: S608  (names from the catalog)
+                    f'SELECT {columns} FROM "{self.schema}"."{table}"'
+                )
 
 
 def demo_put_back(snapshot: Snapshot) -> None:

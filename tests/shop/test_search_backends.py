@@ -31,7 +31,7 @@ StockRecord = get_model("partner", "StockRecord")
 SearchForm = get_class("search.forms", "SearchForm")
 base_sqs = get_class("search.facets", "base_sqs")
 
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+ON_POSTGRES = connection.vendor == "postgresql"
 needs_postgres = pytest.mark.skipif(
     not ON_POSTGRES,
     reason="the PostgreSQL search backend needs DATABASE_URL=postgres://… (CI runs it)",
