@@ -2,7 +2,8 @@
 
 Also the webhook under duplicate delivery: 20 copies of one event at once, each
 on its own connection, change the order's state once. Committed data, so these
-tests clear the database afterwards and load the demo data themselves.
+tests clear the database afterwards; the demo is put back from the session's snapshot
+first (the root conftest.py's ``committed_demo``).
 
 The live server and the localstripe sending to it are this test's own
 (``localstripe_webhook``): both are stopped, and the live server's requests finished,
@@ -22,13 +23,6 @@ from shop.payments.models import OrderPayment, PaymentEvent, StripeEvent
 from tests.producers.factories import staff_user
 
 from .conftest import allocated, checkout, deliver, stripe_event
-
-
-@pytest.fixture
-def committed_demo(transactional_db):
-    from demo.services import demo_load
-
-    demo_load()
 
 
 def test_stripe_checkout_end_to_end_with_localstripe_webhooks(
