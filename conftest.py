@@ -102,6 +102,30 @@ def _demo_present(request, demo_snapshot, django_db_blocker) -> None:
         _demo_gone = False
 
 
+@pytest.fixture(scope="module")
+def module_transaction(demo_snapshot, django_db_blocker):
+    """One transaction around a module's tests, rolled back after the last: rows a module's
+    fixture makes inside it (a ``scope="module"`` fixture that depends on this one) are made
+    once, and each test's own transaction is a savepoint in it, rolled back to those rows.
+
+    The demo is put back first if a committing test of this worker took it, so that no test
+    of the module puts it back inside (over the module's rows).
+    """
+    global _demo_gone
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        if _demo_gone:
+            demo_snapshot.put_back()
+            _demo_gone = False
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
 @pytest.fixture
 def _django_db_helper(_demo_present, _django_db_helper):
     """pytest-django's, after ``_demo_present``: the snapshot is put back outside the test's
