@@ -78,6 +78,15 @@ def demo_snapshot(django_db_setup, django_db_blocker) -> Snapshot:
 _demo_gone = False
 
 
+def _demo_back(demo_snapshot: Snapshot, django_db_blocker) -> None:
+    """Put the demo back if a committing test of this worker took it since the last time."""
+    global _demo_gone
+    if _demo_gone:
+        with django_db_blocker.unblock():
+            demo_snapshot.put_back()
+        _demo_gone = False
+
+
 @pytest.fixture
 def _demo_present(request, demo_snapshot, django_db_blocker) -> None:
     """The demo is there for a test run in a transaction, whatever ran before it.
@@ -96,10 +105,8 @@ def _demo_present(request, demo_snapshot, django_db_blocker) -> None:
     )
     if transactional:
         _demo_gone = True
-    elif _demo_gone:
-        with django_db_blocker.unblock():
-            demo_snapshot.put_back()
-        _demo_gone = False
+    else:
+        _demo_back(demo_snapshot, django_db_blocker)
 
 
 @pytest.fixture(scope="module")
@@ -111,13 +118,10 @@ def module_transaction(demo_snapshot, django_db_blocker):
     The demo is put back first if a committing test of this worker took it, so that no test
     of the module puts it back inside (over the module's rows).
     """
-    global _demo_gone
     from django.db import transaction
 
+    _demo_back(demo_snapshot, django_db_blocker)
     with django_db_blocker.unblock():
-        if _demo_gone:
-            demo_snapshot.put_back()
-            _demo_gone = False
         atomic = transaction.atomic()
         atomic.__enter__()
     yield

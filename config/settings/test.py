@@ -72,8 +72,8 @@ else:
     # the ledger's property test in CI. Production's tables are analysed by autovacuum.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
-    # A committing test's flush empties the tables with DELETE, not TRUNCATE: 0.1 s, not 1.5 s
-    # idle and 10-20 s beside the other worker (tests/postgres_flush/__init__.py).
+    # A committing test's flush empties the tables with DELETE, not TRUNCATE: 0.05 s, not
+    # 0.66-0.9 s on the idle machine (tests/postgres_flush/__init__.py).
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["ENGINE"] = "tests.postgres_flush"
     if env("TEST_DATABASE_TEMPLATE", default=""):

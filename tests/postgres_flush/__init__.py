@@ -3,9 +3,9 @@
 A test that commits (a live server, a worker process) ends with Django's flush of every
 table, and the demo snapshot is put back after it (tests/db_snapshot.py). On PostgreSQL
 Django's flush is one ``TRUNCATE`` of all 224 tables, which gives each table and index a new
-file: 1.3-1.6 s on the idle 2-core machine, and 10-20 s of a browser test's teardown while
-the other worker runs. ``DELETE FROM`` each table, in the same transaction, empties the
-demo's few rows in under 0.1 s. PostgreSQL's own advice for small tables is the same
+file: 0.66-0.9 s on the idle 2-core machine (a browser test's teardown took 10-20 s while
+the other worker ran). ``DELETE FROM`` each table, in the same transaction, empties the
+demo's few rows in 0.04-0.05 s. PostgreSQL's own advice for small tables is the same
 ("TRUNCATE ... is faster than DELETE on large tables"; on small ones the file work dominates).
 
 Row triggers are off for the delete (``SET LOCAL session_replication_role = replica``): the

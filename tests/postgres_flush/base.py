@@ -1,5 +1,7 @@
 """PostgreSQL's backend with a DELETE flush for small test tables (see __init__.py)."""
 
+from functools import cached_property
+
 from django.db.backends.postgresql import base, operations
 
 
@@ -22,11 +24,9 @@ class DatabaseOperations(operations.DatabaseOperations):
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
 
-    @property
+    @cached_property
     def is_superuser(self) -> bool:
         """Whether the connection's role may change ``session_replication_role``."""
-        if not hasattr(self, "_is_superuser"):
-            with self.cursor() as cursor:
-                cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-                self._is_superuser = bool(cursor.fetchone()[0])
-        return self._is_superuser
+        with self.cursor() as cursor:
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            return bool(cursor.fetchone()[0])
